@@ -1,0 +1,21 @@
+//! Redis's error strings, spelled once.
+
+pub const SYNTAX: &str = "ERR syntax error";
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+pub const NOT_INT: &str = "ERR value is not an integer or out of range";
+pub const NOT_FLOAT: &str = "ERR value is not a valid float";
+pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
+pub const NO_SUCH_KEY: &str = "ERR no such key";
+pub const DB_INDEX: &str = "ERR DB index is out of range";
+pub const INVALID_EXPIRE: &str = "ERR invalid expire time in '{}' command";
+pub const STRING_TOO_LONG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+
+/// `ERR wrong number of arguments for '<name>' command`.
+pub fn arity(name: &str) -> String {
+    format!("ERR wrong number of arguments for '{name}' command")
+}
+
+/// `ERR invalid expire time in '<name>' command`.
+pub fn invalid_expire(name: &str) -> String {
+    format!("ERR invalid expire time in '{name}' command")
+}

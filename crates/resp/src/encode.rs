@@ -1,0 +1,295 @@
+//! Reply encoder. Handlers write replies into an [`Out`], which knows the
+//! protocol version of the connection and picks the RESP2 or RESP3 form.
+
+use bytes::{BufMut, BytesMut};
+
+/// Protocol version negotiated with HELLO.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Proto {
+    #[default]
+    Resp2,
+    Resp3,
+}
+
+/// An output buffer for replies of one protocol version.
+#[derive(Debug, Default)]
+pub struct Out {
+    pub buf: BytesMut,
+    pub proto: Proto,
+}
+
+impl Out {
+    pub fn new(proto: Proto) -> Out {
+        Out {
+            buf: BytesMut::new(),
+            proto,
+        }
+    }
+
+    pub fn with_buf(buf: BytesMut, proto: Proto) -> Out {
+        Out { buf, proto }
+    }
+
+    pub fn is_resp3(&self) -> bool {
+        self.proto == Proto::Resp3
+    }
+
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Appends already-encoded reply bytes (for example a reply computed on another shard).
+    pub fn raw(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    fn line(&mut self, prefix: u8, body: &[u8]) {
+        self.buf.reserve(body.len() + 3);
+        self.buf.put_u8(prefix);
+        self.buf.extend_from_slice(body);
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    fn len_line(&mut self, prefix: u8, n: i64) {
+        let mut b = itoa_buf();
+        let s = fmt_i64(&mut b, n);
+        self.line(prefix, s);
+    }
+
+    /// `+OK`
+    pub fn ok(&mut self) {
+        self.buf.extend_from_slice(b"+OK\r\n");
+    }
+
+    /// A simple string. `s` must not contain CR or LF.
+    pub fn simple(&mut self, s: &str) {
+        self.line(b'+', s.as_bytes());
+    }
+
+    /// An error reply. `msg` carries its own code, e.g. `ERR syntax error` or
+    /// `WRONGTYPE Operation against ...`. CR and LF are replaced by spaces, as Redis does.
+    pub fn error(&mut self, msg: &str) {
+        if msg.bytes().any(|c| c == b'\r' || c == b'\n') {
+            let clean: String = msg
+                .chars()
+                .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
+                .collect();
+            self.line(b'-', clean.as_bytes());
+        } else {
+            self.line(b'-', msg.as_bytes());
+        }
+    }
+
+    pub fn int(&mut self, n: i64) {
+        self.len_line(b':', n);
+    }
+
+    pub fn bulk(&mut self, data: &[u8]) {
+        self.buf.reserve(data.len() + 16);
+        self.len_line(b'$', data.len() as i64);
+        self.buf.extend_from_slice(data);
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    pub fn bulk_str(&mut self, s: &str) {
+        self.bulk(s.as_bytes());
+    }
+
+    /// An integer sent as a bulk string (GET of an integer-encoded value).
+    pub fn bulk_int(&mut self, n: i64) {
+        let mut b = itoa_buf();
+        let s = fmt_i64(&mut b, n);
+        let len = s.len();
+        self.len_line(b'$', len as i64);
+        self.buf.extend_from_slice(s);
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
+    pub fn bulk_opt(&mut self, data: Option<&[u8]>) {
+        match data {
+            Some(d) => self.bulk(d),
+            None => self.null(),
+        }
+    }
+
+    /// Null bulk string: `$-1` in RESP2, `_` in RESP3.
+    pub fn null(&mut self) {
+        match self.proto {
+            Proto::Resp2 => self.buf.extend_from_slice(b"$-1\r\n"),
+            Proto::Resp3 => self.buf.extend_from_slice(b"_\r\n"),
+        }
+    }
+
+    /// Null array: `*-1` in RESP2, `_` in RESP3.
+    pub fn null_array(&mut self) {
+        match self.proto {
+            Proto::Resp2 => self.buf.extend_from_slice(b"*-1\r\n"),
+            Proto::Resp3 => self.buf.extend_from_slice(b"_\r\n"),
+        }
+    }
+
+    pub fn array(&mut self, n: usize) {
+        self.len_line(b'*', n as i64);
+    }
+
+    /// A map of `n` pairs: `%n` in RESP3, a flat array of `2n` in RESP2.
+    pub fn map(&mut self, n: usize) {
+        match self.proto {
+            Proto::Resp2 => self.len_line(b'*', 2 * n as i64),
+            Proto::Resp3 => self.len_line(b'%', n as i64),
+        }
+    }
+
+    /// A set of `n` elements: `~n` in RESP3, an array in RESP2.
+    pub fn set(&mut self, n: usize) {
+        match self.proto {
+            Proto::Resp2 => self.len_line(b'*', n as i64),
+            Proto::Resp3 => self.len_line(b'~', n as i64),
+        }
+    }
+
+    /// An out-of-band push of `n` elements: `>n` in RESP3, an array in RESP2.
+    pub fn push(&mut self, n: usize) {
+        match self.proto {
+            Proto::Resp2 => self.len_line(b'*', n as i64),
+            Proto::Resp3 => self.len_line(b'>', n as i64),
+        }
+    }
+
+    /// A double: `,x` in RESP3, a bulk string in RESP2, formatted as Redis 7.0 does.
+    pub fn double(&mut self, d: f64) {
+        let s = format_double(d);
+        match self.proto {
+            Proto::Resp2 => self.bulk(s.as_bytes()),
+            Proto::Resp3 => self.line(b',', s.as_bytes()),
+        }
+    }
+
+    /// A boolean: `#t`/`#f` in RESP3, `:1`/`:0` in RESP2.
+    pub fn bool(&mut self, b: bool) {
+        match self.proto {
+            Proto::Resp2 => self.int(b as i64),
+            Proto::Resp3 => self
+                .buf
+                .extend_from_slice(if b { b"#t\r\n" } else { b"#f\r\n" }),
+        }
+    }
+
+    /// Verbatim text (`=` in RESP3 with a three-letter format, a bulk string in RESP2).
+    pub fn verbatim(&mut self, format: &str, text: &[u8]) {
+        match self.proto {
+            Proto::Resp2 => self.bulk(text),
+            Proto::Resp3 => {
+                self.len_line(b'=', (text.len() + 4) as i64);
+                self.buf.extend_from_slice(format.as_bytes());
+                self.buf.put_u8(b':');
+                self.buf.extend_from_slice(text);
+                self.buf.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+}
+
+/// Formats a double the way Redis 7.0's `addReplyDouble` does: `inf`, `-inf`,
+/// `nan`, integers without a fraction when exact and small, otherwise `%.17g`.
+pub fn format_double(d: f64) -> String {
+    if d.is_nan() {
+        return "nan".to_string();
+    }
+    if d.is_infinite() {
+        return if d > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    fmt_g17(d)
+}
+
+/// C's `%.17g`.
+fn fmt_g17(d: f64) -> String {
+    if d == 0.0 {
+        return if d.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    let exp = d.abs().log10().floor() as i32;
+    // %g uses scientific notation when exp < -4 or exp >= precision.
+    let sci = format!("{:.16e}", d);
+    let (mant, e) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let e: i32 = e.parse().unwrap_or(exp);
+    if e < -4 || e >= 17 {
+        let mant = trim_zeros(mant);
+        let sign = if e < 0 { '-' } else { '+' };
+        format!("{}e{}{:02}", mant, sign, e.abs())
+    } else {
+        let decimals = (16 - e).max(0) as usize;
+        trim_zeros(&format!("{:.*}", decimals, d)).to_string()
+    }
+}
+
+fn trim_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+fn itoa_buf() -> [u8; 20] {
+    [0u8; 20]
+}
+
+fn fmt_i64(buf: &mut [u8; 20], n: i64) -> &[u8] {
+    let mut i = buf.len();
+    let neg = n < 0;
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if neg {
+        // 20 digits is enough for u64::MAX; i64::MIN has 19 digits plus the sign.
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(proto: Proto, f: impl FnOnce(&mut Out)) -> String {
+        let mut o = Out::new(proto);
+        f(&mut o);
+        String::from_utf8(o.buf.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn integers_and_bulks() {
+        assert_eq!(
+            enc(Proto::Resp2, |o| o.int(i64::MIN)),
+            ":-9223372036854775808\r\n"
+        );
+        assert_eq!(enc(Proto::Resp2, |o| o.bulk(b"hi")), "$2\r\nhi\r\n");
+        assert_eq!(enc(Proto::Resp2, |o| o.bulk_int(-12)), "$3\r\n-12\r\n");
+        assert_eq!(enc(Proto::Resp3, |o| o.null()), "_\r\n");
+        assert_eq!(enc(Proto::Resp2, |o| o.map(2)), "*4\r\n");
+    }
+
+    #[test]
+    fn doubles_like_redis() {
+        assert_eq!(format_double(3.0), "3");
+        assert_eq!(format_double(1.5), "1.5");
+        assert_eq!(format_double(0.1), "0.10000000000000001");
+        assert_eq!(format_double(1e20), "1e+20");
+        assert_eq!(format_double(f64::INFINITY), "inf");
+    }
+}
