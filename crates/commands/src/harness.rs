@@ -69,7 +69,7 @@ impl Harness {
                     out.error(&errors::arity(&self.table.full_name(spec)));
                 } else {
                     let handler = match spec.exec {
-                        Exec::Keys(h) | Exec::Split(h, _) | Exec::AllShards(h, _) => Some(h),
+                        Exec::Keys(h) | Exec::Split(h, _) | Exec::AllShards(h, _) | Exec::ByCursor(h) => Some(h),
                         Exec::Runtime(_) | Exec::Container => None,
                     };
                     match handler {
@@ -80,6 +80,8 @@ impl Harness {
                                 now: self.now,
                                 out: &mut out,
                                 config: &self.config,
+                                shard: 0,
+                                shards: 1,
                                 dirty: 0,
                             };
                             h(&mut ctx, argv);

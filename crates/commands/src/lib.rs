@@ -32,6 +32,9 @@ pub struct Ctx<'a> {
     pub now: Ms,
     pub out: &'a mut Out,
     pub config: &'a Config,
+    /// This shard's index and the number of shards (for SCAN cursors).
+    pub shard: usize,
+    pub shards: usize,
     /// Count of keys changed by this command, for `rdb_changes_since_last_save`.
     pub dirty: u64,
 }

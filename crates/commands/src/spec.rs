@@ -21,6 +21,9 @@ pub enum Exec {
     Split(Handler, Merge),
     /// Runs on every shard with the same arguments; the replies are merged.
     AllShards(Handler, Merge),
+    /// Routed by a SCAN cursor: the runtime sends the command to shard
+    /// `cursor % shards` (the local shard when the cursor does not parse).
+    ByCursor(Handler),
     /// Implemented by the runtime (connection state or server-wide work); the
     /// value is the runtime's own handler, recovered by downcasting.
     Runtime(&'static (dyn std::any::Any + Sync)),

@@ -2,6 +2,9 @@
 
 use crate::spec::{CommandSpec, Exec};
 use std::collections::HashMap;
+use std::sync::OnceLock;
+
+static GLOBAL: OnceLock<Table> = OnceLock::new();
 
 /// All commands by lowercase name.
 pub struct Table {
@@ -32,6 +35,17 @@ impl Table {
             }
         }
         Table { by_name, ordered }
+    }
+
+    /// Installs the process-wide table (once, at start-up; later calls are
+    /// ignored) and returns it. COMMAND and friends read it through [`Table::global`].
+    pub fn install(families: &[&'static [CommandSpec]]) -> &'static Table {
+        GLOBAL.get_or_init(|| Table::new(families))
+    }
+
+    /// The process-wide table. Before [`Table::install`] it holds this crate's families only.
+    pub fn global() -> &'static Table {
+        GLOBAL.get_or_init(|| Table::new(&crate::families()))
     }
 
     /// Looks up a top-level command by name, case-insensitively.
