@@ -194,11 +194,19 @@ impl Out {
     }
 }
 
-/// Formats a double the way Redis 7.0's `addReplyDouble` does: `inf`, `-inf`,
-/// `nan`, integers without a fraction when exact and small, otherwise `%.17g`.
+/// Formats a double the way Redis 7.0's `addReplyDouble` does (ZSCORE,
+/// ZINCRBY, GEODIST...): `inf` and `-inf` spelled out, everything else with
+/// C's `%.17g`, which glibc prints as `nan` or `-nan` (by the sign bit) for
+/// NaN and as `-0` for negative zero. Callers wrap it: a bulk string in RESP2,
+/// a `,` line in RESP3. (INCRBYFLOAT's long-double "human" format is a
+/// different function and does not belong here.)
 pub fn format_double(d: f64) -> String {
     if d.is_nan() {
-        return "nan".to_string();
+        return if d.is_sign_negative() {
+            "-nan".into()
+        } else {
+            "nan".into()
+        };
     }
     if d.is_infinite() {
         return if d > 0.0 { "inf".into() } else { "-inf".into() };
@@ -206,7 +214,9 @@ pub fn format_double(d: f64) -> String {
     fmt_g17(d)
 }
 
-/// C's `%.17g`.
+/// C's `%.17g` for a finite value: 17 significant digits, trailing zeros
+/// dropped, scientific notation when the decimal exponent is below -4 or at
+/// least 17, with a sign and at least two exponent digits.
 fn fmt_g17(d: f64) -> String {
     if d == 0.0 {
         return if d.is_sign_negative() {
@@ -215,12 +225,12 @@ fn fmt_g17(d: f64) -> String {
             "0".into()
         };
     }
-    let exp = d.abs().log10().floor() as i32;
-    // %g uses scientific notation when exp < -4 or exp >= precision.
+    // Rounding to 17 significant digits first gives the exponent %g decides
+    // on (rounding can carry into a new digit, e.g. 9.99...e16 -> 1e17).
     let sci = format!("{:.16e}", d);
     let (mant, e) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let e: i32 = e.parse().unwrap_or(exp);
-    if e < -4 || e >= 17 {
+    let e: i32 = e.parse().unwrap_or(0);
+    if !(-4..17).contains(&e) {
         let mant = trim_zeros(mant);
         let sign = if e < 0 { '-' } else { '+' };
         format!("{}e{}{:02}", mant, sign, e.abs())

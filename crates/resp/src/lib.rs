@@ -8,4 +8,4 @@ mod encode;
 mod parse;
 
 pub use encode::{format_double, Out, Proto};
-pub use parse::{parse_command, split_elements, Limits, ProtocolError};
+pub use parse::{parse_command, split_elements, CommandParser, Limits, ProtocolError};

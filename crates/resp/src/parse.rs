@@ -1,5 +1,47 @@
 //! Command parser: checks that a whole command is buffered before taking it
-//! out of the buffer, so a partial command costs one scan and no allocation.
+//! out of the buffer, with Redis 7.0's exact acceptance rules and error texts.
+//! It must never panic on any input, never copy a bulk argument, and never
+//! allocate for a command that is not complete yet.
+//!
+//! # What Redis does, and what we match
+//!
+//! A command starting with `*` is a multibulk: a count line, then that many
+//! `$<len>` lines each followed by `len` bytes of data and two more bytes.
+//! Anything else is an inline command: one line split like a shell would
+//! (`sdssplitargs`). The rules below were checked byte for byte against
+//! redis-server 7.0.15 over a raw socket; the unit tests encode them.
+//!
+//! - Lines of a multibulk end at the first `\r`; the byte after it is skipped
+//!   unseen, and so are the two bytes after bulk data (`*1\r\n$4\r\nPINGXY`
+//!   runs PING). A line is complete only once one byte follows its `\r`.
+//! - Lengths follow `string2ll`: optional `-`, no `+`, no leading zeros, no
+//!   spaces, at most 20 characters. `*0` and any negative count are an empty
+//!   command that is skipped. A count above `INT_MAX` is "invalid multibulk
+//!   length"; a bulk length below zero or above `proto-max-bulk-len` is
+//!   "invalid bulk length".
+//! - While a line has no terminator yet, more than 64 KiB buffered from the
+//!   line's start is "too big mbulk count string", "too big bulk count
+//!   string" or "too big inline request". A complete line is never too big.
+//! - The `$` is checked only once the element's line is complete; the error
+//!   shows the offending byte, with `\r` and `\n` shown as a space.
+//! - Redis finds line ends with `strchr`, which stops at a NUL byte, so a NUL
+//!   in a line that is still being looked for means the line never completes:
+//!   the client waits until the 64 KiB limit above closes it. We do the same.
+//! - Inline lines end at `\n`, with one `\r` before it dropped. An empty or
+//!   blank line is an empty command that is skipped.
+//! - With `Limits::unauthenticated`, counts above 10 and bulks above 16384
+//!   bytes are refused before authentication, as Redis does.
+//!
+//! # Cost of partial input
+//!
+//! [`parse_command`] is stateless: each call walks the headers of the
+//! elements already buffered (jumping over bulk data by its length, so a huge
+//! bulk costs one step no matter how much of it has arrived), and allocates
+//! nothing until the command is complete. A connection should hold a
+//! [`CommandParser`] instead, which remembers how far it got, so the total
+//! work for one command is linear in its size even when it arrives in many
+//! small reads (a stateless re-walk of a million small elements would be
+//! quadratic).
 
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -8,10 +50,14 @@ use bytes::{Buf, Bytes, BytesMut};
 pub struct Limits {
     /// `proto-max-bulk-len`: the longest bulk string accepted (512mb).
     pub max_bulk_len: usize,
-    /// Longest inline command line (Redis: 64kb).
+    /// Longest unterminated line kept waiting (Redis: `PROTO_INLINE_MAX_SIZE`, 64kb).
     pub max_inline_len: usize,
-    /// Most elements in one multibulk (Redis: 1024*1024*1024 - 1 with INT_MAX check).
+    /// Most elements in one multibulk (Redis: `INT_MAX`).
     pub max_multibulk_len: usize,
+    /// The client still has to authenticate: Redis then refuses multibulk
+    /// counts above 10 and bulk lengths above 16384, so that an anonymous
+    /// client cannot make the server reserve memory.
+    pub unauthenticated: bool,
 }
 
 impl Default for Limits {
@@ -20,19 +66,41 @@ impl Default for Limits {
             max_bulk_len: 512 * 1024 * 1024,
             max_inline_len: 64 * 1024,
             max_multibulk_len: i32::MAX as usize,
+            unauthenticated: false,
         }
     }
 }
 
 /// Malformed input. The connection replies `-ERR Protocol error: <msg>` and closes.
+///
+/// The message is ASCII except in "expected '$', got 'X'", where X is the raw
+/// byte stored as the `char` of the same number (Latin-1). Use
+/// [`ProtocolError::reply_bytes`] to get the exact bytes Redis would send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProtocolError(pub String);
+
+impl ProtocolError {
+    /// The full error reply, `-ERR Protocol error: <msg>\r\n`, byte for byte
+    /// as Redis sends it (the offending byte of "expected '$'" is sent raw).
+    pub fn reply_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.0.len() + 24);
+        out.extend_from_slice(b"-ERR Protocol error: ");
+        for c in self.0.chars() {
+            // Every char we put in a message is below 256 (see the type's docs).
+            out.push(u32::from(c).min(255) as u8);
+        }
+        out.extend_from_slice(b"\r\n");
+        out
+    }
+}
 
 impl std::fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Protocol error: {}", self.0)
     }
 }
+
+impl std::error::Error for ProtocolError {}
 
 fn perr(msg: &str) -> ProtocolError {
     ProtocolError(msg.to_string())
@@ -41,216 +109,387 @@ fn perr(msg: &str) -> ProtocolError {
 /// Takes one complete command off the front of `buf`.
 ///
 /// Returns `Ok(None)` when more bytes are needed (nothing is consumed),
-/// `Ok(Some(args))` for a command (an empty inline line yields an empty vec,
-/// which callers skip), or an error for malformed input.
+/// `Ok(Some(args))` for a command (`*0`, a negative count or a blank inline
+/// line yield an empty vec, which callers skip, as Redis does), or an error
+/// for malformed input (the buffer is then in no defined state).
+///
+/// This is the stateless form; see the module docs for why a connection
+/// should prefer [`CommandParser`].
 pub fn parse_command(
     buf: &mut BytesMut,
     limits: &Limits,
 ) -> Result<Option<Vec<Bytes>>, ProtocolError> {
-    if buf.is_empty() {
-        return Ok(None);
+    CommandParser::new().parse(buf, limits)
+}
+
+/// A command parser that remembers how much of a partial command it has
+/// already checked, so a command arriving in many reads costs linear time.
+///
+/// One parser belongs to one connection buffer. Between calls that return
+/// `Ok(None)` the caller may only append to the buffer; if it drops or
+/// consumes bytes some other way it must call [`CommandParser::reset`].
+#[derive(Debug, Clone, Default)]
+pub struct CommandParser {
+    /// Elements the multibulk announced; 0 while its count line is incomplete
+    /// (and always 0 for inline commands).
+    count: usize,
+    /// Offset of the first element, just after the count line.
+    first: usize,
+    /// Elements whose bytes are all buffered.
+    done: usize,
+    /// Offset where the line being looked for starts, or where the data of
+    /// the bulk being waited for starts.
+    at: usize,
+    /// Offset up to which the line starting at `at` has no terminator.
+    scanned: usize,
+    /// Length of the bulk being waited for, once its `$` line was read.
+    bulk: Option<usize>,
+}
+
+/// What a search for the end of a line found.
+enum Line {
+    /// The terminator is at this offset.
+    End(usize),
+    /// No terminator yet (or a NUL hides it, as it does from `strchr`).
+    Open,
+}
+
+impl CommandParser {
+    pub fn new() -> CommandParser {
+        CommandParser::default()
     }
-    if buf[0] == b'*' {
-        parse_multibulk(buf, limits)
-    } else {
-        parse_inline(buf, limits)
+
+    /// Forgets any partial progress; needed only if the buffer was changed
+    /// other than by appending.
+    pub fn reset(&mut self) {
+        *self = CommandParser::default();
+    }
+
+    /// How many bytes the buffer must hold before the next call can make
+    /// progress, when that is known (a bulk whose length line was read).
+    /// A connection can reserve this much to receive a big value without
+    /// repeated reallocation.
+    pub fn bytes_needed(&self) -> Option<usize> {
+        self.bulk
+            .map(|len| self.at.saturating_add(len).saturating_add(2))
+    }
+
+    /// Takes one complete command off the front of `buf`; same contract as
+    /// [`parse_command`].
+    pub fn parse(
+        &mut self,
+        buf: &mut BytesMut,
+        limits: &Limits,
+    ) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+        if self.at > buf.len() || self.scanned > buf.len() || self.first > buf.len() {
+            // The buffer shrank under us: our offsets mean nothing any more.
+            self.reset();
+        }
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        let res = if buf[0] == b'*' {
+            self.multibulk(buf, limits)
+        } else {
+            self.inline(buf, limits)
+        };
+        if !matches!(res, Ok(None)) {
+            self.reset();
+        }
+        res
+    }
+
+    /// Looks for `term` in the line starting at `self.at`, resuming where the
+    /// previous call stopped.
+    fn find_line(&mut self, b: &[u8], term: u8) -> Line {
+        let from = self.scanned.max(self.at);
+        match memchr::memchr2(term, 0, &b[from..]) {
+            Some(i) if b[from + i] == term => {
+                self.scanned = from + i;
+                Line::End(from + i)
+            }
+            Some(i) => {
+                // A NUL ends the search for good, as strchr does; staying on
+                // it makes the next look a single step.
+                self.scanned = from + i;
+                Line::Open
+            }
+            None => {
+                self.scanned = b.len();
+                Line::Open
+            }
+        }
+    }
+
+    fn multibulk(
+        &mut self,
+        buf: &mut BytesMut,
+        limits: &Limits,
+    ) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+        let b = &buf[..];
+        if self.count == 0 {
+            self.at = 0;
+            let cr = match self.find_line(b, b'\r') {
+                Line::End(cr) => cr,
+                Line::Open if b.len() > limits.max_inline_len => {
+                    return Err(perr("too big mbulk count string"))
+                }
+                Line::Open => return Ok(None),
+            };
+            if cr + 1 >= b.len() {
+                return Ok(None);
+            }
+            let n = match string2ll(&b[1..cr]) {
+                Some(n)
+                    if n <= i64::from(i32::MAX)
+                        && (n <= 0 || n as u64 <= limits.max_multibulk_len as u64) =>
+                {
+                    n
+                }
+                _ => return Err(perr("invalid multibulk length")),
+            };
+            if n <= 0 {
+                buf.advance(cr + 2);
+                return Ok(Some(Vec::new()));
+            }
+            if limits.unauthenticated && n > 10 {
+                return Err(perr("unauthenticated multibulk length"));
+            }
+            self.count = n as usize;
+            self.first = cr + 2;
+            self.at = cr + 2;
+            self.scanned = cr + 2;
+        }
+        while self.done < self.count {
+            if let Some(len) = self.bulk {
+                if b.len() - self.at < len.saturating_add(2) {
+                    return Ok(None);
+                }
+                self.done += 1;
+                self.at += len + 2;
+                self.scanned = self.at;
+                self.bulk = None;
+                continue;
+            }
+            let cr = match self.find_line(b, b'\r') {
+                Line::End(cr) => cr,
+                Line::Open if b.len() - self.at > limits.max_inline_len => {
+                    return Err(perr("too big bulk count string"))
+                }
+                Line::Open => return Ok(None),
+            };
+            if cr + 1 >= b.len() {
+                return Ok(None);
+            }
+            let lead = b[self.at];
+            if lead != b'$' {
+                let shown = if lead == b'\r' || lead == b'\n' {
+                    ' '
+                } else {
+                    char::from(lead)
+                };
+                return Err(ProtocolError(format!("expected '$', got '{shown}'")));
+            }
+            let len = match string2ll(&b[self.at + 1..cr]) {
+                Some(n) if n >= 0 && n as u64 <= limits.max_bulk_len as u64 => n as usize,
+                _ => return Err(perr("invalid bulk length")),
+            };
+            if limits.unauthenticated && len > 16384 {
+                return Err(perr("unauthenticated bulk length"));
+            }
+            self.bulk = Some(len);
+            self.at = cr + 2;
+            self.scanned = self.at;
+        }
+        // Every element is buffered: walk the (already validated) headers once
+        // more to slice the arguments out of the frozen frame without copying.
+        let end = self.at;
+        let mut spans = Vec::with_capacity(self.count);
+        let mut pos = self.first;
+        for _ in 0..self.count {
+            let cr = memchr::memchr(b'\r', &b[pos..end]).map_or(end, |i| pos + i);
+            let len = string2ll(&b[(pos + 1).min(cr)..cr]).unwrap_or(0).max(0) as usize;
+            let start = (cr + 2).min(end);
+            let stop = start.saturating_add(len).min(end);
+            spans.push((start, stop));
+            pos = stop.saturating_add(2).min(end);
+        }
+        let frame = buf.split_to(end).freeze();
+        Ok(Some(
+            spans.into_iter().map(|(s, e)| frame.slice(s..e)).collect(),
+        ))
+    }
+
+    fn inline(
+        &mut self,
+        buf: &mut BytesMut,
+        limits: &Limits,
+    ) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+        self.at = 0;
+        let nl = match self.find_line(&buf[..], b'\n') {
+            Line::End(nl) => nl,
+            Line::Open if buf.len() > limits.max_inline_len => {
+                return Err(perr("too big inline request"))
+            }
+            Line::Open => return Ok(None),
+        };
+        let end = if nl > 0 && buf[nl - 1] == b'\r' {
+            nl - 1
+        } else {
+            nl
+        };
+        let args = split_args(&buf[..end]).ok_or_else(|| perr("unbalanced quotes in request"))?;
+        buf.advance(nl + 1);
+        Ok(Some(args.into_iter().map(Bytes::from).collect()))
     }
 }
 
-fn find_crlf(b: &[u8], from: usize) -> Option<usize> {
-    memchr::memchr(b'\r', &b[from..]).map(|i| i + from)
-}
-
-/// Parses a decimal length between `start` and the CR at `end`.
-fn parse_len(b: &[u8]) -> Option<i64> {
-    if b.is_empty() || b.len() > 20 {
+/// Parses a length the way Redis's `string2ll` does: an optional `-`, then
+/// `0` alone or a digit 1-9 followed by digits, fitting an i64, shorter than
+/// 21 characters. Anything else (spaces, `+`, `-0`, leading zeros) is refused.
+fn string2ll(s: &[u8]) -> Option<i64> {
+    if s.is_empty() || s.len() >= 21 {
         return None;
     }
-    let (neg, digits) = if b[0] == b'-' {
-        (true, &b[1..])
-    } else {
-        (false, b)
+    if s == b"0" {
+        return Some(0);
+    }
+    let (neg, digits) = match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, s),
     };
-    if digits.is_empty() {
-        return None;
+    match digits.first() {
+        Some(b'1'..=b'9') => {}
+        _ => return None,
     }
-    let mut v: i64 = 0;
+    let mut v: u64 = 0;
     for &c in digits {
         if !c.is_ascii_digit() {
             return None;
         }
-        v = v.checked_mul(10)?.checked_add((c - b'0') as i64)?;
+        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
     }
-    Some(if neg { -v } else { v })
+    if neg {
+        // i64::MIN has no positive counterpart, so negate in the wider type.
+        let m = 0i128 - i128::from(v);
+        i64::try_from(m).ok()
+    } else {
+        i64::try_from(v).ok()
+    }
 }
 
-fn parse_multibulk(
-    buf: &mut BytesMut,
-    limits: &Limits,
-) -> Result<Option<Vec<Bytes>>, ProtocolError> {
-    let b = &buf[..];
-    let Some(cr) = find_crlf(b, 1) else {
-        if b.len() > limits.max_inline_len {
-            return Err(perr("too big mbulk count string"));
-        }
-        return Ok(None);
-    };
-    if cr + 1 >= b.len() {
-        return Ok(None);
-    }
-    let count = match parse_len(&b[1..cr]) {
-        Some(n) if n <= limits.max_multibulk_len as i64 => n,
-        _ => return Err(perr("invalid multibulk length")),
-    };
-    let mut pos = cr + 2;
-    if count <= 0 {
-        buf.advance(pos);
-        return Ok(Some(Vec::new()));
-    }
-    // Check pass: find where every bulk starts and that all are complete.
-    let mut spans: Vec<(usize, usize)> = Vec::with_capacity((count as usize).min(1024));
-    for _ in 0..count {
-        if pos >= b.len() {
-            return Ok(None);
-        }
-        if b[pos] != b'$' {
-            return Err(ProtocolError(format!(
-                "expected '$', got '{}'",
-                b[pos] as char
-            )));
-        }
-        let Some(cr) = find_crlf(b, pos + 1) else {
-            if b.len() - pos > limits.max_inline_len {
-                return Err(perr("too big bulk count string"));
-            }
-            return Ok(None);
-        };
-        let len = match parse_len(&b[pos + 1..cr]) {
-            Some(n) if n >= 0 && n as usize <= limits.max_bulk_len => n as usize,
-            _ => return Err(perr("invalid bulk length")),
-        };
-        let start = cr + 2;
-        if start + len + 2 > b.len() {
-            return Ok(None);
-        }
-        if &b[start + len..start + len + 2] != b"\r\n" {
-            return Err(perr("expected CRLF after bulk"));
-        }
-        spans.push((start, len));
-        pos = start + len + 2;
-    }
-    let frame = buf.split_to(pos).freeze();
-    Ok(Some(
-        spans
-            .into_iter()
-            .map(|(s, l)| frame.slice(s..s + l))
-            .collect(),
-    ))
+/// C's `isspace` in the "C" locale, which is what Redis runs under.
+fn is_c_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
-fn parse_inline(buf: &mut BytesMut, limits: &Limits) -> Result<Option<Vec<Bytes>>, ProtocolError> {
-    let Some(nl) = memchr::memchr(b'\n', buf) else {
-        if buf.len() > limits.max_inline_len {
-            return Err(perr("too big inline request"));
-        }
-        return Ok(None);
-    };
-    let line = buf.split_to(nl + 1);
-    let mut end = nl;
-    if end > 0 && line[end - 1] == b'\r' {
-        end -= 1;
+fn hex_value(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
     }
-    let args = split_inline(&line[..end]).ok_or_else(|| perr("unbalanced quotes in request"))?;
-    Ok(Some(args.into_iter().map(Bytes::from).collect()))
 }
 
-/// Splits an inline command line like `sdssplitargs`: whitespace separated,
-/// with "double quotes" (C escapes, \xHH) and 'single quotes'.
-fn split_inline(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+/// Splits an inline command line with the rules of Redis's `sdssplitargs`.
+/// Returns `None` for unbalanced quotes.
+///
+/// Words are separated by blanks (`isspace`), but an unquoted word ends only
+/// at space, tab, CR or LF, so a vertical tab or form feed inside a word is
+/// kept. `"..."` understands `\n \r \t \b \a`, `\xHH` and `\<any>` for the
+/// character itself; `'...'` understands only `\'`. A closing quote must be
+/// followed by a blank or the end of the line. Quotes may start in the
+/// middle of a word (`a"b c"` is one word `ab c`). The line never holds a
+/// NUL (the line search stops there), so the end of the slice plays the role
+/// of C's terminator.
+fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    // Reading past the end yields 0, like reading a C string's terminator.
+    let at = |i: usize| line.get(i).copied().unwrap_or(0);
     let mut out = Vec::new();
     let mut i = 0;
-    let n = line.len();
     loop {
-        while i < n && line[i].is_ascii_whitespace() {
+        while at(i) != 0 && is_c_space(at(i)) {
             i += 1;
         }
-        if i >= n {
+        if i >= line.len() {
             return Some(out);
         }
-        let mut cur = Vec::new();
-        let mut inq = false;
-        let mut insq = false;
+        let mut word = Vec::new();
+        let mut in_double = false;
+        let mut in_single = false;
         loop {
-            if inq {
-                if i >= n {
-                    return None;
-                }
-                if line[i] == b'\\'
-                    && i + 3 < n
-                    && line[i + 1] == b'x'
-                    && line[i + 2].is_ascii_hexdigit()
-                    && line[i + 3].is_ascii_hexdigit()
-                {
-                    let h = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
-                    cur.push(h(line[i + 2]) * 16 + h(line[i + 3]));
-                    i += 3;
-                } else if line[i] == b'\\' && i + 1 < n {
+            let c = at(i);
+            let mut done = false;
+            if in_double {
+                if c == b'\\' && at(i + 1) == b'x' {
+                    if let (Some(hi), Some(lo)) = (hex_value(at(i + 2)), hex_value(at(i + 3))) {
+                        word.push(hi * 16 + lo);
+                        i += 3;
+                    } else {
+                        // Not a hex escape: `\x` stands for a plain `x`.
+                        word.push(b'x');
+                        i += 1;
+                    }
+                } else if c == b'\\' && at(i + 1) != 0 {
                     i += 1;
-                    cur.push(match line[i] {
+                    word.push(match at(i) {
                         b'n' => b'\n',
                         b'r' => b'\r',
                         b't' => b'\t',
-                        b'b' => 8,
-                        b'a' => 7,
-                        c => c,
+                        b'b' => 0x08,
+                        b'a' => 0x07,
+                        other => other,
                     });
-                } else if line[i] == b'"' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                } else if c == b'"' {
+                    if at(i + 1) != 0 && !is_c_space(at(i + 1)) {
                         return None;
                     }
-                    i += 1;
-                    break;
-                } else {
-                    cur.push(line[i]);
-                }
-            } else if insq {
-                if i >= n {
+                    done = true;
+                } else if c == 0 {
                     return None;
+                } else {
+                    word.push(c);
                 }
-                if line[i] == b'\\' && i + 1 < n && line[i + 1] == b'\'' {
+            } else if in_single {
+                if c == b'\\' && at(i + 1) == b'\'' {
                     i += 1;
-                    cur.push(b'\'');
-                } else if line[i] == b'\'' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                    word.push(b'\'');
+                } else if c == b'\'' {
+                    if at(i + 1) != 0 && !is_c_space(at(i + 1)) {
                         return None;
                     }
-                    i += 1;
-                    break;
+                    done = true;
+                } else if c == 0 {
+                    return None;
                 } else {
-                    cur.push(line[i]);
+                    word.push(c);
                 }
             } else {
-                if i >= n {
-                    break;
-                }
-                match line[i] {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => {
-                        break;
-                    }
-                    b'"' => inq = true,
-                    b'\'' => insq = true,
-                    c => cur.push(c),
+                match c {
+                    b' ' | b'\n' | b'\r' | b'\t' | 0 => done = true,
+                    b'"' => in_double = true,
+                    b'\'' => in_single = true,
+                    other => word.push(other),
                 }
             }
-            i += 1;
+            if at(i) != 0 {
+                i += 1;
+            }
+            if done {
+                break;
+            }
         }
-        out.push(cur);
+        out.push(word);
     }
 }
 
 /// Splits encoded replies back into their top-level elements. Given the bytes
 /// of `n` complete RESP values (as produced by [`crate::Out`]), returns the byte
 /// range of each. Used to interleave replies computed on several shards.
+///
+/// The input is expected to come from our own encoder; on anything else this
+/// still returns ranges that cover the input in order, and never panics.
 pub fn split_elements(data: &[u8]) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut pos = 0;
@@ -262,22 +501,396 @@ pub fn split_elements(data: &[u8]) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-/// Returns the end of the RESP value starting at `pos`. The input is trusted
-/// (it was produced by our own encoder).
-fn skip_value(d: &[u8], pos: usize) -> usize {
-    let cr = find_crlf(d, pos).unwrap_or(d.len());
-    let after = (cr + 2).min(d.len());
-    let n = parse_len(&d[pos + 1..cr]).unwrap_or(0);
-    match d[pos] {
-        b'$' | b'=' | b'!' if n >= 0 => (after + n as usize + 2).min(d.len()),
-        b'*' | b'~' | b'>' | b'%' if n > 0 => {
-            let count = if d[pos] == b'%' { n * 2 } else { n };
-            let mut p = after;
-            for _ in 0..count {
-                p = skip_value(d, p);
+/// Returns the end of the RESP value starting at `pos` (which must be inside
+/// `d`). Nested aggregates are walked with a counter instead of recursion, so
+/// deep nesting cannot overflow the stack.
+fn skip_value(d: &[u8], mut pos: usize) -> usize {
+    // Values still to skip, counting the one that starts at `pos`.
+    let mut pending: u64 = 1;
+    while pending > 0 && pos < d.len() {
+        pending -= 1;
+        let kind = d[pos];
+        let cr = memchr::memchr(b'\r', &d[pos..]).map_or(d.len(), |i| pos + i);
+        let after = cr.saturating_add(2).min(d.len());
+        let n = string2ll(&d[(pos + 1).min(cr)..cr]).unwrap_or(-1);
+        pos = after;
+        match kind {
+            b'$' | b'=' | b'!' if n >= 0 => {
+                pos = pos
+                    .saturating_add(n as usize)
+                    .saturating_add(2)
+                    .min(d.len());
             }
-            p
+            b'*' | b'~' | b'>' | b'%' | b'|' if n > 0 => {
+                let children = if kind == b'%' || kind == b'|' {
+                    (n as u64).saturating_mul(2)
+                } else {
+                    n as u64
+                };
+                // An attribute precedes the value it describes.
+                let extra = u64::from(kind == b'|');
+                pending = pending.saturating_add(children).saturating_add(extra);
+            }
+            _ => {}
         }
-        _ => after,
+    }
+    pos
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `input` through the parser like a connection that received it
+    /// in one read, and describes what came out: each command as `[a b]`,
+    /// then `wait:N` (N bytes left unconsumed) or `err:<message>`.
+    fn run_with(input: &[u8], limits: &Limits) -> String {
+        let mut buf = BytesMut::from(input);
+        let mut out = Vec::new();
+        loop {
+            match parse_command(&mut buf, limits) {
+                Ok(Some(args)) => {
+                    let words: Vec<String> =
+                        args.iter().map(|a| a.escape_ascii().to_string()).collect();
+                    out.push(format!("[{}]", words.join(" ")));
+                }
+                Ok(None) => {
+                    out.push(format!("wait:{}", buf.len()));
+                    break;
+                }
+                Err(e) => {
+                    out.push(format!("err:{}", e.0));
+                    break;
+                }
+            }
+        }
+        out.join(" ")
+    }
+
+    fn run(input: &[u8]) -> String {
+        run_with(input, &Limits::default())
+    }
+
+    /// Each row was sent to redis-server 7.0.15 over a raw socket; the
+    /// expectation restates what it did (commands run, then either waiting
+    /// for more input or a protocol error and a closed connection).
+    #[test]
+    fn multibulk_matches_redis() {
+        let rows: &[(&[u8], &str)] = &[
+            (b"*1\r\n$4\r\nPING\r\n", "[PING] wait:0"),
+            // The two bytes after bulk data are skipped unchecked.
+            (b"*1\r\n$4\r\nPINGXY", "[PING] wait:0"),
+            (
+                b"*1\r\n$4\r\nPINGXY*1\r\n$4\r\nPING\r\n",
+                "[PING] [PING] wait:0",
+            ),
+            // So is the byte after a line's CR.
+            (b"*1\rX$4\r\nPING\r\n", "[PING] wait:0"),
+            (b"*\r\n", "err:invalid multibulk length"),
+            (b"*-0\r\n", "err:invalid multibulk length"),
+            (b"*01\r\n", "err:invalid multibulk length"),
+            (b"*+1\r\n", "err:invalid multibulk length"),
+            (b"*1 \r\n", "err:invalid multibulk length"),
+            (b"* 1\r\n", "err:invalid multibulk length"),
+            (b"*2147483648\r\n", "err:invalid multibulk length"),
+            (b"*2147483647\r\n", "wait:13"),
+            (b"*-5\r\nPING\r\n", "[] [PING] wait:0"),
+            (b"*0\r\nPING\r\n", "[] [PING] wait:0"),
+            (b"*1\r\n$-0\r\n", "err:invalid bulk length"),
+            (b"*1\r\n$-1\r\n", "err:invalid bulk length"),
+            (b"*1\r\n$01\r\n", "err:invalid bulk length"),
+            (b"*1\r\n$4 \r\nPING\r\n", "err:invalid bulk length"),
+            (b"*1\r\n$536870913\r\n", "err:invalid bulk length"),
+            (b"*1\r\n$536870912\r\n", "wait:16"),
+            // The '$' is checked only once the element's line is complete.
+            (b"*1\r\nfoo", "wait:7"),
+            (b"*1\r\nfoo\r", "wait:8"),
+            (b"*1\r\nfoo\rX", "err:expected '$', got 'f'"),
+            (b"*1\r\n\r\n", "err:expected '$', got ' '"),
+            (b"*1\r\n\n\r\n", "err:expected '$', got ' '"),
+            // A NUL hides the line end from Redis's strchr: it waits.
+            (b"*1\r\n\x00\r\n", "wait:7"),
+            (b"*1\x00\r\n", "wait:5"),
+            (b"*1\r\n$\x004\r\nPING\r\n", "wait:15"),
+            (b"*1\r\n$4\r\nP", "wait:9"),
+            // Commands before a bad one still run.
+            (
+                b"*1\r\n$4\r\nPING\r\n*x\r\n",
+                "[PING] err:invalid multibulk length",
+            ),
+        ];
+        for (input, want) in rows {
+            assert_eq!(
+                run(input),
+                *want,
+                "input {:?}",
+                input.escape_ascii().to_string()
+            );
+        }
+    }
+
+    #[test]
+    fn expected_dollar_error_carries_the_raw_byte() {
+        let mut buf = BytesMut::from(&b"*1\r\n\xff\r\n"[..]);
+        let err = parse_command(&mut buf, &Limits::default()).unwrap_err();
+        assert_eq!(
+            err.reply_bytes(),
+            b"-ERR Protocol error: expected '$', got '\xff'\r\n".to_vec()
+        );
+        assert_eq!(
+            perr("invalid bulk length").reply_bytes(),
+            b"-ERR Protocol error: invalid bulk length\r\n".to_vec()
+        );
+    }
+
+    #[test]
+    fn inline_matches_redis() {
+        let rows: &[(&[u8], &str)] = &[
+            (b"PING\r\n", "[PING] wait:0"),
+            (b"\r\nPING\r\n", "[] [PING] wait:0"),
+            (b"\nPING\n", "[] [PING] wait:0"),
+            (b" \r\n", "[] wait:0"),
+            (b"PING\r\r\n", "[PING] wait:0"),
+            (b"EC\rHO x\n", "[EC HO x] wait:0"),
+            (b"PI\x00NG\r\n", "wait:7"),
+            (b"ECHO \"a b\"\r\n", "[ECHO a b] wait:0"),
+            (b"ECHO \"a\"b\r\n", "err:unbalanced quotes in request"),
+            (b"ECHO \"a\r\n", "err:unbalanced quotes in request"),
+            (b"ECHO \"a\\\r\n", "err:unbalanced quotes in request"),
+            (b"ECHO \"x\\\"\r\n", "err:unbalanced quotes in request"),
+            (b"ECHO 'x\\'\r\n", "err:unbalanced quotes in request"),
+            (b"ECHO 'x\\' \r\n", "err:unbalanced quotes in request"),
+            (b"ECHO \"\\x41\\x4g\\n\\q\"\r\n", "[ECHO Ax4g\\nq] wait:0"),
+            (b"ECHO \"\\x4\"\r\n", "[ECHO x4] wait:0"),
+            (b"ECHO \"\\x\"\r\n", "[ECHO x] wait:0"),
+            (b"ECHO \"\\xAf\"\r\n", "[ECHO \\xaf] wait:0"),
+            (b"ECHO \"\\\"\"\r\n", "[ECHO \\\"] wait:0"),
+            (b"ECHO 'a\\'b'\r\n", "[ECHO a\\'b] wait:0"),
+            (b"ECHO 'a\\nb'\r\n", "[ECHO a\\\\nb] wait:0"),
+            (b"ECHO 'a\"b'\r\n", "[ECHO a\\\"b] wait:0"),
+            (b"ECHO \"a'b\"\r\n", "[ECHO a\\'b] wait:0"),
+            (b"ECHO a'b c'\r\n", "[ECHO ab c] wait:0"),
+            (b"ECHO a\"b\"\r\n", "[ECHO ab] wait:0"),
+            (b"ECHO a\\x41\r\n", "[ECHO a\\\\x41] wait:0"),
+            (b"ECHO \"\"\r\n", "[ECHO ] wait:0"),
+            (b"ECHO ''\r\n", "[ECHO ] wait:0"),
+            // Vertical tab and form feed separate words only between words.
+            (b"ECHO a\x0bb\r\n", "[ECHO a\\x0bb] wait:0"),
+            (b"\x0bECHO\x0ba\r\n", "[ECHO\\x0ba] wait:0"),
+            (b"ECHO \x0cx\r\n", "[ECHO x] wait:0"),
+            (b"ECHO \"a\"\x0bPING\r\n", "[ECHO a PING] wait:0"),
+            (b"ECHO 'a'\x0bPING\r\n", "[ECHO a PING] wait:0"),
+        ];
+        for (input, want) in rows {
+            assert_eq!(
+                run(input),
+                *want,
+                "input {:?}",
+                input.escape_ascii().to_string()
+            );
+        }
+    }
+
+    /// The 64 KiB limits apply only while a line has no terminator, counted
+    /// from the start of that line (checked against redis-server with the
+    /// bytes sent in 8 KiB pieces).
+    #[test]
+    fn line_limits_match_redis() {
+        let limits = Limits::default();
+        let k64 = 64 * 1024;
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (vec![b'a'; k64], "wait:65536"),
+            (vec![b'a'; k64 + 1], "err:too big inline request"),
+            (
+                [b"*".as_slice(), &vec![b'1'; k64 - 1]].concat(),
+                "wait:65536",
+            ),
+            (
+                [b"*".as_slice(), &vec![b'1'; k64]].concat(),
+                "err:too big mbulk count string",
+            ),
+            (
+                [b"*1\r\n$".as_slice(), &vec![b'1'; k64 - 1]].concat(),
+                "wait:65540",
+            ),
+            (
+                [b"*1\r\n$".as_slice(), &vec![b'1'; k64]].concat(),
+                "err:too big bulk count string",
+            ),
+            (
+                [b"PING\x00".as_slice(), &vec![b'a'; k64 - 4]].concat(),
+                "err:too big inline request",
+            ),
+            // A line that is complete is never too big.
+            (
+                [b"ECHO ".as_slice(), &vec![b'a'; 69_995], b"\r\n"].concat(),
+                "wait:0",
+            ),
+            (
+                [b"*".as_slice(), &vec![b'1'; k64 + 10], b"\r\n"].concat(),
+                "err:invalid multibulk length",
+            ),
+        ];
+        for (input, want) in cases {
+            let got = run_with(&input, &limits);
+            assert!(
+                got.ends_with(want),
+                "{} bytes: got {got}, want {want}",
+                input.len()
+            );
+        }
+    }
+
+    #[test]
+    fn unauthenticated_limits_match_redis() {
+        let limits = Limits {
+            unauthenticated: true,
+            ..Limits::default()
+        };
+        assert_eq!(run_with(b"*10\r\n", &limits), "wait:5");
+        assert_eq!(
+            run_with(b"*11\r\n", &limits),
+            "err:unauthenticated multibulk length"
+        );
+        assert_eq!(run_with(b"*1\r\n$16384\r\n", &limits), "wait:12");
+        assert_eq!(
+            run_with(b"*1\r\n$16385\r\n", &limits),
+            "err:unauthenticated bulk length"
+        );
+        assert_eq!(run_with(b"*-20\r\nPING\r\n", &limits), "[] [PING] wait:0");
+    }
+
+    #[test]
+    fn configured_limits_are_lengths_not_errors_of_syntax() {
+        let limits = Limits {
+            max_bulk_len: 3,
+            max_multibulk_len: 2,
+            ..Limits::default()
+        };
+        assert_eq!(
+            run_with(b"*2\r\n$3\r\nabc\r\n$0\r\n\r\n", &limits),
+            "[abc ] wait:0"
+        );
+        assert_eq!(
+            run_with(b"*1\r\n$4\r\n", &limits),
+            "err:invalid bulk length"
+        );
+        assert_eq!(run_with(b"*3\r\n", &limits), "err:invalid multibulk length");
+    }
+
+    #[test]
+    fn string2ll_is_strict() {
+        assert_eq!(string2ll(b"0"), Some(0));
+        assert_eq!(string2ll(b"-1"), Some(-1));
+        assert_eq!(string2ll(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(string2ll(b"-9223372036854775808"), Some(i64::MIN));
+        for bad in [
+            &b""[..],
+            b"-",
+            b"-0",
+            b"00",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"9223372036854775808",
+            b"-9223372036854775809",
+            b"1x",
+        ] {
+            assert_eq!(string2ll(bad), None, "{:?}", bad.escape_ascii().to_string());
+        }
+    }
+
+    #[test]
+    fn bulk_arguments_are_slices_of_the_input_allocation() {
+        let big = vec![b'v'; 1 << 20];
+        let mut input = BytesMut::new();
+        input.extend_from_slice(b"*2\r\n$3\r\nSET\r\n$1048576\r\n");
+        input.extend_from_slice(&big);
+        input.extend_from_slice(b"\r\n");
+        let base = input.as_ptr() as usize;
+        let end = base + input.len();
+        let args = parse_command(&mut input, &Limits::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(args[1].len(), big.len());
+        let p = args[1].as_ptr() as usize;
+        assert!(p >= base && p < end, "the value was copied");
+        assert!(input.is_empty());
+    }
+
+    /// A command dribbled in one byte at a time through a `CommandParser`
+    /// gives the same result as the stateless parser on the whole input, and
+    /// a partial command leaves the buffer untouched.
+    #[test]
+    fn stateful_parser_resumes() {
+        let input = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\nPING\r\n*1\r\n$4\r\nQUIT\r\n";
+        let mut parser = CommandParser::new();
+        let mut buf = BytesMut::new();
+        let mut got = Vec::new();
+        for &byte in input.iter() {
+            buf.extend_from_slice(&[byte]);
+            loop {
+                let before = buf.len();
+                match parser.parse(&mut buf, &Limits::default()).unwrap() {
+                    Some(args) => got.push(args),
+                    None => {
+                        assert_eq!(buf.len(), before);
+                        break;
+                    }
+                }
+            }
+        }
+        let names: Vec<&[u8]> = got.iter().map(|a| &a[0][..]).collect();
+        assert_eq!(names, vec![&b"SET"[..], b"PING", b"QUIT"]);
+        assert_eq!(&got[0][2][..], b"hello");
+    }
+
+    #[test]
+    fn bytes_needed_reports_the_pending_bulk() {
+        let mut parser = CommandParser::new();
+        let mut buf = BytesMut::from(&b"*1\r\n$100\r\nabc"[..]);
+        assert_eq!(parser.parse(&mut buf, &Limits::default()), Ok(None));
+        assert_eq!(parser.bytes_needed(), Some(10 + 100 + 2));
+    }
+
+    #[test]
+    fn a_parser_survives_a_buffer_that_shrank() {
+        let mut parser = CommandParser::new();
+        let mut buf = BytesMut::from(&b"*2\r\n$3\r\nGET\r\n$1\r\n"[..]);
+        assert_eq!(parser.parse(&mut buf, &Limits::default()), Ok(None));
+        buf.clear();
+        buf.extend_from_slice(b"PING\r\n");
+        let args = parser.parse(&mut buf, &Limits::default()).unwrap().unwrap();
+        assert_eq!(args, vec![Bytes::from_static(b"PING")]);
+    }
+
+    #[test]
+    fn split_elements_handles_nesting_and_garbage() {
+        let data = b"+OK\r\n*2\r\n$1\r\na\r\n%1\r\n:1\r\n_\r\n$-1\r\n*-1\r\n,1.5\r\n";
+        let parts: Vec<&[u8]> = split_elements(data).into_iter().map(|r| &data[r]).collect();
+        assert_eq!(
+            parts,
+            vec![
+                &b"+OK\r\n"[..],
+                b"*2\r\n$1\r\na\r\n%1\r\n:1\r\n_\r\n",
+                b"$-1\r\n",
+                b"*-1\r\n",
+                b",1.5\r\n",
+            ]
+        );
+        // Deep nesting must not recurse.
+        let deep = b"*1\r\n".repeat(1_000_000);
+        assert_eq!(split_elements(&deep), vec![0..deep.len()]);
+        for junk in [
+            &b"\r"[..],
+            b"$",
+            b"$5\r\nab",
+            b"*3\r\n",
+            b"\r\n\r\n",
+            b"*\r",
+        ] {
+            let ranges = split_elements(junk);
+            assert_eq!(ranges.last().map(|r| r.end), Some(junk.len()));
+        }
     }
 }
