@@ -19,3 +19,15 @@ pub fn arity(name: &str) -> String {
 pub fn invalid_expire(name: &str) -> String {
     format!("ERR invalid expire time in '{name}' command")
 }
+
+/// RENAME-like commands whose source and destination are the same key in the same database.
+pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
+/// A SCAN-family cursor that is not an unsigned 64-bit number.
+pub const INVALID_CURSOR: &str = "ERR invalid cursor";
+
+/// `ERR value is out of range, value must between <min> and <max>`, Redis's
+/// reply when an integer parses but does not fit the argument's range (its
+/// grammar included).
+pub fn out_of_range(min: i64, max: i64) -> String {
+    format!("ERR value is out of range, value must between {min} and {max}")
+}

@@ -12,6 +12,8 @@ pub mod spec;
 pub mod table;
 
 pub mod strings;
+pub mod keyspace;
+pub mod expire;
 
 pub use keys_of::{find_keys, KeyPos};
 pub use spec::{Arg, CommandSpec, Exec, Handler, KeySpec, Merge};
@@ -48,5 +50,5 @@ impl<'a> Ctx<'a> {
 
 /// Every family's declarations, in the order COMMAND lists them.
 pub fn families() -> Vec<&'static [CommandSpec]> {
-    vec![strings::COMMANDS]
+    vec![strings::COMMANDS, keyspace::COMMANDS, expire::COMMANDS]
 }
