@@ -5,6 +5,7 @@
 //! threads and knows nothing about RESP or commands.
 
 pub mod db;
+pub mod dict;
 pub mod glob;
 pub mod value;
 
