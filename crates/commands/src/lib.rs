@@ -11,6 +11,10 @@ pub mod parse;
 pub mod spec;
 pub mod table;
 
+pub mod introspect;
+#[cfg(test)]
+mod table_tests;
+
 pub mod strings;
 pub mod keyspace;
 pub mod expire;
@@ -50,5 +54,5 @@ impl<'a> Ctx<'a> {
 
 /// Every family's declarations, in the order COMMAND lists them.
 pub fn families() -> Vec<&'static [CommandSpec]> {
-    vec![strings::COMMANDS, keyspace::COMMANDS, expire::COMMANDS]
+    vec![strings::COMMANDS, keyspace::COMMANDS, expire::COMMANDS, introspect::COMMANDS]
 }

@@ -7,5 +7,10 @@
 mod encode;
 mod parse;
 
+/// Invariant checks for the fuzz target and the corpus replay test; not for
+/// production use (they panic when the parser breaks a promise).
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use encode::{format_double, Out, Proto};
 pub use parse::{parse_command, split_elements, CommandParser, Limits, ProtocolError};
