@@ -47,7 +47,8 @@ pub fn check_parser(data: &[u8]) {
     let too_big = matches!(&piece_end, End::Error(e) if e.0.starts_with("too big"));
     if too_big {
         assert!(
-            piece_cmds.len() <= whole_cmds.len() && whole_cmds[..piece_cmds.len()] == piece_cmds[..],
+            piece_cmds.len() <= whole_cmds.len()
+                && whole_cmds[..piece_cmds.len()] == piece_cmds[..],
             "commands before a line-limit error differ from the whole-input parse"
         );
     } else {
@@ -79,7 +80,10 @@ fn run(input: &[u8], sizes: &[usize], limits: &Limits) -> (Vec<Vec<Bytes>>, End)
                     assert!(buf.len() < before, "a command consumed no bytes");
                     assert_eq!(buf, copy, "the two parsers consumed different bytes");
                     let arg_bytes: usize = args.iter().map(|a| a.len()).sum();
-                    assert!(arg_bytes <= before - buf.len(), "arguments longer than input");
+                    assert!(
+                        arg_bytes <= before - buf.len(),
+                        "arguments longer than input"
+                    );
                     cmds.push(args);
                 }
                 Ok(None) => {

@@ -259,13 +259,18 @@ proptest! {
 /// the fuzz target runs, so the corpus is a regression suite without nightly.
 #[test]
 fn fuzz_corpus_replays_cleanly() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/parse_command");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/parse_command");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
         .map(|e| e.expect("corpus entry").path())
         .collect();
     files.sort();
-    assert!(files.len() >= 10, "the seed corpus lost files: {}", files.len());
+    assert!(
+        files.len() >= 10,
+        "the seed corpus lost files: {}",
+        files.len()
+    );
     for f in files {
         let data = std::fs::read(&f).expect("corpus file");
         tessera_resp::fuzzing::check_parser(&data);
