@@ -714,8 +714,18 @@ pub fn directives() -> &'static [Directive] {
 
 /// Finds a directive by name or alias, case-insensitively.
 pub fn lookup(name: &str) -> Option<&'static Directive> {
-    TABLE.iter().find(|d| {
-        d.name.eq_ignore_ascii_case(name) || d.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+    lookup_spelling(name).map(|(d, _)| d)
+}
+
+/// Like [`lookup`], also returning the table's spelling of the name that
+/// matched (the canonical name or one alias), which Redis quotes in CONFIG
+/// SET errors.
+fn lookup_spelling(name: &str) -> Option<(&'static Directive, &'static str)> {
+    TABLE.iter().find_map(|d| {
+        std::iter::once(&d.name)
+            .chain(d.aliases)
+            .find(|n| n.eq_ignore_ascii_case(name))
+            .map(|n| (d, *n))
     })
 }
 
@@ -852,21 +862,20 @@ fn set_shards(c: &mut Config, args: &[String]) -> Result<(), String> {
 }
 
 fn set_save(c: &mut Config, args: &[String]) -> Result<(), String> {
-    // `save ""` (or an all-blank CONFIG SET value) clears the rules.
-    let words: Vec<&String> = args.iter().filter(|a| !a.is_empty()).collect();
-    if words.is_empty() {
-        if args.is_empty() {
-            return Err("wrong number of arguments".into());
-        }
+    // `save ""` clears the rules; a blank word anywhere else is an error.
+    if args.is_empty() {
+        return Err("wrong number of arguments".into());
+    }
+    if args.len() == 1 && args[0].is_empty() {
         c.save.clear();
         return ok();
     }
-    if !words.len().is_multiple_of(2) {
+    if !args.len().is_multiple_of(2) {
         return Err("Invalid save parameters".into());
     }
-    for pair in words.chunks(2) {
-        let seconds = parse_strict_i64(pair[0]).filter(|n| *n >= 1);
-        let changes = parse_strict_i64(pair[1]).filter(|n| *n >= 0);
+    for pair in args.chunks(2) {
+        let seconds = parse_strict_i64(&pair[0]).filter(|n| *n >= 1);
+        let changes = parse_strict_i64(&pair[1]).filter(|n| *n >= 0);
         if seconds.is_none() || changes.is_none() {
             return Err("Invalid save parameters".into());
         }
@@ -920,6 +929,10 @@ fn output_limit_lines(c: &Config) -> Vec<Vec<String>> {
 
 fn set_output_limits(c: &mut Config, args: &[String]) -> Result<(), String> {
     let words: Vec<&String> = args.iter().filter(|a| !a.is_empty()).collect();
+    if words.is_empty() && !args.is_empty() {
+        // CONFIG SET client-output-buffer-limit "" changes nothing, as in Redis.
+        return ok();
+    }
     if words.is_empty() || !words.len().is_multiple_of(4) {
         return Err("Wrong number of arguments in buffer limit configuration.".into());
     }
@@ -1083,14 +1096,14 @@ impl Config {
     pub fn set(&mut self, pairs: &[(String, String)]) -> Result<(), String> {
         // First pass, as Redis does: unknown names, immutable directives and
         // duplicates are reported before any value is parsed.
-        let mut chosen: Vec<&'static Directive> = Vec::with_capacity(pairs.len());
+        let mut chosen: Vec<(&'static Directive, &'static str)> = Vec::with_capacity(pairs.len());
         for (i, (name, _)) in pairs.iter().enumerate() {
-            let Some(d) = lookup(name) else {
+            let Some(found) = lookup_spelling(name) else {
                 return Err(format!(
                     "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
                 ));
             };
-            let refused = match d.mutability {
+            let refused = match found.0.mutability {
                 Mutability::Mutable => None,
                 Mutability::Immutable => Some("can't set immutable config"),
                 Mutability::Protected => Some("can't set protected config"),
@@ -1103,29 +1116,20 @@ impl Config {
             if pairs[..i].iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
                 return Err(set_failed(name, "duplicate parameter"));
             }
-            chosen.push(d);
+            chosen.push(found);
         }
         // Second pass on a copy, so a failure leaves `self` untouched.
         let mut next = self.clone();
-        for (d, (_, value)) in chosen.iter().zip(pairs) {
+        for ((d, spelled), (_, value)) in chosen.iter().zip(pairs) {
             let args: Vec<String> = match d.kind {
-                // Multi-word directives take one space-separated string.
-                Kind::Special { .. } => {
-                    let words: Vec<String> = value
-                        .split(' ')
-                        .filter(|w| !w.is_empty())
-                        .map(String::from)
-                        .collect();
-                    if words.is_empty() {
-                        vec![String::new()]
-                    } else {
-                        words
-                    }
-                }
+                // Multi-word directives take one space-separated string;
+                // "" stays one empty word (`save ""`), and doubled spaces
+                // give empty words that each directive judges.
+                Kind::Special { .. } => value.split(' ').map(String::from).collect(),
                 _ => vec![value.clone()],
             };
             d.apply(&mut next, &args)
-                .map_err(|why| set_failed(d.name, &why))?;
+                .map_err(|why| set_failed(spelled, &why))?;
         }
         *self = next;
         Ok(())
@@ -1276,6 +1280,9 @@ mod tests {
             (&["save", "1 1 2"], "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters"),
             (&["replicaof", "127.0.0.1 1"], "ERR CONFIG SET failed (possibly related to argument 'replicaof') - can't set immutable config"),
             (&["slaveof", "127.0.0.1 1"], "ERR CONFIG SET failed (possibly related to argument 'slaveof') - can't set immutable config"),
+            (&["save", "  "], "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters"),
+            (&["lua-time-limit", "abc"], "ERR CONFIG SET failed (possibly related to argument 'lua-time-limit') - argument couldn't be parsed into an integer"),
+            (&["HASH-MAX-ZIPLIST-ENTRIES", "abc"], "ERR CONFIG SET failed (possibly related to argument 'hash-max-ziplist-entries') - argument couldn't be parsed into an integer"),
         ];
         for (args, want) in cases {
             assert_eq!(set(&mut c, args).unwrap_err(), *want, "{args:?}");
@@ -1356,7 +1363,12 @@ mod tests {
             ("notify-keyspace-events", "mEKndtexzhsl$g", "AKEm"),
             ("notify-keyspace-events", "", ""),
             ("maxmemory", "", "0"),
-            ("save", "  ", ""),
+            ("save", "", ""),
+            (
+                "client-output-buffer-limit",
+                "",
+                "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+            ),
         ];
         for (name, value, shown) in cases {
             set(&mut c, &[name, value]).unwrap_or_else(|e| panic!("{name} {value}: {e}"));
