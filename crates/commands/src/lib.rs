@@ -15,6 +15,7 @@ pub mod introspect;
 #[cfg(test)]
 mod table_tests;
 
+pub mod bits;
 pub mod strings;
 pub mod keyspace;
 pub mod expire;
@@ -54,5 +55,5 @@ impl<'a> Ctx<'a> {
 
 /// Every family's declarations, in the order COMMAND lists them.
 pub fn families() -> Vec<&'static [CommandSpec]> {
-    vec![strings::COMMANDS, keyspace::COMMANDS, expire::COMMANDS, introspect::COMMANDS]
+    vec![strings::COMMANDS, bits::COMMANDS, keyspace::COMMANDS, expire::COMMANDS, introspect::COMMANDS]
 }
