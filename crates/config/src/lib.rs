@@ -11,10 +11,12 @@
 //! - `file`: the config-file reader, `include`, CONFIG REWRITE.
 //! - `cli`: the command line.
 //! - `cpus`: how many CPUs this process may use.
+//! - `sample`: the annotated `config/tessera.conf`, generated from the table.
 
 mod cli;
 mod cpus;
 mod file;
+mod sample;
 pub mod syntax;
 mod table;
 
@@ -23,6 +25,7 @@ use std::path::PathBuf;
 pub use cli::{load_from_args, usage, version_text, Loaded};
 pub use cpus::{allowed_cpu_list, available_cpus, cgroup1_cpus, cgroup2_cpus};
 pub use file::{ConfigError, TESSERA_VERSION};
+pub use sample::sample_config;
 pub use table::{directives, Directive, Kind, Mutability};
 
 /// The typed configuration. Fields are named after their directives; the
