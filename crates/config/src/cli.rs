@@ -82,6 +82,12 @@ pub(crate) fn load_with_stdin(
         text.push_str(&options);
     }
     config.apply_text(&text).map_err(|e| e.to_string())?;
+    // Fix `dir` to an absolute path now: the server changes into it at
+    // start-up, after which a relative path would point somewhere else, and
+    // CONFIG GET dir shows it absolute as Redis does.
+    if let Ok(abs) = std::path::absolute(&config.dir) {
+        config.dir = abs.components().collect();
+    }
     Ok(Loaded::Config(Box::new(config)))
 }
 
@@ -198,7 +204,26 @@ mod tests {
 
     #[test]
     fn no_arguments_means_defaults() {
-        assert_eq!(run(&[]), Config::default());
+        let c = run(&[]);
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(c.dir, cwd);
+        assert_eq!(
+            Config {
+                dir: ".".into(),
+                ..c
+            },
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn dir_becomes_absolute() {
+        let c = run(&["--dir", "data/./x"]);
+        assert_eq!(c.dir, std::env::current_dir().unwrap().join("data/x"));
+        assert_eq!(
+            run(&["--dir", "/var/lib/tessera/"]).dir,
+            std::path::Path::new("/var/lib/tessera")
+        );
     }
 
     #[test]
