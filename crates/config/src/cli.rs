@@ -10,7 +10,7 @@
 //! unknown option must fail as a config line with its line number. None of
 //! that is clap's model of a fixed set of typed flags.
 
-use crate::file::{ConfigError, TESSERA_VERSION};
+use crate::file::{io_reason, ConfigError, TESSERA_VERSION};
 use crate::syntax::{quote, split_args};
 use crate::Config;
 use std::io::Read;
@@ -59,7 +59,7 @@ pub(crate) fn load_with_stdin(
         text = std::fs::read_to_string(&path).map_err(|e| {
             ConfigError::Open {
                 path: path.display().to_string(),
-                reason: e.to_string(),
+                reason: io_reason(&e),
             }
             .to_string()
         })?;

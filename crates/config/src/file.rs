@@ -96,7 +96,7 @@ impl Config {
                 }
                 let included = std::fs::read_to_string(path).map_err(|e| ConfigError::Open {
                     path: path.clone(),
-                    reason: e.to_string(),
+                    reason: io_reason(&e),
                 })?;
                 // Errors inside the included file name its own lines.
                 self.apply_text_at(&included, depth + 1)?;
@@ -166,7 +166,7 @@ impl Config {
         let Some(path) = &self.config_file else {
             return Err("ERR The server is running without a config file".into());
         };
-        let fail = |e: std::io::Error| format!("ERR Rewriting config file: {e}");
+        let fail = |e: std::io::Error| format!("ERR Rewriting config file: {}", io_reason(&e));
         let original = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -180,6 +180,16 @@ impl Config {
             let _ = std::fs::remove_file(&tmp);
             fail(e)
         })
+    }
+}
+
+/// An I/O error as the C library words it ("No such file or directory"),
+/// without Rust's " (os error 2)" suffix, to match Redis's messages.
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) if text.ends_with(')') => text[..at].to_string(),
+        _ => text,
     }
 }
 
