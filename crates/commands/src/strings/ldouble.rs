@@ -561,26 +561,26 @@ fn parse_dec(s: &[u8], neg: bool) -> Option<LongDouble> {
         let v = mul_big(&d, &Big::pow10(exp10 as u64));
         return Some(round(&v, 0, false, neg));
     }
-    // d / 10^-exp10: scale so that the quotient has at least 66 bits, which
-    // leaves a round bit and a sticky bit below the 64 kept ones.
+    // d / 10^-exp10: scale numerator or denominator by a power of two so
+    // that the quotient has 66 or 67 bits, which leaves a round bit and a
+    // sticky bit below the 64 kept ones and still fits a u128.
     let p = Big::pow10((-exp10) as u64);
-    let s_bits = (p.bit_len() as i64 - d.bit_len() as i64 + 66).max(0) as u64;
-    let mut r = d.shl(s_bits);
-    let qbits = r.bit_len() as i64 - p.bit_len() as i64 + 1;
+    let shift = 66 - (d.bit_len() as i64 - p.bit_len() as i64);
+    let (mut r, den) = if shift >= 0 {
+        (d.shl(shift as u64), p)
+    } else {
+        (d, p.shl((-shift) as u64))
+    };
+    let qbits = r.bit_len() as i64 - den.bit_len() as i64 + 1;
     let mut q: u128 = 0;
     for bit in (0..qbits.max(0)).rev() {
-        let t = p.shl(bit as u64);
+        let t = den.shl(bit as u64);
         if r.cmp(&t) != Ordering::Less {
             r = r.sub(&t);
             q |= 1u128 << bit;
         }
     }
-    Some(round(
-        &Big::from_u128(q),
-        -(s_bits as i64),
-        !r.is_zero(),
-        neg,
-    ))
+    Some(round(&Big::from_u128(q), -shift, !r.is_zero(), neg))
 }
 
 /// Hexadecimal after `0x`: `hex[.hex][p[+-]digits]`, all of the input.

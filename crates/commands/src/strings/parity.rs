@@ -717,6 +717,133 @@ fn redis_incrbyfloat() {
         &[b"INCRBYFLOAT", b"nk", b"1e4933"],
         b"-ERR value is not a valid float\r\n",
     );
+    expect(&mut h, &[b"SET", b"w", b"0"], b"+OK\r\n");
+    expect(
+        &mut h,
+        &[
+            b"INCRBYFLOAT",
+            b"w",
+            b"1234567890123456789012345678901234567890.5",
+        ],
+        b"$40\r\n1234567890123456788999898750329779388416\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"0.30000000000000000000000000000001"],
+        b"$40\r\n1234567890123456788999898750329779388416\r\n",
+    );
+    expect(
+        &mut h,
+        &[
+            b"INCRBYFLOAT",
+            b"w",
+            b"-1234567890123456789012345678901234567890.5",
+        ],
+        b"$1\r\n0\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"123456789012345678901234567890e-25"],
+        b"$22\r\n12345.6789012345678902\r\n",
+    );
+    expect(
+        &mut h,
+        &[
+            b"INCRBYFLOAT",
+            b"w",
+            b"99999999999999999999999999999999999999999999999999e-60",
+        ],
+        b"$23\r\n12345.67890123466789021\r\n",
+    );
+    expect(
+        &mut h,
+        &[
+            b"INCRBYFLOAT",
+            b"w",
+            b"0.000000000000000000000000000000000000001e39",
+        ],
+        b"$23\r\n12346.67890123466789021\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"18446744073709551615.75"],
+        b"$20\r\n18446744073709563962\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"0x1.fffffffffffffffep63"],
+        b"$20\r\n36893488147419115576\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"0xffffffffffffffffff"],
+        b"$22\r\n4759259971017064329216\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"-0x1p-16445"],
+        b"$22\r\n4759259971017064329216\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"0x1p-16446"],
+        b"-ERR value is not a valid float\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"0x1p-16500"],
+        b"-ERR value is not a valid float\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"0x0p-99999"],
+        b"$22\r\n4759259971017064329216\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"1e-4951"],
+        b"-ERR value is not a valid float\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"3.6e-4951"],
+        b"$22\r\n4759259971017064329216\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"0.00"],
+        b"$22\r\n4759259971017064329216\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"2.5"],
+        b"$22\r\n4759259971017064329216\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"1.0000000000000000001"],
+        b"$22\r\n4759259971017064329216\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"1e19"],
+        b"$22\r\n4769259971017064329216\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"0.000001"],
+        b"$22\r\n4769259971017064329216\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"1e-18"],
+        b"$22\r\n4769259971017064329216\r\n",
+    );
+    expect(
+        &mut h,
+        &[b"INCRBYFLOAT", b"w", b"7e-18"],
+        b"$22\r\n4769259971017064329216\r\n",
+    );
 }
 
 #[test]

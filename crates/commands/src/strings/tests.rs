@@ -268,6 +268,43 @@ fn encodings_match_redis() {
     assert_eq!(enc(&mut h, "b2"), Some("int"));
 }
 
+#[test]
+fn key_specs_mark_the_keys_each_command_writes() {
+    use crate::spec::kflags::WRITES;
+    let h = Harness::new();
+    // (argv, [(key index, written)])
+    type Case = (&'static [&'static str], &'static [(usize, bool)]);
+    let cases: &[Case] = &[
+        (&["GET", "k"], &[(1, false)]),
+        (&["SET", "k", "v", "GET"], &[(1, true)]),
+        (&["GETEX", "k", "PERSIST"], &[(1, true)]),
+        (&["GETDEL", "k"], &[(1, true)]),
+        (&["MGET", "a", "b"], &[(1, false), (2, false)]),
+        (&["MSET", "a", "1", "b", "2"], &[(1, true), (3, true)]),
+        (&["MSETNX", "a", "1", "b", "2"], &[(1, true), (3, true)]),
+        (&["SETBIT", "k", "1", "1"], &[(1, true)]),
+        (&["BITCOUNT", "k", "0", "1"], &[(1, false)]),
+        (
+            &["BITOP", "AND", "d", "a", "b"],
+            &[(2, true), (3, false), (4, false)],
+        ),
+        (&["LCS", "a", "b", "IDX"], &[(1, false), (2, false)]),
+    ];
+    for (argv, want) in cases {
+        let spec = h.table.get(argv[0].as_bytes()).expect("declared");
+        let argv: Vec<Bytes> = argv
+            .iter()
+            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+            .collect();
+        let got: Vec<(usize, bool)> = crate::find_keys(spec, &argv)
+            .expect("keys found")
+            .iter()
+            .map(|k| (k.index, k.flags & WRITES != 0))
+            .collect();
+        assert_eq!(&got[..], *want, "{}", spec.name);
+    }
+}
+
 mod redis_parity {
     use super::{expect, Harness};
 
