@@ -490,23 +490,29 @@ fn count(ctx: &mut Ctx, _argv: &[Bytes]) {
 
 /// COMMAND INFO [command-name ...]
 fn info(ctx: &mut Ctx, argv: &[Bytes]) {
-    let table = Table::global();
+    info_in(Table::global(), ctx.out, argv);
+}
+
+fn info_in(table: &Table, out: &mut Out, argv: &[Bytes]) {
     if argv.len() == 2 {
-        info_all(ctx.out, table);
+        info_all(out, table);
         return;
     }
-    ctx.out.array(argv.len() - 2);
+    out.array(argv.len() - 2);
     for name in &argv[2..] {
         match find_by_full_name(table, name) {
-            Some(spec) => write_info(ctx.out, spec, &table.full_name(spec)),
-            None => ctx.out.null(),
+            Some(spec) => write_info(out, spec, &table.full_name(spec)),
+            None => out.null(),
         }
     }
 }
 
 /// COMMAND DOCS [command-name ...]
 fn docs(ctx: &mut Ctx, argv: &[Bytes]) {
-    let table = Table::global();
+    docs_in(Table::global(), ctx.out, argv);
+}
+
+fn docs_in(table: &Table, out: &mut Out, argv: &[Bytes]) {
     let found: Vec<&CommandSpec> = if argv.len() == 2 {
         table.all().to_vec()
     } else {
@@ -516,28 +522,28 @@ fn docs(ctx: &mut Ctx, argv: &[Bytes]) {
             .filter_map(|n| find_by_full_name(table, n))
             .collect()
     };
-    ctx.out.map(found.len());
+    out.map(found.len());
     for spec in found {
         let name = table.full_name(spec);
-        ctx.out.bulk_str(&name);
-        write_docs(ctx.out, spec, &name);
+        out.bulk_str(&name);
+        write_docs(out, spec, &name);
     }
 }
 
 /// COMMAND GETKEYS command [arg ...]
 fn getkeys(ctx: &mut Ctx, argv: &[Bytes]) {
-    keys_reply(ctx, argv, false);
+    keys_in(Table::global(), ctx.out, argv, false);
 }
 
 /// COMMAND GETKEYSANDFLAGS command [arg ...]
 fn getkeysandflags(ctx: &mut Ctx, argv: &[Bytes]) {
-    keys_reply(ctx, argv, true);
+    keys_in(Table::global(), ctx.out, argv, true);
 }
 
-fn keys_reply(ctx: &mut Ctx, argv: &[Bytes], with_flags: bool) {
+fn keys_in(table: &Table, out: &mut Out, argv: &[Bytes], with_flags: bool) {
     let target = &argv[2..];
-    let Some(mut spec) = Table::global().get(&target[0]) else {
-        ctx.out.error("ERR Invalid command specified");
+    let Some(mut spec) = table.get(&target[0]) else {
+        out.error("ERR Invalid command specified");
         return;
     };
     if !spec.subcommands.is_empty() && target.len() > 1 {
@@ -548,36 +554,35 @@ fn keys_reply(ctx: &mut Ctx, argv: &[Bytes], with_flags: bool) {
         {
             Some(sub) => spec = sub,
             None => {
-                ctx.out.error("ERR Invalid command specified");
+                out.error("ERR Invalid command specified");
                 return;
             }
         }
     }
     if !spec.keys.iter().any(|k| k.flags & kflags::NOT_KEY == 0) {
-        ctx.out.error("ERR The command has no key arguments");
+        out.error("ERR The command has no key arguments");
         return;
     }
     if !spec.arity_ok(target.len()) {
-        ctx.out
-            .error("ERR Invalid number of arguments specified for command");
+        out.error("ERR Invalid number of arguments specified for command");
         return;
     }
     let keys = match find_keys_strict(spec, target) {
         Ok(keys) if !keys.is_empty() => keys,
         _ if spec.has(NO_MANDATORY_KEYS) => Vec::new(),
         _ => {
-            ctx.out.error("ERR Invalid arguments specified for command");
+            out.error("ERR Invalid arguments specified for command");
             return;
         }
     };
-    ctx.out.array(keys.len());
+    out.array(keys.len());
     for k in keys {
         if with_flags {
-            ctx.out.array(2);
-            ctx.out.bulk(&target[k.index]);
-            simple_set(ctx.out, &key_spec_flags(k.flags));
+            out.array(2);
+            out.bulk(&target[k.index]);
+            simple_set(out, &key_spec_flags(k.flags));
         } else {
-            ctx.out.bulk(&target[k.index]);
+            out.bulk(&target[k.index]);
         }
     }
 }
@@ -613,6 +618,10 @@ fn help(ctx: &mut Ctx, _argv: &[Bytes]) {
 
 /// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]
 fn list(ctx: &mut Ctx, argv: &[Bytes]) {
+    list_in(Table::global(), ctx.out, argv);
+}
+
+fn list_in(table: &Table, out: &mut Out, argv: &[Bytes]) {
     enum Filter<'a> {
         All,
         /// Modules do not exist here, so a module filter matches nothing.
@@ -630,12 +639,12 @@ fn list(ctx: &mut Ctx, argv: &[Bytes]) {
             } else if kind.eq_ignore_ascii_case(b"pattern") {
                 Filter::Pattern(value)
             } else {
-                ctx.out.error(errors::SYNTAX);
+                out.error(errors::SYNTAX);
                 return;
             }
         }
         _ => {
-            ctx.out.error(errors::SYNTAX);
+            out.error(errors::SYNTAX);
             return;
         }
     };
@@ -648,7 +657,7 @@ fn list(ctx: &mut Ctx, argv: &[Bytes]) {
         Filter::Pattern(p) => glob_match(p, name.as_bytes(), true),
     };
     let mut names = Vec::new();
-    for spec in Table::global().all() {
+    for spec in table.all() {
         if keep(spec, spec.name) {
             names.push(spec.name.to_string());
         }
@@ -660,9 +669,9 @@ fn list(ctx: &mut Ctx, argv: &[Bytes]) {
             }
         }
     }
-    ctx.out.array(names.len());
+    out.array(names.len());
     for n in names {
-        ctx.out.bulk_str(&n);
+        out.bulk_str(&n);
     }
 }
 
@@ -1098,5 +1107,577 @@ fn check_command(spec: &CommandSpec, parent: Option<&CommandSpec>, v: &mut Vec<S
         v.push(format!(
             "{full}: declares movablekeys, but its key specs describe fixed positions"
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::Harness;
+    use crate::spec::{kflags::*, Arg};
+    use tessera_resp::Proto;
+
+    include!("introspect_fixtures.rs");
+
+    fn noop(_: &mut Ctx, _: &[Bytes]) {}
+
+    const BASE: CommandSpec = CommandSpec {
+        summary: "A test declaration.",
+        exec: Exec::Keys(noop),
+        ..CommandSpec::DEFAULT
+    };
+
+    const fn range(begin: i32, last_key: i32, key_step: i32, flags: u32) -> KeySpec {
+        KeySpec {
+            flags,
+            begin: BeginSearch::Index(begin),
+            find: FindKeys::Range {
+                last_key,
+                key_step,
+                limit: 0,
+            },
+        }
+    }
+
+    /// Key-related parts of some Redis commands whose COMMAND INFO has
+    /// neither tips nor key-spec notes, so ours must equal Redis's byte for byte.
+    static SAMPLES: &[CommandSpec] = &[
+        CommandSpec {
+            name: "bitop",
+            arity: -4,
+            flags: WRITE | DENYOOM,
+            acl: &["bitmap"],
+            keys: &[range(2, 0, 1, OW | UPDATE), range(3, -1, 1, RO | ACCESS)],
+            ..BASE
+        },
+        CommandSpec {
+            name: "lmove",
+            arity: 5,
+            flags: WRITE | DENYOOM,
+            acl: &["list"],
+            keys: &[
+                range(1, 0, 1, RW | ACCESS | DELETE),
+                range(2, 0, 1, RW | INSERT),
+            ],
+            ..BASE
+        },
+        CommandSpec {
+            name: "zunionstore",
+            arity: -4,
+            flags: WRITE | DENYOOM,
+            acl: &["sortedset"],
+            keys: &[
+                range(1, 0, 1, OW | UPDATE),
+                KeySpec {
+                    flags: RO | ACCESS,
+                    begin: BeginSearch::Index(2),
+                    find: FindKeys::Keynum {
+                        keynum_idx: 0,
+                        first_key: 1,
+                        key_step: 1,
+                    },
+                },
+            ],
+            ..BASE
+        },
+        CommandSpec {
+            name: "xread",
+            arity: -4,
+            flags: READONLY | BLOCKING,
+            acl: &["stream"],
+            keys: &[KeySpec {
+                flags: RO | ACCESS,
+                begin: BeginSearch::Keyword {
+                    keyword: "STREAMS",
+                    start_from: 1,
+                },
+                find: FindKeys::Range {
+                    last_key: -1,
+                    key_step: 1,
+                    limit: 2,
+                },
+            }],
+            ..BASE
+        },
+        CommandSpec {
+            name: "georadius",
+            arity: -6,
+            flags: WRITE | DENYOOM,
+            acl: &["geo"],
+            keys: &[
+                range(1, 0, 1, RO | ACCESS),
+                KeySpec {
+                    flags: OW | UPDATE,
+                    begin: BeginSearch::Keyword {
+                        keyword: "STORE",
+                        start_from: 6,
+                    },
+                    find: FindKeys::Range {
+                        last_key: 0,
+                        key_step: 1,
+                        limit: 0,
+                    },
+                },
+                KeySpec {
+                    flags: OW | UPDATE,
+                    begin: BeginSearch::Keyword {
+                        keyword: "STOREDIST",
+                        start_from: 6,
+                    },
+                    find: FindKeys::Range {
+                        last_key: 0,
+                        key_step: 1,
+                        limit: 0,
+                    },
+                },
+            ],
+            ..BASE
+        },
+        CommandSpec {
+            name: "brpop",
+            arity: -3,
+            flags: WRITE | NOSCRIPT | BLOCKING,
+            acl: &["list"],
+            keys: &[range(1, -2, 1, RW | ACCESS | DELETE)],
+            ..BASE
+        },
+        CommandSpec {
+            name: "eval",
+            arity: -3,
+            flags: NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MAY_REPLICATE,
+            acl: &["scripting"],
+            keys: &[KeySpec {
+                flags: RW | ACCESS | UPDATE,
+                begin: BeginSearch::Index(2),
+                find: FindKeys::Keynum {
+                    keynum_idx: 0,
+                    first_key: 1,
+                    key_step: 1,
+                },
+            }],
+            ..BASE
+        },
+        CommandSpec {
+            name: "mset",
+            arity: -3,
+            flags: WRITE | DENYOOM,
+            acl: &["string"],
+            keys: &[range(1, -1, 2, OW | UPDATE)],
+            ..BASE
+        },
+        CommandSpec {
+            name: "spublish",
+            arity: 3,
+            flags: PUBSUB | LOADING | STALE | FAST,
+            keys: &[range(1, 0, 1, NOT_KEY)],
+            ..BASE
+        },
+    ];
+
+    fn sample(name: &str) -> &'static CommandSpec {
+        SAMPLES.iter().find(|s| s.name == name).expect("sample")
+    }
+
+    fn encoded(f: impl Fn(&mut Out), proto: Proto) -> String {
+        let mut out = Out::new(proto);
+        f(&mut out);
+        String::from_utf8(out.buf.to_vec()).expect("utf-8")
+    }
+
+    #[test]
+    fn info_entries_match_redis_byte_for_byte() {
+        for (name, resp2, resp3) in REDIS_INFO {
+            let spec = match *name {
+                "get" | "command|count" => continue,
+                n => sample(n),
+            };
+            assert_eq!(
+                encoded(|o| write_info(o, spec, name), Proto::Resp2),
+                *resp2,
+                "{name} RESP2"
+            );
+            assert_eq!(
+                encoded(|o| write_info(o, spec, name), Proto::Resp3),
+                *resp3,
+                "{name} RESP3"
+            );
+        }
+    }
+
+    #[test]
+    fn legacy_keys_follow_redis() {
+        let lk = |n| {
+            let l = legacy_keys(sample(n));
+            (l.first, l.last, l.step, l.movable)
+        };
+        assert_eq!(lk("bitop"), (2, -1, 1, false));
+        assert_eq!(lk("lmove"), (1, 2, 1, false));
+        assert_eq!(lk("zunionstore"), (1, 1, 1, true));
+        assert_eq!(lk("xread"), (0, 0, 0, true));
+        assert_eq!(lk("georadius"), (1, 1, 1, true));
+        assert_eq!(lk("brpop"), (1, -2, 1, false));
+        assert_eq!(lk("mset"), (1, -1, 2, false));
+        assert_eq!(lk("spublish"), (1, 1, 1, false));
+        // may_replicate is never shown; movablekeys comes from the keynum spec.
+        assert_eq!(
+            reply_flags(sample("eval")),
+            [
+                "noscript",
+                "stale",
+                "skip_monitor",
+                "no_mandatory_keys",
+                "movablekeys"
+            ]
+        );
+    }
+
+    #[test]
+    fn acl_categories_add_what_the_flags_imply_in_redis_order() {
+        assert_eq!(
+            acl_categories(sample("brpop")),
+            ["write", "list", "slow", "blocking"]
+        );
+        assert_eq!(acl_categories(sample("spublish")), ["pubsub", "fast"]);
+        assert_eq!(acl_categories(sample("eval")), ["slow", "scripting"]);
+        static ADMIN_CMD: CommandSpec = CommandSpec {
+            flags: ADMIN | READONLY,
+            acl: &["keyspace"],
+            ..BASE
+        };
+        assert_eq!(
+            acl_categories(&ADMIN_CMD),
+            ["keyspace", "read", "admin", "slow", "dangerous"]
+        );
+    }
+
+    static ZADD_ARGS: &[Arg] = &[
+        Arg::key("key", 0),
+        Arg::oneof(
+            "condition",
+            &[Arg::token("nx", "NX"), Arg::token("xx", "XX")],
+        )
+        .since("3.0.2")
+        .optional(),
+        Arg::oneof(
+            "comparison",
+            &[Arg::token("gt", "GT"), Arg::token("lt", "LT")],
+        )
+        .since("6.2.0")
+        .optional(),
+        Arg::token("change", "CH").since("3.0.2").optional(),
+        Arg::token("increment", "INCR").since("3.0.2").optional(),
+        Arg::block(
+            "score_member",
+            &[Arg::double("score"), Arg::string("member")],
+        )
+        .multiple(),
+    ];
+
+    static ZADD: CommandSpec = CommandSpec {
+        name: "zadd",
+        arity: -4,
+        flags: WRITE | DENYOOM | FAST,
+        acl: &["sortedset"],
+        keys: &[range(1, 0, 1, RW | UPDATE)],
+        args: ZADD_ARGS,
+        summary: "Adds members to a sorted set.",
+        since: "1.2.0",
+        group: "sorted-set",
+        complexity: "O(log(N)) per member",
+        ..BASE
+    };
+
+    const OBJECT_KEYS: &[KeySpec] = &[range(2, 0, 1, RO)];
+    const OBJECT_ARGS: &[Arg] = &[Arg::key("key", 0)];
+
+    const fn object_sub(
+        name: &'static str,
+        summary: &'static str,
+        since: &'static str,
+    ) -> CommandSpec {
+        CommandSpec {
+            name,
+            arity: 3,
+            flags: READONLY,
+            acl: &["keyspace"],
+            keys: OBJECT_KEYS,
+            args: OBJECT_ARGS,
+            summary,
+            since,
+            complexity: "O(1)",
+            ..BASE
+        }
+    }
+
+    static OBJECT: CommandSpec = CommandSpec {
+        name: "object",
+        arity: -2,
+        summary: "About object.",
+        since: "2.2.3",
+        exec: Exec::Container,
+        subcommands: &[
+            object_sub("freq", "About object|freq.", "4.0.0"),
+            CommandSpec {
+                name: "help",
+                arity: 2,
+                flags: LOADING | STALE,
+                acl: &["keyspace"],
+                summary: "About object|help.",
+                since: "6.2.0",
+                ..BASE
+            },
+            object_sub("idletime", "About object|idletime.", "2.2.3"),
+            object_sub("refcount", "About object|refcount.", "2.2.3"),
+            object_sub("encoding", "About object|encoding.", "2.2.3"),
+        ],
+        ..BASE
+    };
+
+    #[test]
+    fn docs_match_redis_byte_for_byte() {
+        for (spec, (resp2, resp3)) in [(&ZADD, REDIS_DOCS_ZADD), (&OBJECT, REDIS_DOCS_OBJECT)] {
+            let name = spec.name;
+            assert_eq!(
+                encoded(|o| write_docs(o, spec, name), Proto::Resp2),
+                resp2,
+                "{name} RESP2"
+            );
+            assert_eq!(
+                encoded(|o| write_docs(o, spec, name), Proto::Resp3),
+                resp3,
+                "{name} RESP3"
+            );
+        }
+        // Our own samples keep the table invariants too.
+        assert_eq!(
+            check_families(&[std::slice::from_ref(&ZADD)]),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            check_families(&[std::slice::from_ref(&OBJECT)]),
+            Vec::<String>::new()
+        );
+    }
+
+    fn run(h: &mut Harness, proto: Proto, args: &[&str]) -> String {
+        h.proto = proto;
+        h.run(args)
+    }
+
+    fn redis_info(name: &str) -> (&'static str, &'static str) {
+        let (_, a, b) = REDIS_INFO
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .expect("fixture");
+        (a, b)
+    }
+
+    #[test]
+    fn command_info_through_the_table() {
+        let mut h = Harness::new();
+        for name in ["get", "command|count"] {
+            let (resp2, resp3) = redis_info(name);
+            assert_eq!(
+                run(&mut h, Proto::Resp2, &["COMMAND", "INFO", name]),
+                format!("*1\r\n{resp2}")
+            );
+            assert_eq!(
+                run(&mut h, Proto::Resp3, &["command", "info", name]),
+                format!("*1\r\n{resp3}")
+            );
+        }
+        // Names are case-insensitive; unknown ones (and bad `a|b` forms) are null.
+        assert_eq!(
+            run(
+                &mut h,
+                Proto::Resp2,
+                &[
+                    "COMMAND",
+                    "INFO",
+                    "COMMAND|COUNT",
+                    "nosuch",
+                    "get|x",
+                    "command|",
+                    "a|b|c"
+                ]
+            ),
+            format!(
+                "*5\r\n{}$-1\r\n$-1\r\n$-1\r\n$-1\r\n",
+                redis_info("command|count").0
+            )
+        );
+        assert_eq!(
+            run(&mut h, Proto::Resp3, &["COMMAND", "INFO", "nosuch"]),
+            "*1\r\n_\r\n"
+        );
+        // Without names, INFO is the same as bare COMMAND: every top-level command.
+        let all = run(&mut h, Proto::Resp2, &["COMMAND"]);
+        assert_eq!(run(&mut h, Proto::Resp2, &["COMMAND", "INFO"]), all);
+        assert!(all.starts_with(&format!("*{}\r\n*10\r\n", Table::global().len())));
+    }
+
+    #[test]
+    fn command_count_and_dispatch_errors() {
+        let mut h = Harness::new();
+        let n = Table::global().len();
+        assert_eq!(h.run(&["COMMAND", "COUNT"]), format!(":{n}\r\n"));
+        assert_eq!(
+            h.run(&["COMMAND", "COUNT", "x"]),
+            "-ERR wrong number of arguments for 'command|count' command\r\n"
+        );
+        assert_eq!(
+            h.run(&["COMMAND", "FOO"]),
+            "-ERR unknown subcommand 'FOO'. Try COMMAND HELP.\r\n"
+        );
+        assert_eq!(
+            h.run(&["COMMAND", "GETKEYS", "get"]),
+            "-ERR wrong number of arguments for 'command|getkeys' command\r\n"
+        );
+        let help = h.run(&["COMMAND", "HELP"]);
+        assert!(help.starts_with(
+            "*19\r\n+COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"
+        ));
+    }
+
+    #[test]
+    fn command_docs_through_the_table() {
+        let mut h = Harness::new();
+        assert_eq!(
+            run(&mut h, Proto::Resp2, &["COMMAND", "DOCS", "nosuch"]),
+            "*0\r\n"
+        );
+        assert_eq!(
+            run(&mut h, Proto::Resp3, &["COMMAND", "DOCS", "nosuch"]),
+            "%0\r\n"
+        );
+        let count = run(&mut h, Proto::Resp3, &["COMMAND", "DOCS", "command|count"]);
+        assert_eq!(
+            count,
+            "%1\r\n$13\r\ncommand|count\r\n%4\r\n$7\r\nsummary\r\n$37\r\nCounts the commands the server knows.\r\n\
+             $5\r\nsince\r\n$6\r\n2.8.13\r\n$5\r\ngroup\r\n$6\r\nserver\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n"
+        );
+        let all = run(&mut h, Proto::Resp3, &["COMMAND", "DOCS"]);
+        assert!(all.starts_with(&format!("%{}\r\n", Table::global().len())));
+        // COMMAND itself takes no arguments but has subcommands: five fields.
+        assert!(all.contains("$7\r\ncommand\r\n%5\r\n"), "{all}");
+    }
+
+    /// A table with the shapes GETKEYS must handle.
+    fn getkeys_table() -> Table {
+        Table::new(&[SAMPLES, COMMANDS, std::slice::from_ref(&OBJECT)])
+    }
+
+    fn getkeys(args: &[&str], with_flags: bool, proto: Proto) -> String {
+        let argv: Vec<Bytes> = [
+            "COMMAND",
+            if with_flags {
+                "GETKEYSANDFLAGS"
+            } else {
+                "GETKEYS"
+            },
+        ]
+        .iter()
+        .chain(args)
+        .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+        .collect();
+        encoded(|o| keys_in(&getkeys_table(), o, &argv, with_flags), proto)
+    }
+
+    #[test]
+    fn getkeys_follows_redis() {
+        let keys = |a: &[&str]| getkeys(a, false, Proto::Resp2);
+        assert_eq!(keys(&["nosuch", "a"]), "-ERR Invalid command specified\r\n");
+        assert_eq!(
+            keys(&["object", "nosuch", "k"]),
+            "-ERR Invalid command specified\r\n"
+        );
+        assert_eq!(
+            keys(&["command", "count"]),
+            "-ERR The command has no key arguments\r\n"
+        );
+        assert_eq!(
+            keys(&["spublish", "ch", "m"]),
+            "-ERR The command has no key arguments\r\n"
+        );
+        assert_eq!(
+            keys(&["lmove", "a", "b"]),
+            "-ERR Invalid number of arguments specified for command\r\n"
+        );
+        assert_eq!(keys(&["object", "encoding", "k"]), "*1\r\n$1\r\nk\r\n");
+        assert_eq!(
+            keys(&["MSET", "a", "1", "b"]),
+            "*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+        );
+        assert_eq!(
+            keys(&["bitop", "and", "d", "a", "b"]),
+            "*3\r\n$1\r\nd\r\n$1\r\na\r\n$1\r\nb\r\n"
+        );
+        assert_eq!(keys(&["xread", "streams", "a", "b"]), "*1\r\n$1\r\na\r\n");
+        for bad in [
+            &["xread", "count", "2", "a", "b"][..],
+            &["zunionstore", "d", "0", "x"],
+            &["zunionstore", "d", "2", "x"],
+            &["zunionstore", "d", "x", "x"],
+        ] {
+            assert_eq!(
+                keys(bad),
+                "-ERR Invalid arguments specified for command\r\n",
+                "{bad:?}"
+            );
+        }
+        // EVAL needs no keys: an empty answer instead of an error.
+        assert_eq!(keys(&["eval", "s", "0"]), "*0\r\n");
+        assert_eq!(keys(&["eval", "s", "2", "a"]), "*0\r\n");
+        assert_eq!(
+            getkeys(&["lmove", "a", "b", "left", "right"], true, Proto::Resp2),
+            "*2\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n*2\r\n$1\r\nb\r\n*2\r\n+RW\r\n+insert\r\n"
+        );
+        assert_eq!(
+            getkeys(&["georadius", "k", "1", "2", "3", "m", "STORE", "d"], true, Proto::Resp3),
+            "*2\r\n*2\r\n$1\r\nk\r\n~2\r\n+RO\r\n+access\r\n*2\r\n$1\r\nd\r\n~2\r\n+OW\r\n+update\r\n"
+        );
+    }
+
+    fn list(args: &[&str]) -> String {
+        let argv: Vec<Bytes> = ["COMMAND", "LIST"]
+            .iter()
+            .chain(args)
+            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+            .collect();
+        encoded(|o| list_in(&getkeys_table(), o, &argv), Proto::Resp2)
+    }
+
+    #[test]
+    fn list_filters_like_redis() {
+        assert_eq!(
+            list(&["FILTERBY", "PATTERN", "object|*"]),
+            "*5\r\n$11\r\nobject|freq\r\n$11\r\nobject|help\r\n$15\r\nobject|idletime\r\n\
+             $15\r\nobject|refcount\r\n$15\r\nobject|encoding\r\n"
+        );
+        assert_eq!(
+            list(&["filterby", "pattern", "OBJ*CT"]),
+            "*1\r\n$6\r\nobject\r\n"
+        );
+        // Categories match case-insensitively, implied ones included, no '@'.
+        assert_eq!(
+            list(&["FILTERBY", "ACLCAT", "Blocking"]),
+            "*2\r\n$5\r\nxread\r\n$5\r\nbrpop\r\n"
+        );
+        assert_eq!(list(&["FILTERBY", "ACLCAT", "@blocking"]), "*0\r\n");
+        assert_eq!(list(&["FILTERBY", "MODULE", "x"]), "*0\r\n");
+        let all = list(&[]);
+        let total = SAMPLES.len() + 1 + SUBCOMMANDS.len() + 1 + OBJECT.subcommands.len();
+        assert!(
+            all.starts_with(&format!("*{total}\r\n$5\r\nbitop\r\n")),
+            "{all}"
+        );
+        for bad in [
+            &["FILTERBY"][..],
+            &["foo"],
+            &["FILTERBY", "foo", "bar"],
+            &["FILTERBY", "PATTERN", "a", "b"],
+        ] {
+            assert_eq!(list(bad), "-ERR syntax error\r\n", "{bad:?}");
+        }
     }
 }
