@@ -305,30 +305,6 @@ fn key_specs_mark_the_keys_each_command_writes() {
     }
 }
 
-mod redis_parity {
-    use super::{expect, Harness};
+mod parity;
 
-    include!("parity.rs");
-}
-
-mod incrbyfloat_random {
-    use super::Harness;
-
-    include!("float_cases.rs");
-
-    /// Random operands in every syntax strtold accepts, replies recorded
-    /// from Redis: the long double emulation must round exactly as x87 does.
-    #[test]
-    fn incrbyfloat_matches_redis_on_random_operands() {
-        let mut h = Harness::new();
-        for (a, b, want) in CASES {
-            h.run(&["SET", "k", a]);
-            let got = h.run(&["INCRBYFLOAT", "k", b]);
-            let got = got
-                .strip_prefix('-')
-                .map(|e| e.trim_end().to_string())
-                .unwrap_or_else(|| got.split("\r\n").nth(1).unwrap_or("").to_string());
-            assert_eq!(&got, want, "SET k {a}; INCRBYFLOAT k {b}");
-        }
-    }
-}
+mod float_cases;

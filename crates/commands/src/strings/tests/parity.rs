@@ -1,6 +1,9 @@
-// Generated from redis-server 7.0.15 replies by a script run once; each
-// test starts from an empty database and sends its commands in order.
+//! Replies recorded from redis-server 7.0.15 for command sequences of the
+//! string and bitmap families; each test starts from an empty database.
+//! Do not edit the expectations by hand: they are Redis's bytes; re-record them
+//! from a real redis-server when a case changes.
 
+use super::{expect, Harness};
 #[test]
 fn redis_get_set_basic() {
     let mut h = Harness::new();
