@@ -45,6 +45,12 @@ fn corrupt(msg: String) -> io::Error {
 }
 
 impl Conn {
+    /// The bytes a client sends for `args` (a RESP array of bulk strings), for tests that
+    /// assemble pipelines by hand.
+    pub fn encode<A: AsRef<[u8]>>(args: &[A]) -> Vec<u8> {
+        encode_command(args)
+    }
+
     /// Connects to `addr` with the default read timeout.
     pub fn connect(addr: SocketAddr) -> io::Result<Conn> {
         let stream = TcpStream::connect_timeout(&addr, DEFAULT_TIMEOUT)?;

@@ -1,0 +1,358 @@
+//! Differential test: random command sequences run on tessera-server and on redis-server, replies compared; on a mismatch the sequence is shrunk and the shortest one printed. The generator lives in `differential/templates.rs`; this file only drives and compares.
+//!
+//! Each sequence starts on FLUSHALLed servers with fresh connections, runs its commands on
+//! both servers in lockstep and compares every reply by the template's `Check`. A failing
+//! sequence is cut after its first mismatch and then reduced by delta debugging: chunks of
+//! commands are dropped, replaying from empty servers each time, while the mismatch stays.
+//!
+//! CI runs a small deterministic batch. `DIFF_SEQUENCES=N DIFF_SEED=S [DIFF_LEN=L]` run
+//! more (scripts/diff-long.sh does), and a failure prints the seed that replays it alone.
+
+mod templates;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use templates::{Check, Gen, Template};
+use tessera_testkit::{Conn, RedisServer, Reply, Server};
+
+const DEFAULT_SEQUENCES: u64 = 10;
+const DEFAULT_LEN: usize = 30;
+const DEFAULT_SEED: u64 = 0x7e55_e2a0;
+
+/// Replays allowed while shrinking one failure, so a pathological case stays bounded.
+const MAX_REPLAYS: usize = 400;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
+        Err(_) => default,
+    }
+}
+
+/// One generated command and how to compare its replies.
+#[derive(Clone)]
+struct Cmd {
+    name: &'static str,
+    check: Check,
+    args: Vec<Vec<u8>>,
+}
+
+impl fmt::Display for Cmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, a) in self.args.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            let printable = !a.is_empty()
+                && a.iter()
+                    .all(|&c| c.is_ascii_graphic() && c != b'"' && c != b'\\');
+            if printable {
+                f.write_str(&String::from_utf8_lossy(a))?;
+            } else {
+                write!(f, "{}", Reply::Bulk(a.clone()))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What one side answered, normalised by the command's `Check` so equal means agreeing.
+#[derive(Clone, Debug, PartialEq)]
+enum Obs {
+    Reply(Reply),
+    /// Keys whose order is unspecified, sorted (KEYS) or collected (SCAN).
+    KeySet(Vec<Vec<u8>>),
+    /// RANDOMKEY returned a key that exists on that server.
+    SomeExistingKey,
+    /// The connection failed: the server crashed, hung or closed it.
+    Io(String),
+}
+
+impl fmt::Display for Obs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Obs::Reply(r) => write!(f, "{r}"),
+            Obs::KeySet(keys) => write!(f, "(keys) {}", Reply::bulks(keys)),
+            Obs::SomeExistingKey => f.write_str("(an existing key)"),
+            Obs::Io(e) => write!(f, "(connection failed: {e})"),
+        }
+    }
+}
+
+fn agree(check: Check, a: &Obs, b: &Obs) -> bool {
+    match (check, a, b) {
+        (Check::Near(tol), Obs::Reply(Reply::Int(x)), Obs::Reply(Reply::Int(y))) => {
+            x == y || (*x >= 0 && *y >= 0 && (x - y).abs() <= tol)
+        }
+        _ => a == b,
+    }
+}
+
+/// Runs one command on one side and normalises the reply.
+fn observe(c: &mut Conn, cmd: &Cmd) -> Obs {
+    match cmd.check {
+        Check::ScanAll => scan_all(c, &cmd.args),
+        _ => match c.try_cmd(&cmd.args) {
+            Err(e) => Obs::Io(e.to_string()),
+            Ok(r) => match (cmd.check, r) {
+                (Check::Sorted, Reply::Array(items)) => {
+                    let mut keys: Vec<Vec<u8>> = items
+                        .iter()
+                        .map(|k| k.as_bytes().unwrap_or(b"(not a string)").to_vec())
+                        .collect();
+                    keys.sort();
+                    Obs::KeySet(keys)
+                }
+                (Check::RandomKey, Reply::Bulk(k)) => {
+                    match c.try_cmd(&[b"EXISTS".as_slice(), &k]) {
+                        Ok(Reply::Int(1)) => Obs::SomeExistingKey,
+                        Ok(other) => Obs::Reply(Reply::Array(vec![
+                            Reply::Bulk(k),
+                            Reply::simple("but EXISTS says"),
+                            other,
+                        ])),
+                        Err(e) => Obs::Io(e.to_string()),
+                    }
+                }
+                (_, r) => Obs::Reply(r),
+            },
+        },
+    }
+}
+
+/// Iterates SCAN (args without the cursor) to the end; an error reply is the observation.
+fn scan_all(c: &mut Conn, args: &[Vec<u8>]) -> Obs {
+    let mut seen = BTreeSet::new();
+    let mut cursor = b"0".to_vec();
+    for _ in 0..10_000 {
+        let mut full = vec![args[0].clone(), cursor.clone()];
+        full.extend_from_slice(&args[1..]);
+        let r = match c.try_cmd(&full) {
+            Ok(r) => r,
+            Err(e) => return Obs::Io(e.to_string()),
+        };
+        let parts = match r.as_array() {
+            Some(p) if p.len() == 2 && p[1].as_array().is_some() => p,
+            _ => return Obs::Reply(r),
+        };
+        for k in parts[1].as_array().unwrap_or(&[]) {
+            seen.insert(k.as_bytes().unwrap_or(b"(not a string)").to_vec());
+        }
+        match parts[0].as_bytes() {
+            Some(b"0") => return Obs::KeySet(seen.into_iter().collect()),
+            Some(next) => cursor = next.to_vec(),
+            None => return Obs::Reply(r),
+        }
+    }
+    Obs::Io("SCAN did not finish in 10000 calls".into())
+}
+
+/// A server under comparison; a crashed Tessera is restarted so shrinking can go on.
+struct Side<'a> {
+    label: &'static str,
+    server: &'a mut Server,
+}
+
+impl Side<'_> {
+    /// A fresh connection to an emptied server.
+    fn fresh(&mut self) -> Conn {
+        if !self.server.is_running() {
+            eprintln!("{} had exited; restarting it", self.label);
+            let opts = self.server.opts().clone();
+            *self.server = Server::start(opts);
+        }
+        let mut c = self.server.conn();
+        let r = c.cmd(&["FLUSHALL"]);
+        assert_eq!(r, Reply::ok(), "FLUSHALL on {}", self.label);
+        c
+    }
+}
+
+struct Mismatch {
+    index: usize,
+    tessera: Obs,
+    redis: Obs,
+}
+
+/// Per template: how often it ran and how often Redis answered it with an error. Printed
+/// with `DIFF_STATS=1`, to see whether a new template mostly exercises error paths.
+type Stats = BTreeMap<&'static str, (u64, u64)>;
+
+/// Runs `seq` on both sides from empty; returns the first disagreement.
+fn run(seq: &[Cmd], t: &mut Side, r: &mut Side) -> Option<Mismatch> {
+    run_counted(seq, t, r, &mut Stats::new())
+}
+
+fn run_counted(seq: &[Cmd], t: &mut Side, r: &mut Side, stats: &mut Stats) -> Option<Mismatch> {
+    let mut ct = t.fresh();
+    let mut cr = r.fresh();
+    for (index, cmd) in seq.iter().enumerate() {
+        let a = observe(&mut ct, cmd);
+        let b = observe(&mut cr, cmd);
+        let entry = stats.entry(cmd.name).or_default();
+        entry.0 += 1;
+        if matches!(&b, Obs::Reply(r) if r.is_error()) {
+            entry.1 += 1;
+        }
+        if !agree(cmd.check, &a, &b) {
+            return Some(Mismatch {
+                index,
+                tessera: a,
+                redis: b,
+            });
+        }
+        if matches!(a, Obs::Io(_)) {
+            // Both connections failed alike; nothing after this point is meaningful.
+            return None;
+        }
+    }
+    None
+}
+
+/// Delta debugging: the smallest sequence found that still disagrees somewhere.
+fn shrink(mut seq: Vec<Cmd>, t: &mut Side, r: &mut Side) -> Vec<Cmd> {
+    let mut replays = 0;
+    let mut parts = 2usize;
+    while seq.len() >= 2 && replays < MAX_REPLAYS {
+        let chunk = seq.len().div_ceil(parts);
+        let mut reduced = false;
+        for start in (0..seq.len()).step_by(chunk) {
+            let mut candidate = seq[..start].to_vec();
+            candidate.extend_from_slice(&seq[(start + chunk).min(seq.len())..]);
+            replays += 1;
+            if let Some(m) = run(&candidate, t, r) {
+                candidate.truncate(m.index + 1);
+                seq = candidate;
+                parts = (parts - 1).max(2);
+                reduced = true;
+                break;
+            }
+            if replays >= MAX_REPLAYS {
+                break;
+            }
+        }
+        if !reduced {
+            if parts >= seq.len() {
+                break;
+            }
+            parts = (parts * 2).min(seq.len());
+        }
+    }
+    seq
+}
+
+fn generate(seed: u64, len: usize, table: &[Template]) -> Vec<Cmd> {
+    let mut g = Gen::new(StdRng::seed_from_u64(seed));
+    let total: u32 = table.iter().map(|t| t.weight).sum();
+    (0..len)
+        .map(|_| {
+            let mut x = g.rng.gen_range(0..total);
+            let tpl = table
+                .iter()
+                .find(|t| {
+                    if x < t.weight {
+                        true
+                    } else {
+                        x -= t.weight;
+                        false
+                    }
+                })
+                .expect("weights cover the range");
+            Cmd {
+                name: tpl.name,
+                check: tpl.check,
+                args: (tpl.gen)(&mut g),
+            }
+        })
+        .collect()
+}
+
+fn report(seq: &[Cmd], m: &Mismatch, seed: u64) -> String {
+    let mut out = format!(
+        "tessera and redis disagree (replay alone with DIFF_SEED={seed} DIFF_SEQUENCES=1)\n\
+         shortest failing sequence, from empty databases:\n"
+    );
+    for (i, cmd) in seq.iter().enumerate() {
+        out.push_str(&format!("  {:>3}. {cmd}\n", i + 1));
+    }
+    out.push_str(&format!(
+        "last command ({}):\n  tessera: {}\n  redis:   {}\n",
+        seq[m.index].name, m.tessera, m.redis
+    ));
+    out
+}
+
+sharded! {
+    fn differential_against_redis(srv) {
+        let sequences = env_num("DIFF_SEQUENCES", DEFAULT_SEQUENCES);
+        let seed = env_num("DIFF_SEED", DEFAULT_SEED);
+        let len = env_num("DIFF_LEN", DEFAULT_LEN as u64) as usize;
+        let table = templates::table();
+        let mut redis = RedisServer::start();
+        let mut t = Side { label: "tessera", server: srv };
+        let mut r = Side { label: "redis", server: &mut redis };
+
+        let mut failures = Vec::new();
+        let mut stats = Stats::new();
+        for i in 0..sequences {
+            let s = seed.wrapping_add(i);
+            let seq = generate(s, len, &table);
+            if let Some(m) = run_counted(&seq, &mut t, &mut r, &mut stats) {
+                let cut = seq[..=m.index].to_vec();
+                let small = shrink(cut, &mut t, &mut r);
+                // The shrunk sequence is replayed once more for the report's replies.
+                let m = run(&small, &mut t, &mut r).unwrap_or(m);
+                let text = report(&small, &m, s);
+                eprintln!("{text}");
+                failures.push(text);
+                if failures.len() >= 3 {
+                    break;
+                }
+            }
+        }
+        if std::env::var_os("DIFF_STATS").is_some() {
+            for (name, (n, errors)) in &stats {
+                eprintln!("{name:>12}: {n:>6} run, {errors:>6} errors");
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} of {sequences} sequences disagree (seed {seed}, length {len}); first:\n{}",
+            failures.len(),
+            failures[0]
+        );
+        eprintln!("differential: {sequences} sequences of {len} commands agree");
+    }
+}
+
+#[cfg(test)]
+mod generator_tests {
+    use super::*;
+
+    #[test]
+    fn generation_is_deterministic_and_covers_the_table() {
+        let table = templates::table();
+        let a = generate(1, 2000, &table);
+        let b = generate(1, 2000, &table);
+        let show = |s: &[Cmd]| s.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(show(&a), show(&b));
+        let names: BTreeSet<&str> = a.iter().map(|c| c.name).collect();
+        for t in &table {
+            assert!(names.contains(t.name), "{} never generated", t.name);
+        }
+    }
+
+    #[test]
+    fn ttl_tolerance_keeps_codes_exact() {
+        let int = |n| Obs::Reply(Reply::Int(n));
+        assert!(agree(Check::Near(1), &int(99), &int(100)));
+        assert!(!agree(Check::Near(1), &int(98), &int(100)));
+        assert!(!agree(Check::Near(1), &int(-1), &int(0)));
+        assert!(!agree(Check::Near(1000), &int(-2), &int(-1)));
+        assert!(!agree(Check::Exact, &int(99), &int(100)));
+    }
+}
