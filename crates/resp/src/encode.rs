@@ -294,12 +294,92 @@ mod tests {
         assert_eq!(enc(Proto::Resp2, |o| o.map(2)), "*4\r\n");
     }
 
+    /// Replies of redis-server 7.0.15 to ZSCORE after ZADD of each value,
+    /// in RESP2 (a bulk) and RESP3 (a `,` line).
     #[test]
     fn doubles_like_redis() {
-        assert_eq!(format_double(3.0), "3");
-        assert_eq!(format_double(1.5), "1.5");
-        assert_eq!(format_double(0.1), "0.10000000000000001");
-        assert_eq!(format_double(1e20), "1e+20");
-        assert_eq!(format_double(f64::INFINITY), "inf");
+        let rows: &[(f64, &str)] = &[
+            (1.5, "1.5"),
+            (0.1, "0.10000000000000001"),
+            (3.0, "3"),
+            (1e20, "1e+20"),
+            (1e16, "10000000000000000"),
+            (1e17, "1e+17"),
+            (123456789012345678.0, "1.2345678901234568e+17"),
+            (12345678901234567.0, "12345678901234568"),
+            (0.0, "0"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (1e-5, "1.0000000000000001e-05"),
+            (0.0001, "0.0001"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (5e-324, "4.9406564584124654e-324"),
+            (-2.5e-7, "-2.4999999999999999e-07"),
+        ];
+        for &(d, want) in rows {
+            assert_eq!(format_double(d), want);
+            assert_eq!(
+                enc(Proto::Resp2, |o| o.double(d)),
+                format!("${}\r\n{}\r\n", want.len(), want)
+            );
+            assert_eq!(enc(Proto::Resp3, |o| o.double(d)), format!(",{want}\r\n"));
+        }
+        assert_eq!(enc(Proto::Resp3, |o| o.double(f64::NAN)), ",nan\r\n");
+        assert_eq!(format_double(-f64::NAN), "-nan");
+        assert_eq!(format_double(-0.0), "-0");
+    }
+
+    extern "C" {
+        fn snprintf(
+            buf: *mut std::ffi::c_char,
+            len: usize,
+            fmt: *const std::ffi::c_char,
+            ...
+        ) -> std::ffi::c_int;
+    }
+
+    /// What the C library's `%.17g` prints, which is what Redis sends.
+    fn c_g17(d: f64) -> String {
+        let mut buf = [0 as std::ffi::c_char; 64];
+        // SAFETY: the buffer is large enough for any %.17g output and its
+        // length is passed; the format consumes exactly one double.
+        let n = unsafe { snprintf(buf.as_mut_ptr(), buf.len(), c"%.17g".as_ptr(), d) };
+        let bytes: Vec<u8> = buf[..n as usize].iter().map(|&c| c as u8).collect();
+        String::from_utf8(bytes).expect("printf output is ASCII")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn format_double_is_printf_g17(bits in proptest::prelude::any::<u64>()) {
+            let d = f64::from_bits(bits);
+            if !d.is_infinite() {
+                proptest::prop_assert_eq!(format_double(d), c_g17(d));
+            }
+        }
+
+        #[test]
+        fn format_double_is_printf_g17_near_exponent_edges(
+            mant in 1.0f64..10.0,
+            exp in -330i32..310,
+        ) {
+            let d = mant * 10f64.powi(exp);
+            if d.is_finite() {
+                proptest::prop_assert_eq!(format_double(d), c_g17(d));
+                proptest::prop_assert_eq!(format_double(-d), c_g17(-d));
+            }
+        }
+    }
+
+    #[test]
+    fn format_double_at_notation_edges_like_printf() {
+        // The largest doubles below 1e17, 1e-4 and 1e-5 sit where %g switches
+        // between fixed and scientific notation or changes the exponent.
+        for d in [
+            f64::from_bits(1e17f64.to_bits() - 1),
+            f64::from_bits(1e-4f64.to_bits() - 1),
+            f64::from_bits(1e-5f64.to_bits() - 1),
+        ] {
+            assert_eq!(format_double(d), c_g17(d));
+        }
     }
 }
