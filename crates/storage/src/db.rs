@@ -927,6 +927,23 @@ mod tests {
     }
 
     #[test]
+    fn keyspace_rehash_step_finishes_resizes() {
+        let mut ks = Keyspace::new(2);
+        for i in 0..1_025 {
+            ks.db(1)
+                .set_bytes(format!("k{i}").as_bytes(), b"v", None, 0);
+        }
+        assert!(ks.db_ref(1).is_rehashing());
+        let mut calls = 0;
+        while ks.rehash_step(16) {
+            calls += 1;
+        }
+        assert!(calls > 10, "a step did too much work: {calls} calls");
+        assert_eq!(ks.db_ref(1).buckets(), 2_048);
+        assert_eq!(ks.db_ref(1).len(), 1_025);
+    }
+
+    #[test]
     fn idle_time_follows_get_not_peek() {
         let mut db = Db::new();
         db.set(b"a", Value::string(b"x"), 10_000);

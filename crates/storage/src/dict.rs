@@ -1323,6 +1323,29 @@ mod tests {
     }
 
     #[test]
+    fn long_keys_in_every_node_form() {
+        let mut d = Dict::new();
+        for len in [254, 255, 256, 70_000] {
+            let key = vec![b'k'; len];
+            let h = key_hash(&key);
+            d.insert_bytes(&key, h, b"embedded", Some(9), 1);
+            assert_eq!(read(&d, &key).unwrap(), b"embedded");
+            assert_eq!(d.get(&key, h).unwrap().key(), &key[..]);
+            // Rebuild as VAL through a mutation, then as an int.
+            match d.get_mut(&key, h).unwrap().value_mut() {
+                Value::Str(s) => s.append(b"!"),
+                Value::Int(_) => unreachable!("a string was stored"),
+            }
+            assert_eq!(read(&d, &key).unwrap(), b"embedded!");
+            d.get_mut(&key, h).unwrap().replace_bytes(b"42", Some(9), 1);
+            assert_eq!(read(&d, &key).unwrap(), b"42");
+            assert_eq!(d.get(&key, h).unwrap().expire_at(), Some(9));
+        }
+        assert_eq!(d.len(), 4);
+        assert_eq!(d.expires_len(), 4);
+    }
+
+    #[test]
     fn insert_find_delete_with_growth_and_shrink() {
         let mut d = Dict::new();
         for i in 0..10_000 {
