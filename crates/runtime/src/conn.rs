@@ -1,0 +1,252 @@
+//! One client connection: read, parse every complete command in the buffer,
+//! run them in order, write all their replies with one write.
+//!
+//! Consecutive commands of a pipeline whose keys are all on the same other
+//! shard travel to it as one message. A connection stays on the shard that
+//! accepted it for its whole life.
+
+use crate::exec::{self, Plan, RemoteCmd};
+use crate::shard::{unix_ms, ClientInfo, Shard};
+use bytes::{Bytes, BytesMut};
+use futures::{AsyncReadExt, AsyncWriteExt};
+use glommio::net::TcpStream;
+use std::rc::Rc;
+use tessera_resp::{parse_command, Limits, Out, Proto};
+
+/// What the client asked with CLIENT REPLY.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Skip the reply of the next command only.
+    Skip,
+}
+
+/// Per-connection state. Runtime command handlers receive `&mut Conn`.
+pub struct Conn {
+    pub sh: Rc<Shard>,
+    pub info: Rc<ClientInfo>,
+    pub db: usize,
+    pub out: Out,
+    pub authenticated: bool,
+    /// Set by QUIT: close after flushing the replies so far.
+    pub close: bool,
+    pub reply_mode: ReplyMode,
+}
+
+impl Conn {
+    pub fn id(&self) -> u64 {
+        self.info.id
+    }
+
+    pub fn proto(&self) -> Proto {
+        self.out.proto
+    }
+
+    pub fn set_db(&mut self, db: usize) {
+        self.db = db;
+        self.info.db.set(db);
+    }
+}
+
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Serves one accepted connection until it closes.
+pub async fn serve(sh: Rc<Shard>, mut stream: TcpStream, info: Rc<ClientInfo>) {
+    let _ = stream.set_nodelay(true);
+    let requirepass = sh.config.borrow().requirepass.clone();
+    let mut conn = Conn {
+        sh: sh.clone(),
+        info,
+        db: 0,
+        out: Out::new(Proto::Resp2),
+        authenticated: requirepass.is_none(),
+        close: false,
+        reply_mode: ReplyMode::On,
+    };
+    let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut cmds: Vec<Vec<Bytes>> = Vec::new();
+    'conn: loop {
+        // Read what is available.
+        let filled = rbuf.len();
+        let want = READ_CHUNK.max(rbuf.capacity() - filled);
+        rbuf.resize(filled + want, 0);
+        let n = match stream.read(&mut rbuf[filled..]).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        rbuf.truncate(filled + n);
+        sh.stats.borrow_mut().net_input_bytes += n as u64;
+        conn.info.last_interaction_ms.set(unix_ms());
+
+        // Parse every complete command.
+        let limits = {
+            let c = sh.config.borrow();
+            Limits {
+                max_bulk_len: c.proto_max_bulk_len as usize,
+                ..Limits::default()
+            }
+        };
+        let mut protocol_error = None;
+        loop {
+            match parse_command(&mut rbuf, &limits) {
+                Ok(Some(argv)) => {
+                    if !argv.is_empty() {
+                        cmds.push(argv);
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    protocol_error = Some(e);
+                    break;
+                }
+            }
+        }
+        let qlimit = sh.config.borrow().client_query_buffer_limit as usize;
+        conn.info.query_buf.set(rbuf.len());
+
+        run_batch(&mut conn, &mut cmds).await;
+
+        if let Some(e) = protocol_error {
+            conn.out.error(&e.to_string());
+            conn.close = true;
+        } else if rbuf.len() > qlimit {
+            // Redis closes the client without a reply when its query buffer overflows.
+            tracing::warn!(
+                client = conn.id(),
+                "closing client that reached client-query-buffer-limit"
+            );
+            conn.close = true;
+        }
+        if !conn.out.is_empty() {
+            let len = conn.out.len();
+            sh.stats.borrow_mut().net_output_bytes += len as u64;
+            if stream.write_all(&conn.out.buf).await.is_err() {
+                break 'conn;
+            }
+            conn.out.buf.clear();
+        }
+        if conn.close || conn.info.killed.get() {
+            break;
+        }
+        // Give back memory after a big pipeline or value.
+        if rbuf.is_empty() && rbuf.capacity() > 4 * READ_CHUNK {
+            rbuf = BytesMut::with_capacity(READ_CHUNK);
+        }
+        if conn.out.buf.capacity() > 1024 * 1024 {
+            conn.out.buf = BytesMut::new();
+        }
+    }
+    let _ = stream.close().await;
+    sh.clients.borrow_mut().remove(&conn.id());
+    sh.global
+        .clients
+        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Runs parsed commands in order, appending replies to `conn.out`.
+async fn run_batch(conn: &mut Conn, cmds: &mut Vec<Vec<Bytes>>) {
+    let mut pending: Option<(usize, Vec<RemoteCmd>)> = None;
+    let mut iter = std::mem::take(cmds).into_iter();
+    loop {
+        let next = iter.next();
+        let plan = match &next {
+            Some(argv) => {
+                let mark = conn.out.len();
+                let p = exec::plan(conn, argv);
+                if conn.reply_mode != ReplyMode::On && matches!(p, Plan::Done) {
+                    conn.out.buf.truncate(mark);
+                }
+                Some(p)
+            }
+            None => None,
+        };
+        // A remote command joins the pending batch if it goes to the same shard.
+        if let (Some(Plan::Remote(to, spec, handler)), Some(argv)) = (&plan, &next) {
+            if conn.reply_mode == ReplyMode::On {
+                match &mut pending {
+                    Some((s, batch)) if s == to => {
+                        batch.push(RemoteCmd {
+                            spec,
+                            handler: *handler,
+                            argv: argv.clone(),
+                        });
+                        continue;
+                    }
+                    None => {
+                        pending = Some((
+                            *to,
+                            vec![RemoteCmd {
+                                spec,
+                                handler: *handler,
+                                argv: argv.clone(),
+                            }],
+                        ));
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let Some((to, batch)) = pending.take() {
+            let bytes =
+                exec::run_remote(&conn.sh.clone(), to, batch, conn.db, conn.out.proto).await;
+            conn.out.raw(&bytes);
+            // The plan that ended the batch may itself start a new one.
+            if let (Some(Plan::Remote(to, spec, handler)), Some(argv)) = (&plan, &next) {
+                if conn.reply_mode == ReplyMode::On {
+                    pending = Some((
+                        *to,
+                        vec![RemoteCmd {
+                            spec,
+                            handler: *handler,
+                            argv: argv.clone(),
+                        }],
+                    ));
+                    continue;
+                }
+            }
+        }
+        let (Some(plan), Some(argv)) = (plan, next) else {
+            break;
+        };
+        run_one(conn, plan, argv).await;
+        if conn.close {
+            break;
+        }
+    }
+    if let Some((to, batch)) = pending.take() {
+        let bytes = exec::run_remote(&conn.sh.clone(), to, batch, conn.db, conn.out.proto).await;
+        conn.out.raw(&bytes);
+    }
+}
+
+/// Runs one command, honouring CLIENT REPLY OFF/SKIP and recording stats.
+async fn run_one(conn: &mut Conn, plan: Plan, argv: Vec<Bytes>) {
+    let mark = conn.out.len();
+    let mode_before = conn.reply_mode;
+    let started = std::time::Instant::now();
+    let name = match &plan {
+        Plan::Local(s, _) | Plan::Remote(_, s, _) | Plan::Multi(s) | Plan::Runtime(s, _) => {
+            Some(s.name)
+        }
+        Plan::Done => None,
+    };
+    exec::run_plan(conn, plan, &argv).await;
+    if let Some(name) = name {
+        let us = started.elapsed().as_micros() as u64;
+        let failed = conn.out.buf.get(mark) == Some(&b'-');
+        crate::stats::record(&conn.sh, name, us, failed);
+        crate::stats::maybe_slowlog(&conn.sh, &conn.info, &argv, us);
+    }
+    match mode_before {
+        ReplyMode::Off => conn.out.buf.truncate(mark),
+        ReplyMode::Skip => {
+            conn.out.buf.truncate(mark);
+            if conn.reply_mode == ReplyMode::Skip {
+                conn.reply_mode = ReplyMode::On;
+            }
+        }
+        ReplyMode::On => {}
+    }
+}

@@ -1,0 +1,447 @@
+//! The multi-shard coordinator: runs a command whose keys live on several
+//! shards, or that must run on every shard, with the guarantees Redis's
+//! single thread gives: atomic, isolated, no deadlock, no starvation, and no
+//! global lock.
+//!
+//! # Design
+//!
+//! The connection that received the command coordinates it. Work on another
+//! shard happens in *hops*: a closure sent over the mesh that runs on the
+//! owning shard's thread, touches only that shard's state, never awaits
+//! another shard, and answers through a oneshot. A hop may wait for a lock
+//! on its own shard (it then continues in a task there), nothing else.
+//!
+//! 1. **Lock.** The coordinator computes, per shard, the keys it touches and
+//!    how (exclusive where the key spec says the command may write, shared
+//!    otherwise; the whole shard for commands such as FLUSHALL or KEYS). It
+//!    takes those intent locks shard by shard in ascending shard order, one
+//!    hop each, waiting on a shard until its request reaches the front of
+//!    that shard's FIFO lock queue (`locks.rs`). Because every operation
+//!    acquires in the same global order and holds nothing while waiting on a
+//!    lower shard, the waits-for graph has no cycle: no deadlock. Because
+//!    each shard's queue is FIFO, no operation starves.
+//! 2. **Execute.** With every lock held no other command can read or write
+//!    the keys involved (single-key commands on a locked key queue behind
+//!    the lock on their shard; commands on other keys run freely). Then:
+//!    - `Exec::Split`: each shard runs the handler over its own keys, in
+//!      parallel, and the replies are merged (MSET, MGET, DEL, EXISTS...);
+//!    - `Exec::AllShards`: each shard runs the handler, merged likewise;
+//!    - `Exec::Keys`: the lock hop also copies the keys' values out; the
+//!      handler runs here on a scratch keyspace holding exactly those keys;
+//!      the keys whose key spec may be written are then written back (set
+//!      or deleted) on their shards (RENAME, COPY, MSETNX, BITOP, ...).
+//! 3. **Release.** The last hop to each shard releases its locks, so
+//!    executing, writing back and releasing cost one hop per shard, in parallel.
+//!
+//! A single-shard command never comes here. MULTI/EXEC will reuse steps 1
+//! and 3 around a list of commands.
+
+use crate::conn::Conn;
+use crate::exec::scope_of;
+use crate::locks::{Mode, Scope, Ticket};
+use crate::mesh::call;
+use crate::shard::{shard_of, unix_ms, Shard};
+use bytes::{Bytes, BytesMut};
+use futures::future::join_all;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use tessera_commands::spec::kflags;
+use tessera_commands::{find_keys, CommandSpec, Exec, Handler, Merge};
+use tessera_resp::{split_elements, Out, Proto};
+use tessera_storage::{Keyspace, Ms, Value};
+
+/// A key's value and TTL as copied out of a shard.
+type Copied = Option<(Value, Option<Ms>)>;
+
+/// Runs a multi-shard command and appends its reply to the connection.
+pub async fn run(conn: &mut Conn, spec: &'static CommandSpec, argv: &[Bytes]) {
+    conn.sh.stats.borrow_mut().multi_shard_ops += 1;
+    let sh = conn.sh.clone();
+    let db = conn.db;
+    let proto = conn.out.proto;
+    let reply = match spec.exec {
+        Exec::Split(h, merge) => split(&sh, spec, h, merge, argv, db, proto).await,
+        Exec::AllShards(h, merge) => all_shards(&sh, spec, h, merge, argv, db, proto).await,
+        Exec::Keys(h) => gather(&sh, spec, h, argv, db, proto).await,
+        _ => {
+            let mut out = Out::new(proto);
+            out.error("ERR command cannot run across shards");
+            out.buf.freeze()
+        }
+    };
+    conn.out.raw(&reply);
+}
+
+/// Takes the lock for `scope` on shard `to` (waiting there if needed), then
+/// runs `then` on that shard with the lock held.
+async fn lock_on<T, F>(from: &Rc<Shard>, to: usize, scope: Scope, then: F) -> (Ticket, T)
+where
+    T: Send + 'static,
+    F: FnOnce(&Rc<Shard>) -> T + Send + 'static,
+{
+    call(from, to, move |sh, reply| {
+        let (ticket, wait) = sh.locks.borrow_mut().acquire(scope);
+        match wait {
+            None => {
+                let _ = reply.send((ticket, then(sh)));
+            }
+            Some(w) => {
+                let sh = sh.clone();
+                glommio::spawn_local(async move {
+                    let _ = w.await;
+                    let _ = reply.send((ticket, then(&sh)));
+                })
+                .detach();
+            }
+        }
+    })
+    .await
+}
+
+/// Runs `f` on shard `to` and then releases `ticket` there, in one hop.
+async fn finish_on<T, F>(from: &Rc<Shard>, to: usize, ticket: Ticket, f: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce(&Rc<Shard>) -> T + Send + 'static,
+{
+    call(from, to, move |sh, reply| {
+        let r = f(sh);
+        sh.locks.borrow_mut().release(ticket);
+        let _ = reply.send(r);
+    })
+    .await
+}
+
+/// `Exec::Split`: each shard runs the handler on its own key groups.
+async fn split(
+    sh: &Rc<Shard>,
+    spec: &'static CommandSpec,
+    h: Handler,
+    merge: Merge,
+    argv: &[Bytes],
+    db: usize,
+    proto: Proto,
+) -> Bytes {
+    let n = sh.shards();
+    let keys = match find_keys(spec, argv) {
+        Ok(k) => k,
+        Err(_) => return local_error(sh, h, argv, db, proto),
+    };
+    // An incomplete last group (MSET k1 v1 k2) is an argument error the
+    // handler reports; run it locally, where it fails before writing.
+    if keys.last().is_some_and(|k| k.index + k.step > argv.len()) {
+        return local_error(sh, h, argv, db, proto);
+    }
+    let mut per_shard: BTreeMap<usize, (Vec<Bytes>, Vec<(Bytes, Mode)>)> = BTreeMap::new();
+    // For each key in request order: (shard, position within that shard's reply).
+    let mut order = Vec::with_capacity(keys.len());
+    for k in &keys {
+        let s = shard_of(&argv[k.index], n);
+        let entry = per_shard
+            .entry(s)
+            .or_insert_with(|| (vec![argv[0].clone()], Vec::new()));
+        order.push((s, entry.1.len()));
+        entry.0.extend_from_slice(&argv[k.index..k.index + k.step]);
+        let mode = if k.flags & kflags::WRITES != 0 {
+            Mode::Exclusive
+        } else {
+            Mode::Shared
+        };
+        entry.1.push((argv[k.index].clone(), mode));
+    }
+    let mut tickets = Vec::with_capacity(per_shard.len());
+    for (&s, (_, ks)) in &per_shard {
+        let scope = Scope::Keys(ks.iter().map(|(k, m)| (db, k.clone(), *m)).collect());
+        let (t, ()) = lock_on(sh, s, scope, |_| ()).await;
+        tickets.push(t);
+    }
+    let runs = per_shard
+        .into_iter()
+        .zip(tickets)
+        .map(|((s, (sub, _)), t)| async move {
+            let r = finish_on(sh, s, t, move |sh| {
+                let mut out = Out::new(proto);
+                sh.run_handler(h, &sub, db, proto, unix_ms(), &mut out);
+                out.buf.freeze()
+            })
+            .await;
+            (s, r)
+        });
+    let replies: BTreeMap<usize, Bytes> = join_all(runs).await.into_iter().collect();
+    merge_replies(merge, &replies, &order, proto)
+}
+
+/// Runs the handler locally over the full argv: used when it will only
+/// produce an argument error.
+fn local_error(sh: &Rc<Shard>, h: Handler, argv: &[Bytes], db: usize, proto: Proto) -> Bytes {
+    let mut out = Out::new(proto);
+    sh.run_handler(h, argv, db, proto, unix_ms(), &mut out);
+    out.buf.freeze()
+}
+
+/// `Exec::AllShards`: every shard runs the handler under a whole-shard lock.
+async fn all_shards(
+    sh: &Rc<Shard>,
+    spec: &'static CommandSpec,
+    h: Handler,
+    merge: Merge,
+    argv: &[Bytes],
+    db: usize,
+    proto: Proto,
+) -> Bytes {
+    let n = sh.shards();
+    let scope = scope_of(spec, argv, db);
+    let mut tickets = Vec::with_capacity(n);
+    for s in 0..n {
+        let (t, ()) = lock_on(sh, s, scope.clone(), |_| ()).await;
+        tickets.push(t);
+    }
+    let argv: Vec<Bytes> = argv.to_vec();
+    let runs = tickets.into_iter().enumerate().map(|(s, t)| {
+        let argv = argv.clone();
+        async move {
+            let r = finish_on(sh, s, t, move |sh| {
+                let mut out = Out::new(proto);
+                sh.run_handler(h, &argv, db, proto, unix_ms(), &mut out);
+                out.buf.freeze()
+            })
+            .await;
+            (s, r)
+        }
+    });
+    let replies: BTreeMap<usize, Bytes> = join_all(runs).await.into_iter().collect();
+    merge_replies(merge, &replies, &[], proto)
+}
+
+/// The databases a command's keys live in: the selected one, plus COPY's `DB` target.
+fn dbs_of(argv: &[Bytes], db: usize) -> Vec<usize> {
+    let mut dbs = vec![db];
+    if argv[0].eq_ignore_ascii_case(b"copy") {
+        for w in argv[3..].windows(2) {
+            if w[0].eq_ignore_ascii_case(b"db") {
+                if let Some(d) = std::str::from_utf8(&w[1])
+                    .ok()
+                    .and_then(|s| s.parse::<usize>().ok())
+                {
+                    if d != db {
+                        dbs.push(d);
+                    }
+                }
+            }
+        }
+    }
+    dbs
+}
+
+/// `Exec::Keys` across shards: copy the keys out under lock, run the handler
+/// on a scratch keyspace, write the writable keys back, release.
+async fn gather(
+    sh: &Rc<Shard>,
+    spec: &'static CommandSpec,
+    h: Handler,
+    argv: &[Bytes],
+    db: usize,
+    proto: Proto,
+) -> Bytes {
+    let n = sh.shards();
+    let keys = match find_keys(spec, argv) {
+        Ok(k) => k,
+        Err(_) => return local_error(sh, h, argv, db, proto),
+    };
+    let databases = sh.config.borrow().databases;
+    let dbs: Vec<usize> = dbs_of(argv, db)
+        .into_iter()
+        .filter(|&d| d < databases)
+        .collect();
+    // Per shard: (db, key, mode, may be written).
+    let mut per_shard: BTreeMap<usize, Vec<(usize, Bytes, Mode, bool)>> = BTreeMap::new();
+    for k in &keys {
+        let key = argv[k.index].clone();
+        let writes = k.flags & kflags::WRITES != 0;
+        let mode = if writes {
+            Mode::Exclusive
+        } else {
+            Mode::Shared
+        };
+        let list = per_shard.entry(shard_of(&key, n)).or_default();
+        for &d in &dbs {
+            if !list.iter().any(|(ld, lk, _, _)| *ld == d && *lk == key) {
+                list.push((d, key.clone(), mode, writes));
+            } else if writes {
+                // The same key named twice (RENAME k k): the stronger mode wins.
+                for e in list.iter_mut().filter(|e| e.0 == d && e.1 == key) {
+                    e.2 = Mode::Exclusive;
+                    e.3 = true;
+                }
+            }
+        }
+    }
+    let mut scratch = Keyspace::new(databases);
+    let mut tickets = Vec::with_capacity(per_shard.len());
+    for (&s, list) in &per_shard {
+        let scope = Scope::Keys(
+            list.iter()
+                .map(|(d, k, m, _)| (*d, k.clone(), *m))
+                .collect(),
+        );
+        let wanted: Vec<(usize, Bytes)> = list.iter().map(|(d, k, _, _)| (*d, k.clone())).collect();
+        let (t, copies) = lock_on(sh, s, scope, move |sh| {
+            let now = unix_ms();
+            let mut ks = sh.ks.borrow_mut();
+            wanted
+                .into_iter()
+                .map(|(d, k)| {
+                    let db = ks.db(d);
+                    let copied: Copied = db.peek(&k, now).cloned().map(|v| (v, db.get_expire(&k)));
+                    (d, k, copied)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        for (d, k, c) in copies {
+            if let Some((v, exp)) = c {
+                scratch.db(d).set_with_expire(&k, v, exp, unix_ms());
+            }
+        }
+        tickets.push(t);
+    }
+    let now = unix_ms();
+    let mut out = Out::new(proto);
+    let config = sh.config.borrow().clone();
+    let dirty = crate::shard::run_on(
+        &mut scratch,
+        h,
+        argv,
+        db,
+        proto,
+        now,
+        &mut out,
+        &config,
+        sh.id,
+        n,
+    );
+    sh.stats.borrow_mut().dirty += dirty;
+    let writes = per_shard.into_iter().zip(tickets).map(|((s, list), t)| {
+        let mut updates: Vec<(usize, Bytes, Copied)> = Vec::new();
+        if dirty > 0 {
+            for (d, k, _, w) in list {
+                if w {
+                    let v = scratch.db(d).take(&k, now);
+                    updates.push((d, k, v));
+                }
+            }
+        }
+        async move {
+            finish_on(sh, s, t, move |sh| {
+                let now = unix_ms();
+                let mut ks = sh.ks.borrow_mut();
+                for (d, k, v) in updates {
+                    let db = ks.db(d);
+                    match v {
+                        Some((v, exp)) => db.set_with_expire(&k, v, exp, now),
+                        None => {
+                            db.remove(&k, now);
+                        }
+                    }
+                }
+            })
+            .await
+        }
+    });
+    join_all(writes).await;
+    out.buf.freeze()
+}
+
+/// Combines per-shard replies. `order` maps each key of the request to
+/// (shard, index in that shard's reply) for `Merge::KeyOrder`.
+fn merge_replies(
+    merge: Merge,
+    replies: &BTreeMap<usize, Bytes>,
+    order: &[(usize, usize)],
+    proto: Proto,
+) -> Bytes {
+    if let Some(err) = replies.values().find(|r| r.first() == Some(&b'-')) {
+        return err.clone();
+    }
+    let mut out = Out::new(proto);
+    match merge {
+        Merge::Ok => out.ok(),
+        Merge::Sum => {
+            let total: i64 = replies
+                .values()
+                .map(|r| {
+                    std::str::from_utf8(&r[1..r.len().saturating_sub(2)])
+                        .ok()
+                        .and_then(|s| s.parse::<i64>().ok())
+                        .unwrap_or(0)
+                })
+                .sum();
+            out.int(total);
+        }
+        Merge::KeyOrder => {
+            let elems: BTreeMap<usize, (Bytes, Vec<std::ops::Range<usize>>)> = replies
+                .iter()
+                .map(|(&s, r)| {
+                    let body = r.slice(header_len(r)..);
+                    let ranges = split_elements(&body);
+                    (s, (body, ranges))
+                })
+                .collect();
+            out.array(order.len());
+            for &(s, i) in order {
+                if let Some((body, ranges)) = elems.get(&s) {
+                    if let Some(r) = ranges.get(i) {
+                        out.raw(&body[r.clone()]);
+                        continue;
+                    }
+                }
+                out.null();
+            }
+        }
+        Merge::Concat => {
+            let mut total = 0usize;
+            let mut body = BytesMut::new();
+            for r in replies.values() {
+                let h = header_len(r);
+                total += std::str::from_utf8(&r[1..h.saturating_sub(2)])
+                    .ok()
+                    .and_then(|s| s.parse::<usize>().ok())
+                    .unwrap_or(0);
+                body.extend_from_slice(&r[h..]);
+            }
+            if proto == Proto::Resp3
+                && replies
+                    .values()
+                    .next()
+                    .is_some_and(|r| r.first() == Some(&b'~'))
+            {
+                out.set(total);
+            } else {
+                out.array(total);
+            }
+            out.raw(&body);
+        }
+        Merge::AnyNonNull => {
+            use rand::seq::SliceRandom;
+            let candidates: Vec<&Bytes> = replies
+                .values()
+                .filter(|r| {
+                    !(r.starts_with(b"$-1") || r.starts_with(b"_") || r.starts_with(b"*-1"))
+                })
+                .collect();
+            match candidates.choose(&mut rand::thread_rng()) {
+                Some(r) => out.raw(r),
+                None => out.null(),
+            }
+        }
+    }
+    out.buf.freeze()
+}
+
+/// Length of an aggregate's header line (`*3\r\n`).
+fn header_len(r: &[u8]) -> usize {
+    r.iter()
+        .position(|&c| c == b'\n')
+        .map(|i| i + 1)
+        .unwrap_or(r.len())
+}

@@ -1,0 +1,293 @@
+//! The life of a command after parsing: look it up, check it, decide where
+//! it runs, run it, and append its reply to the connection's output.
+//!
+//! Where a command runs follows from its declaration (`Exec`) and its keys:
+//! - no keys, or all keys on this shard: inline, no hop;
+//! - all keys on one other shard: one message there and one back (and
+//!   consecutive such commands of a pipeline travel together, see `conn.rs`);
+//! - keys on several shards, or work on every shard: the coordinator (`coord.rs`).
+
+use crate::conn::Conn;
+use crate::coord;
+use crate::locks::{Mode, Scope};
+use crate::shard::{shard_of, Shard};
+use bytes::Bytes;
+use std::rc::Rc;
+use tessera_commands::spec::{flags, kflags, BeginSearch, FindKeys};
+use tessera_commands::table::{Lookup, Table};
+use tessera_commands::{find_keys, CommandSpec, Exec, Handler};
+use tessera_resp::{Out, Proto};
+
+/// A command handled by the runtime itself (connection state or server-wide work).
+pub enum RuntimeHandler {
+    /// Finishes without waiting.
+    Sync(fn(&mut Conn, &[Bytes])),
+    /// Needs to talk to other shards or wait.
+    Async(for<'a> fn(&'a mut Conn, &'a [Bytes]) -> futures::future::LocalBoxFuture<'a, ()>),
+}
+
+/// Where a resolved command will run.
+pub enum Plan {
+    /// Reply already written (an error found before running).
+    Done,
+    /// Run here.
+    Local(&'static CommandSpec, Handler),
+    /// Run on another shard.
+    Remote(usize, &'static CommandSpec, Handler),
+    /// Through the coordinator.
+    Multi(&'static CommandSpec),
+    /// By the runtime.
+    Runtime(&'static CommandSpec, &'static RuntimeHandler),
+}
+
+/// Resolves argv to a plan, writing an error reply for unknown commands,
+/// arity errors and the like.
+pub fn plan(conn: &mut Conn, argv: &[Bytes]) -> Plan {
+    let table = Table::global();
+    let spec = match table.lookup(argv) {
+        Lookup::Found(s) => s,
+        Lookup::UnknownCommand => {
+            conn.out.error(&unknown_command(argv));
+            return Plan::Done;
+        }
+        Lookup::UnknownSubcommand(parent) => {
+            match argv.get(1) {
+                None => conn
+                    .out
+                    .error(&tessera_commands::errors::arity(parent.name)),
+                Some(sub) => conn.out.error(&format!(
+                    "ERR unknown subcommand '{}'. Try {} HELP.",
+                    truncated(sub, 128),
+                    parent.name.to_ascii_uppercase()
+                )),
+            }
+            return Plan::Done;
+        }
+    };
+    if !spec.arity_ok(argv.len()) {
+        conn.out
+            .error(&tessera_commands::errors::arity(&table.full_name(spec)));
+        return Plan::Done;
+    }
+    if !conn.authenticated && !spec.has(flags::NO_AUTH) {
+        conn.out.error("NOAUTH Authentication required.");
+        return Plan::Done;
+    }
+    let shards = conn.sh.shards();
+    match spec.exec {
+        Exec::Runtime(any) => match (any as &dyn std::any::Any).downcast_ref::<RuntimeHandler>() {
+            Some(h) => Plan::Runtime(spec, h),
+            None => {
+                conn.out
+                    .error("ERR command is declared without a runtime handler");
+                Plan::Done
+            }
+        },
+        Exec::Container => {
+            conn.out.error(&tessera_commands::errors::arity(spec.name));
+            Plan::Done
+        }
+        Exec::AllShards(..) => {
+            if shards == 1 {
+                let Exec::AllShards(h, _) = spec.exec else {
+                    unreachable!()
+                };
+                Plan::Local(spec, h)
+            } else {
+                Plan::Multi(spec)
+            }
+        }
+        Exec::ByCursor(h) => {
+            let target = tessera_commands::parse::scan_cursor(&argv[1])
+                .map(|c| (c % shards as u64) as usize)
+                .unwrap_or(conn.sh.id);
+            if target == conn.sh.id {
+                Plan::Local(spec, h)
+            } else {
+                Plan::Remote(target, spec, h)
+            }
+        }
+        Exec::Keys(h) | Exec::Split(h, _) => {
+            if shards == 1 {
+                return Plan::Local(spec, h);
+            }
+            match single_shard(spec, argv, shards) {
+                Some(None) => Plan::Local(spec, h),
+                Some(Some(s)) if s == conn.sh.id => Plan::Local(spec, h),
+                Some(Some(s)) => Plan::Remote(s, spec, h),
+                None => Plan::Multi(spec),
+            }
+        }
+    }
+}
+
+/// `Some(None)`: no keys; `Some(Some(s))`: every key on shard `s`; `None`: several shards.
+fn single_shard(spec: &CommandSpec, argv: &[Bytes], shards: usize) -> Option<Option<usize>> {
+    // Fast path: exactly one key at a fixed index, no allocation.
+    if let [ks] = spec.keys {
+        if let (BeginSearch::Index(i), FindKeys::Range { last_key: 0, .. }) = (ks.begin, ks.find) {
+            return Some(argv.get(i as usize).map(|k| shard_of(k, shards)));
+        }
+    }
+    let keys = find_keys(spec, argv).ok()?;
+    let mut owner = None;
+    for k in keys {
+        let s = shard_of(&argv[k.index], shards);
+        match owner {
+            None => owner = Some(s),
+            Some(o) if o != s => return None,
+            _ => {}
+        }
+    }
+    Some(owner)
+}
+
+/// The lock scope of a command: its keys, exclusive where its key spec may write.
+pub fn scope_of(spec: &CommandSpec, argv: &[Bytes], db: usize) -> Scope {
+    if matches!(spec.exec, Exec::AllShards(..)) {
+        return Scope::All(if spec.has(flags::WRITE) {
+            Mode::Exclusive
+        } else {
+            Mode::Shared
+        });
+    }
+    let keys = find_keys(spec, argv).unwrap_or_default();
+    Scope::Keys(
+        keys.into_iter()
+            .map(|k| {
+                let mode = if k.flags & kflags::WRITES != 0 {
+                    Mode::Exclusive
+                } else {
+                    Mode::Shared
+                };
+                (db, argv[k.index].clone(), mode)
+            })
+            .collect(),
+    )
+}
+
+/// Runs a handler on this shard, waiting first if a multi-shard operation
+/// holds one of its keys.
+pub async fn run_here(
+    sh: &Rc<Shard>,
+    spec: &'static CommandSpec,
+    h: Handler,
+    argv: &[Bytes],
+    db: usize,
+    out: &mut Out,
+) {
+    if sh.locks.borrow().is_empty() {
+        let now = crate::shard::unix_ms();
+        let proto = out.proto;
+        sh.run_handler(h, argv, db, proto, now, out);
+        return;
+    }
+    let scope = scope_of(spec, argv, db);
+    let (ticket, wait) = {
+        let mut locks = sh.locks.borrow_mut();
+        if locks.is_free(&scope) {
+            drop(locks);
+            let proto = out.proto;
+            sh.run_handler(h, argv, db, proto, crate::shard::unix_ms(), out);
+            return;
+        }
+        locks.acquire(scope)
+    };
+    if let Some(w) = wait {
+        let _ = w.await;
+    }
+    let proto = out.proto;
+    sh.run_handler(h, argv, db, proto, crate::shard::unix_ms(), out);
+    sh.locks.borrow_mut().release(ticket);
+}
+
+/// One command of a batch sent to another shard.
+pub struct RemoteCmd {
+    pub spec: &'static CommandSpec,
+    pub handler: Handler,
+    pub argv: Vec<Bytes>,
+}
+
+/// Runs a batch of commands on shard `to`, in order, and returns their
+/// concatenated replies.
+pub async fn run_remote(
+    from: &Rc<Shard>,
+    to: usize,
+    batch: Vec<RemoteCmd>,
+    db: usize,
+    proto: Proto,
+) -> Bytes {
+    crate::mesh::call(from, to, move |sh, reply| {
+        let mut out = Out::new(proto);
+        // Fast path: nothing is locked, run the whole batch now.
+        if sh.locks.borrow().is_empty() {
+            let now = crate::shard::unix_ms();
+            for c in &batch {
+                sh.run_handler(c.handler, &c.argv, db, proto, now, &mut out);
+            }
+            let _ = reply.send(out.buf.freeze());
+            return;
+        }
+        let sh = sh.clone();
+        glommio::spawn_local(async move {
+            for c in &batch {
+                run_here(&sh, c.spec, c.handler, &c.argv, db, &mut out).await;
+            }
+            let _ = reply.send(out.buf.freeze());
+        })
+        .detach();
+    })
+    .await
+}
+
+/// Runs one resolved command to completion, appending its reply.
+pub async fn run_plan(conn: &mut Conn, plan: Plan, argv: &[Bytes]) {
+    match plan {
+        Plan::Done => {}
+        Plan::Local(spec, h) => {
+            let sh = conn.sh.clone();
+            let db = conn.db;
+            run_here(&sh, spec, h, argv, db, &mut conn.out).await;
+        }
+        Plan::Remote(to, spec, handler) => {
+            let sh = conn.sh.clone();
+            let bytes = run_remote(
+                &sh,
+                to,
+                vec![RemoteCmd {
+                    spec,
+                    handler,
+                    argv: argv.to_vec(),
+                }],
+                conn.db,
+                conn.out.proto,
+            )
+            .await;
+            conn.out.raw(&bytes);
+        }
+        Plan::Multi(spec) => coord::run(conn, spec, argv).await,
+        Plan::Runtime(_, RuntimeHandler::Sync(f)) => f(conn, argv),
+        Plan::Runtime(_, RuntimeHandler::Async(f)) => f(conn, argv).await,
+    }
+}
+
+/// Redis's unknown-command error, quoting the first arguments.
+pub fn unknown_command(argv: &[Bytes]) -> String {
+    let name = argv.first().map(|n| truncated(n, 128)).unwrap_or_default();
+    let mut args = String::new();
+    for a in argv.iter().skip(1) {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        args.push('\'');
+        args.push_str(&truncated(a, room));
+        args.push_str("' ");
+    }
+    format!("ERR unknown command '{name}', with args beginning with: {args}")
+}
+
+fn truncated(b: &[u8], max: usize) -> String {
+    let s = String::from_utf8_lossy(&b[..b.len().min(max)]);
+    s.replace(['\r', '\n'], " ")
+}

@@ -1,0 +1,86 @@
+//! The shard mesh: how shards talk. Each shard has one inbound queue; any
+//! shard can push a closure onto it. The closure runs on the receiving
+//! shard's thread, with that shard's state, and may answer through a oneshot.
+//!
+//! The queues are `futures` channels: a push from another thread wakes the
+//! receiving executor through glommio's foreign-waker path (an eventfd write
+//! only when that executor is parked), so a busy shard drains many messages
+//! per wake-up. Nothing here is on the path of a command whose keys are local.
+
+use crate::shard::Shard;
+use futures::channel::{mpsc, oneshot};
+use futures::StreamExt;
+use std::rc::Rc;
+
+/// Work sent to a shard: runs on that shard's thread.
+pub type Job = Box<dyn FnOnce(&Rc<Shard>) + Send>;
+
+/// Handles to every shard's inbound queue. Cloned into each shard.
+#[derive(Clone)]
+pub struct Mesh {
+    senders: Vec<mpsc::UnboundedSender<Job>>,
+}
+
+/// One shard's end of the mesh.
+pub struct Inbox {
+    rx: mpsc::UnboundedReceiver<Job>,
+}
+
+impl Mesh {
+    /// Creates the queues for `n` shards.
+    pub fn new(n: usize) -> (Mesh, Vec<Inbox>) {
+        let mut senders = Vec::with_capacity(n);
+        let mut inboxes = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (tx, rx) = mpsc::unbounded();
+            senders.push(tx);
+            inboxes.push(Inbox { rx });
+        }
+        (Mesh { senders }, inboxes)
+    }
+
+    pub fn len(&self) -> usize {
+        self.senders.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.senders.is_empty()
+    }
+
+    /// Queues `job` on shard `to` without waiting for it.
+    pub fn post(&self, to: usize, job: Job) {
+        // A send fails only while the server shuts down and the target shard
+        // has already stopped; the job is then irrelevant.
+        let _ = self.senders[to].unbounded_send(job);
+    }
+}
+
+/// Runs `f` on shard `to` and returns its result. `f` runs synchronously on
+/// the target; when it needs to wait (for a lock, say) it spawns a task there
+/// and completes the sender later.
+pub async fn call<T, F>(from: &Rc<Shard>, to: usize, f: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce(&Rc<Shard>, oneshot::Sender<T>) + Send + 'static,
+{
+    let (tx, rx) = oneshot::channel();
+    if to == from.id {
+        f(from, tx);
+    } else {
+        from.mesh
+            .post(to, Box::new(move |sh: &Rc<Shard>| f(sh, tx)));
+    }
+    // The target never drops the sender without answering while the server
+    // runs; during shutdown a dropped sender surfaces as a panic-free wait end.
+    match rx.await {
+        Ok(v) => v,
+        Err(_) => std::future::pending().await,
+    }
+}
+
+/// Serves a shard's inbox until every sender is gone.
+pub async fn serve(sh: Rc<Shard>, mut inbox: Inbox) {
+    while let Some(job) = inbox.rx.next().await {
+        job(&sh);
+    }
+}

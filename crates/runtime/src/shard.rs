@@ -1,0 +1,232 @@
+//! One shard: the state a core owns (its keyspace, lock table, clients and
+//! counters), and how a handler is run against it.
+//!
+//! A `Shard` lives on one executor thread and is shared between that
+//! thread's tasks through `Rc`; its fields are `RefCell`s that are never
+//! borrowed across an `.await`. Other threads reach it only through the mesh.
+
+use crate::locks::{LockTable, Scope};
+use crate::mesh::Mesh;
+use crate::stats::{CmdStats, ShardStats};
+use bytes::Bytes;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tessera_commands::{Ctx, Handler};
+use tessera_config::Config;
+use tessera_resp::{Out, Proto};
+use tessera_storage::{Keyspace, Ms};
+
+/// State shared by all shards. Touched on connect, disconnect and by admin
+/// commands, never per command.
+pub struct Global {
+    pub shards: usize,
+    pub next_client_id: AtomicU64,
+    pub clients: AtomicUsize,
+    pub rejected_connections: AtomicU64,
+    pub total_connections: AtomicU64,
+    pub shutting_down: AtomicBool,
+    pub started: std::time::Instant,
+    pub started_unix_ms: Ms,
+    pub run_id: String,
+    pub port: AtomicUsize,
+    pub executable: String,
+    pub config_file: Option<String>,
+    /// The authoritative configuration. CONFIG SET changes it here and then
+    /// pushes a copy to every shard.
+    pub config: Mutex<Config>,
+}
+
+impl Global {
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Relaxed)
+    }
+}
+
+/// What a shard knows about one of its clients, for CLIENT LIST/KILL and timeouts.
+pub struct ClientInfo {
+    pub id: u64,
+    pub fd: i32,
+    pub addr: String,
+    pub laddr: String,
+    pub name: RefCell<Option<Bytes>>,
+    pub lib_name: RefCell<Option<Bytes>>,
+    pub lib_ver: RefCell<Option<Bytes>>,
+    pub created_ms: Ms,
+    pub last_interaction_ms: Cell<Ms>,
+    pub db: Cell<usize>,
+    pub last_cmd: RefCell<String>,
+    pub resp: Cell<u8>,
+    pub query_buf: Cell<usize>,
+    pub output_buf: Cell<usize>,
+    pub flags: RefCell<String>,
+    pub no_evict: Cell<bool>,
+    pub killed: Cell<bool>,
+}
+
+impl ClientInfo {
+    /// Closes the client's socket for reading, so its loop ends after
+    /// finishing the replies it owes.
+    pub fn kill(&self) {
+        self.killed.set(true);
+        // SAFETY-free: shutdown(2) on a descriptor we own; a stale descriptor
+        // is impossible because the entry is removed before the socket closes.
+        unsafe {
+            libc::shutdown(self.fd, libc::SHUT_RDWR);
+        }
+    }
+}
+
+/// One slow command, for SLOWLOG.
+#[derive(Clone)]
+pub struct SlowEntry {
+    pub id: u64,
+    pub at_unix_s: i64,
+    pub micros: u64,
+    pub args: Vec<Bytes>,
+    pub addr: String,
+    pub name: String,
+}
+
+pub struct Shard {
+    pub id: usize,
+    pub global: Arc<Global>,
+    pub mesh: Mesh,
+    pub ks: RefCell<Keyspace>,
+    pub locks: RefCell<LockTable>,
+    pub config: RefCell<Rc<Config>>,
+    pub stats: RefCell<ShardStats>,
+    pub cmdstats: RefCell<HashMap<&'static str, CmdStats, ahash::RandomState>>,
+    pub clients: RefCell<HashMap<u64, Rc<ClientInfo>>>,
+    pub slowlog: RefCell<std::collections::VecDeque<SlowEntry>>,
+    pub slowlog_next_id: Cell<u64>,
+    /// Woken to stop accepting (SHUTDOWN / SIGTERM).
+    pub stop: RefCell<Option<futures::channel::oneshot::Sender<()>>>,
+}
+
+/// Wall-clock time in Unix milliseconds.
+pub fn unix_ms() -> Ms {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as Ms)
+        .unwrap_or(0)
+}
+
+/// The shard that owns `key`: a fixed-seed hash of the key, or of the part
+/// inside the first non-empty `{...}` when there is one.
+pub fn shard_of(key: &[u8], shards: usize) -> usize {
+    if shards == 1 {
+        return 0;
+    }
+    let tagged = hash_tag(key);
+    let h = hasher().hash_one(tagged);
+    // Multiply-shift maps the hash uniformly onto [0, shards).
+    ((h as u128 * shards as u128) >> 64) as usize
+}
+
+fn hasher() -> &'static ahash::RandomState {
+    static H: std::sync::OnceLock<ahash::RandomState> = std::sync::OnceLock::new();
+    H.get_or_init(|| {
+        ahash::RandomState::with_seeds(
+            0x5443_4553_5345_5241,
+            0x9e37_79b9_7f4a_7c15,
+            0x6a09_e667_f3bc_c908,
+            0xbb67_ae85_84ca_a73b,
+        )
+    })
+}
+
+/// The part of a key that decides its shard (Redis Cluster's hash-tag rule).
+pub fn hash_tag(key: &[u8]) -> &[u8] {
+    if let Some(open) = key.iter().position(|&c| c == b'{') {
+        if let Some(len) = key[open + 1..].iter().position(|&c| c == b'}') {
+            if len > 0 {
+                return &key[open + 1..open + 1 + len];
+            }
+        }
+    }
+    key
+}
+
+impl Shard {
+    pub fn shards(&self) -> usize {
+        self.global.shards
+    }
+
+    /// Runs a shard-local handler against this shard's keyspace and returns
+    /// its encoded reply. A panicking handler is a bug; it is caught so that
+    /// one bad command cannot take the shard down, and the client gets an error.
+    pub fn run_handler(
+        &self,
+        h: Handler,
+        argv: &[Bytes],
+        db: usize,
+        proto: Proto,
+        now: Ms,
+        out: &mut Out,
+    ) {
+        let config = self.config.borrow().clone();
+        let mut ks = self.ks.borrow_mut();
+        let dirty = run_on(
+            &mut ks,
+            h,
+            argv,
+            db,
+            proto,
+            now,
+            out,
+            &config,
+            self.id,
+            self.shards(),
+        );
+        self.stats.borrow_mut().dirty += dirty;
+    }
+
+    /// Whether a command over `scope` may run now without waiting for a lock.
+    pub fn lock_free(&self, scope: impl FnOnce() -> Scope) -> bool {
+        let locks = self.locks.borrow();
+        locks.is_empty() || locks.is_free(&scope())
+    }
+}
+
+/// Runs `h` on `ks` (a shard's keyspace or a scratch one). Returns the dirty count.
+#[allow(clippy::too_many_arguments)]
+pub fn run_on(
+    ks: &mut Keyspace,
+    h: Handler,
+    argv: &[Bytes],
+    db: usize,
+    proto: Proto,
+    now: Ms,
+    out: &mut Out,
+    config: &Config,
+    shard: usize,
+    shards: usize,
+) -> u64 {
+    debug_assert_eq!(out.proto, proto);
+    let mark = out.buf.len();
+    let mut ctx = Ctx {
+        ks,
+        db,
+        now,
+        out,
+        config,
+        shard,
+        shards,
+        dirty: 0,
+    };
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h(&mut ctx, argv);
+        ctx.dirty
+    }));
+    match r {
+        Ok(d) => d,
+        Err(_) => {
+            out.buf.truncate(mark);
+            out.error("ERR internal error while executing the command (this is a bug in Tessera)");
+            0
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Per-shard counters, summed over shards by INFO. Plain integers: each is
+//! touched only by its own shard's thread.
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ShardStats {
+    pub commands: u64,
+    pub dirty: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    pub connections: u64,
+    pub expired_keys: u64,
+    pub multi_shard_ops: u64,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CmdStats {
+    pub calls: u64,
+    pub usec: u64,
+    pub rejected: u64,
+    pub failed: u64,
+}
+
+use crate::shard::{ClientInfo, Shard, SlowEntry};
+use bytes::Bytes;
+
+/// Counts one call of `name` taking `us` microseconds.
+pub fn record(sh: &Shard, name: &'static str, us: u64, failed: bool) {
+    sh.stats.borrow_mut().commands += 1;
+    let mut m = sh.cmdstats.borrow_mut();
+    let e = m.entry(name).or_default();
+    e.calls += 1;
+    e.usec += us;
+    if failed {
+        e.failed += 1;
+    }
+}
+
+/// Adds a SLOWLOG entry when the command took at least `slowlog-log-slower-than`.
+pub fn maybe_slowlog(sh: &Shard, client: &ClientInfo, argv: &[Bytes], us: u64) {
+    let (threshold, max_len) = {
+        let c = sh.config.borrow();
+        (c.slowlog_log_slower_than, c.slowlog_max_len as usize)
+    };
+    if threshold < 0 || (us as i64) < threshold || max_len == 0 {
+        return;
+    }
+    // Like Redis: at most 32 arguments, each at most 128 bytes, with a note
+    // of what was left out.
+    let mut args: Vec<Bytes> = Vec::new();
+    let shown = argv.len().min(32);
+    for (i, a) in argv.iter().take(shown).enumerate() {
+        if i == 31 && argv.len() > 32 {
+            args.push(Bytes::from(format!(
+                "... ({} more arguments)",
+                argv.len() - 31
+            )));
+        } else if a.len() > 128 {
+            let mut v = a[..128].to_vec();
+            v.extend_from_slice(format!("... ({} more bytes)", a.len() - 128).as_bytes());
+            args.push(Bytes::from(v));
+        } else {
+            args.push(a.clone());
+        }
+    }
+    let id = sh.slowlog_next_id.get();
+    sh.slowlog_next_id.set(id + 1);
+    let mut log = sh.slowlog.borrow_mut();
+    log.push_front(SlowEntry {
+        id,
+        at_unix_s: crate::shard::unix_ms() / 1000,
+        micros: us,
+        args,
+        addr: client.addr.clone(),
+        name: client
+            .name
+            .borrow()
+            .as_ref()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .unwrap_or_default(),
+    });
+    log.truncate(max_len);
+}
