@@ -128,6 +128,7 @@ fn ttl_costs_only_keys_that_have_one() {
         }
     });
     println!("with a TTL: {with_ttl:.1} bytes/key (without: {plain:.1})");
-    // 24 bytes of expires node plus about 8 of bucket array.
-    assert!(with_ttl - plain <= 34.0, "{with_ttl} vs {plain}");
+    // A 24-byte expires node plus 8 to 16 bytes of bucket array, depending
+    // on how full the power-of-two array is (10.5 at 200,000 keys).
+    assert!(with_ttl - plain <= 36.0, "{with_ttl} vs {plain}");
 }
