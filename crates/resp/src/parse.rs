@@ -404,6 +404,9 @@ fn hex_value(c: u8) -> Option<u8> {
 /// NUL (the line search stops there), so the end of the slice plays the role
 /// of C's terminator.
 fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    // Should a NUL ever reach here, C would stop reading at it; cutting the
+    // line there keeps that meaning and keeps every loop below advancing.
+    let line = &line[..memchr::memchr(0, line).unwrap_or(line.len())];
     // Reading past the end yields 0, like reading a C string's terminator.
     let at = |i: usize| line.get(i).copied().unwrap_or(0);
     let mut out = Vec::new();
@@ -776,6 +779,16 @@ mod tests {
             "err:invalid bulk length"
         );
         assert_eq!(run_with(b"*3\r\n", &limits), "err:invalid multibulk length");
+    }
+
+    #[test]
+    fn split_args_stops_at_a_nul_like_c() {
+        assert_eq!(
+            split_args(b"a b\x00c d"),
+            Some(vec![b"a".to_vec(), b"b".to_vec()])
+        );
+        assert_eq!(split_args(b"\x00"), Some(vec![]));
+        assert_eq!(split_args(b"\"a\x00\""), None);
     }
 
     #[test]
