@@ -14,6 +14,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::time::Duration;
 use templates::{Check, Gen, Template};
 use tessera_testkit::{Conn, RedisServer, Reply, Server};
 
@@ -166,6 +167,7 @@ impl Side<'_> {
             *self.server = Server::start(opts);
         }
         let mut c = self.server.conn();
+        c.set_timeout(Duration::from_secs(5));
         let r = c.cmd(&["FLUSHALL"]);
         assert_eq!(r, Reply::ok(), "FLUSHALL on {}", self.label);
         c
@@ -176,6 +178,15 @@ struct Mismatch {
     index: usize,
     tessera: Obs,
     redis: Obs,
+}
+
+impl Mismatch {
+    /// True when a server stopped answering (as opposed to answering wrongly or crashing).
+    fn is_hang(&self) -> bool {
+        [&self.tessera, &self.redis]
+            .iter()
+            .any(|o| matches!(o, Obs::Io(e) if e.contains("no reply within")))
+    }
 }
 
 /// Per template: how often it ran and how often Redis answered it with an error. Printed
@@ -303,6 +314,14 @@ sharded! {
             let seq = generate(s, len, &table);
             if let Some(m) = run_counted(&seq, &mut t, &mut r, &mut stats) {
                 let cut = seq[..=m.index].to_vec();
+                if m.is_hang() {
+                    // Every replay would wait out the read timeout, and the hung server
+                    // cannot be reused: report the sequence as it is and stop.
+                    let text = report(&cut, &m, s);
+                    eprintln!("{text}");
+                    failures.push(text);
+                    break;
+                }
                 let small = shrink(cut, &mut t, &mut r);
                 // The shrunk sequence is replayed once more for the report's replies.
                 let m = run(&small, &mut t, &mut r).unwrap_or(m);

@@ -179,32 +179,45 @@ sharded! {
         assert_eq!(c.cmd(&["SET", "e", "v", "EX", "1"]), Reply::ok());
         let ttl = c.cmd(&["TTL", "e"]).as_int().expect("TTL is an integer");
         assert!((0..=1).contains(&ttl), "TTL {ttl}");
+        let pttl = c.cmd(&["PTTL", "e"]).as_int().expect("PTTL is an integer");
+        assert!((0..=1000).contains(&pttl), "PTTL {pttl}");
         assert_eq!(c.cmd(&["SET", "forever", "v"]), Reply::ok());
         assert_eq!(c.cmd(&["TTL", "forever"]), Reply::Int(-1));
         assert_eq!(c.cmd(&["TTL", "nothing"]), Reply::Int(-2));
 
-        // Short expiries on keys spread over every shard.
-        let ks = keys("px", 40);
-        for k in &ks {
-            assert_eq!(c.cmd(&["SET", k, "v", "PX", "100"]), Reply::ok());
-        }
-        // No assertion on timing: only that the keys do go, lazily on access...
+        // No assertion on timing: only that the key does go, and then is gone for every
+        // command that looks at it.
         assert!(
             wait_until(Duration::from_secs(10), || c.cmd(&["GET", "e"]) == Reply::Nil),
             "key with EX 1 never expired"
         );
         assert_eq!(c.cmd(&["EXISTS", "e"]), Reply::Int(0));
         assert_eq!(c.cmd(&["TTL", "e"]), Reply::Int(-2));
-        // ...and without access, as the active expiry reclaims them and DBSIZE drops.
+        assert_eq!(c.cmd(&["GET", "forever"]), Reply::bulk("v"));
+
+        // EXPIRE with a time in the past deletes at once; PERSIST removes a TTL.
+        assert_eq!(c.cmd(&["EXPIRE", "forever", "100"]), Reply::Int(1));
+        assert_eq!(c.cmd(&["PERSIST", "forever"]), Reply::Int(1));
+        assert_eq!(c.cmd(&["TTL", "forever"]), Reply::Int(-1));
+        assert_eq!(c.cmd(&["EXPIRE", "forever", "-1"]), Reply::Int(1));
+        assert_eq!(c.cmd(&["EXISTS", "forever"]), Reply::Int(0));
+    }
+}
+
+sharded! {
+    fn expired_keys_are_reclaimed_without_access(srv) {
+        let mut c = srv.conn();
+        assert_eq!(c.cmd(&["SET", "stays", "v"]), Reply::ok());
+        // Short expiries on keys spread over every shard, never read again: only the
+        // active expiry can remove them, and DBSIZE counts them until it does.
+        for k in keys("px", 40) {
+            assert_eq!(c.cmd(&["SET", &k, "v", "PX", "100"]), Reply::ok());
+        }
         assert!(
             wait_until(Duration::from_secs(10), || c.cmd(&["DBSIZE"]) == Reply::Int(1)),
             "DBSIZE stayed at {}",
             c.cmd(&["DBSIZE"])
         );
-        assert_eq!(c.cmd(&["GET", "forever"]), Reply::bulk("v"));
-
-        // EXPIRE with a time in the past deletes at once.
-        assert_eq!(c.cmd(&["EXPIRE", "forever", "-1"]), Reply::Int(1));
-        assert_eq!(c.cmd(&["EXISTS", "forever"]), Reply::Int(0));
+        assert_eq!(c.cmd(&["KEYS", "*"]), Reply::bulks(&["stays"]));
     }
 }
