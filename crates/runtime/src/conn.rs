@@ -154,8 +154,13 @@ async fn run_batch(conn: &mut Conn, cmds: &mut Vec<Vec<Bytes>>) {
             Some(argv) => {
                 let mark = conn.out.len();
                 let p = exec::plan(conn, argv);
-                if conn.reply_mode != ReplyMode::On && matches!(p, Plan::Done) {
-                    conn.out.buf.truncate(mark);
+                if matches!(p, Plan::Done) {
+                    // Errors found before running (unknown command, arity)
+                    // count in errorstats as Redis counts them.
+                    crate::stats::record_error(&conn.sh, &conn.out.buf[mark..]);
+                    if conn.reply_mode != ReplyMode::On {
+                        conn.out.buf.truncate(mark);
+                    }
                 }
                 Some(p)
             }
@@ -189,9 +194,7 @@ async fn run_batch(conn: &mut Conn, cmds: &mut Vec<Vec<Bytes>>) {
             }
         }
         if let Some((to, batch)) = pending.take() {
-            let bytes =
-                exec::run_remote(&conn.sh.clone(), to, batch, conn.db, conn.out.proto).await;
-            conn.out.raw(&bytes);
+            flush_remote(conn, to, batch).await;
             // The plan that ended the batch may itself start a new one.
             if let (Some(Plan::Remote(to, spec, handler)), Some(argv)) = (&plan, &next) {
                 if conn.reply_mode == ReplyMode::On {
@@ -216,9 +219,32 @@ async fn run_batch(conn: &mut Conn, cmds: &mut Vec<Vec<Bytes>>) {
         }
     }
     if let Some((to, batch)) = pending.take() {
-        let bytes = exec::run_remote(&conn.sh.clone(), to, batch, conn.db, conn.out.proto).await;
-        conn.out.raw(&bytes);
+        flush_remote(conn, to, batch).await;
     }
+}
+
+/// Sends a batch of commands to shard `to`, appends their replies, and
+/// counts them in the command and error statistics. Each command is
+/// charged an equal share of the round trip, since the remote shard does
+/// not time them one by one; batched commands are not slowlogged.
+async fn flush_remote(conn: &mut Conn, to: usize, batch: Vec<RemoteCmd>) {
+    let started = std::time::Instant::now();
+    let specs: Vec<&'static tessera_commands::CommandSpec> = batch.iter().map(|c| c.spec).collect();
+    if let Some(last) = batch.last() {
+        set_last_cmd(&conn.info, last.spec, &last.argv[0]);
+    }
+    let bytes = exec::run_remote(&conn.sh.clone(), to, batch, conn.db, conn.out.proto).await;
+    let share = started.elapsed().as_micros() as u64 / specs.len().max(1) as u64;
+    let replies = tessera_resp::split_elements(&bytes);
+    for (i, spec) in specs.iter().enumerate() {
+        let reply = replies.get(i).map(|r| &bytes[r.clone()]).unwrap_or(&[]);
+        let failed = reply.first() == Some(&b'-');
+        if failed {
+            crate::stats::record_error(&conn.sh, reply);
+        }
+        crate::stats::record(&conn.sh, spec, share, failed);
+    }
+    conn.out.raw(&bytes);
 }
 
 /// Runs one command, honouring CLIENT REPLY OFF/SKIP and recording stats.
@@ -226,20 +252,28 @@ async fn run_one(conn: &mut Conn, plan: Plan, argv: Vec<Bytes>) {
     let mark = conn.out.len();
     let mode_before = conn.reply_mode;
     let started = std::time::Instant::now();
-    let name = match &plan {
+    let spec = match &plan {
         Plan::Local(s, _) | Plan::Remote(_, s, _) | Plan::Multi(s) | Plan::Runtime(s, _) => {
-            Some(s.name)
+            Some(*s)
         }
         Plan::Done => None,
     };
+    if let Some(spec) = spec {
+        set_last_cmd(&conn.info, spec, &argv[0]);
+    }
     exec::run_plan(conn, plan, &argv).await;
-    if let Some(name) = name {
+    if let Some(spec) = spec {
         let us = started.elapsed().as_micros() as u64;
         let failed = conn.out.buf.get(mark) == Some(&b'-');
-        crate::stats::record(&conn.sh, name, us, failed);
+        if failed {
+            crate::stats::record_error(&conn.sh, &conn.out.buf[mark..]);
+        }
+        crate::stats::record(&conn.sh, spec, us, failed);
         crate::stats::maybe_slowlog(&conn.sh, &conn.info, &argv, us);
     }
     match mode_before {
+        // CLIENT REPLY ON answers even though replies were off before it.
+        ReplyMode::Off if conn.reply_mode == ReplyMode::On => {}
         ReplyMode::Off => conn.out.buf.truncate(mark),
         ReplyMode::Skip => {
             conn.out.buf.truncate(mark);
@@ -249,4 +283,20 @@ async fn run_one(conn: &mut Conn, plan: Plan, argv: Vec<Bytes>) {
         }
         ReplyMode::On => {}
     }
+}
+
+/// Records the command for CLIENT LIST's `cmd` field (`get`, or
+/// `client|list` for a subcommand). The string's buffer is reused, so this
+/// allocates only when a longer name first appears.
+fn set_last_cmd(info: &ClientInfo, spec: &tessera_commands::CommandSpec, name: &[u8]) {
+    let mut last = info.last_cmd.borrow_mut();
+    last.clear();
+    // A subcommand's declared name differs from the command's first word.
+    if !spec.name.as_bytes().eq_ignore_ascii_case(name) {
+        for &c in name {
+            last.push(c.to_ascii_lowercase() as char);
+        }
+        last.push('|');
+    }
+    last.push_str(spec.name);
 }

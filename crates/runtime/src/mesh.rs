@@ -84,3 +84,20 @@ pub async fn serve(sh: Rc<Shard>, mut inbox: Inbox) {
         job(&sh);
     }
 }
+
+/// Runs `f` on every shard, all at once, and returns the results in shard
+/// order. For server-wide questions (INFO, CLIENT LIST, SLOWLOG): `f` runs
+/// on each shard's own thread and must not wait.
+pub async fn on_every_shard<T, F>(from: &Rc<Shard>, f: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(&Rc<Shard>) -> T + Clone + Send + 'static,
+{
+    let calls = (0..from.shards()).map(|to| {
+        let f = f.clone();
+        call(from, to, move |sh, reply| {
+            let _ = reply.send(f(sh));
+        })
+    });
+    futures::future::join_all(calls).await
+}

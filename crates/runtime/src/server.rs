@@ -68,6 +68,8 @@ pub fn run(config: Config, opts: Options) -> Result<(), StartError> {
         executable: opts.executable.clone(),
         config_file: opts.config_file.clone(),
         config: Mutex::new(config.clone()),
+        slowlog_next_id: AtomicU64::new(0),
+        active_expire: AtomicBool::new(true),
     });
     let (mesh, inboxes) = Mesh::new(n);
     // Bind once on the main thread first, so a port in use is reported
@@ -115,9 +117,9 @@ pub fn run(config: Config, opts: Options) -> Result<(), StartError> {
                     config: RefCell::new(Rc::new(config.clone())),
                     stats: RefCell::default(),
                     cmdstats: RefCell::default(),
+                    errorstats: RefCell::default(),
                     clients: RefCell::default(),
                     slowlog: RefCell::default(),
-                    slowlog_next_id: Cell::new(0),
                     stop: RefCell::new(None),
                 });
                 let listeners: Result<Vec<TcpListener>, String> = addrs
@@ -312,10 +314,11 @@ async fn cron(sh: Rc<Shard>) {
             return;
         }
         let now = unix_ms();
+        crate::cmds::info::sample(&sh);
         // Active expiry: a bounded amount of work per database per tick
         // (about a millisecond at most); lazy expiry catches the rest.
         let started = std::time::Instant::now();
-        {
+        if sh.global.active_expire.load(Ordering::Relaxed) {
             let mut ks = sh.ks.borrow_mut();
             let mut expired = 0u64;
             for db in ks.dbs_mut() {

@@ -37,6 +37,11 @@ pub struct Global {
     /// The authoritative configuration. CONFIG SET changes it here and then
     /// pushes a copy to every shard.
     pub config: Mutex<Config>,
+    /// The next SLOWLOG entry id, shared so ids are unique server-wide.
+    pub slowlog_next_id: AtomicU64,
+    /// Cleared by DEBUG SET-ACTIVE-EXPIRE 0: the cron then leaves expired
+    /// keys to lazy expiry.
+    pub active_expire: AtomicBool,
 }
 
 impl Global {
@@ -98,10 +103,12 @@ pub struct Shard {
     pub locks: RefCell<LockTable>,
     pub config: RefCell<Rc<Config>>,
     pub stats: RefCell<ShardStats>,
-    pub cmdstats: RefCell<HashMap<&'static str, CmdStats, ahash::RandomState>>,
+    /// Per-command counters, keyed by `stats::cmd_key`.
+    pub cmdstats: RefCell<HashMap<usize, CmdStats, ahash::RandomState>>,
+    /// Error replies by error code (`ERR`, `WRONGTYPE`...), for INFO errorstats.
+    pub errorstats: RefCell<HashMap<String, u64, ahash::RandomState>>,
     pub clients: RefCell<HashMap<u64, Rc<ClientInfo>>>,
     pub slowlog: RefCell<std::collections::VecDeque<SlowEntry>>,
-    pub slowlog_next_id: Cell<u64>,
     /// Woken to stop accepting (SHUTDOWN / SIGTERM).
     pub stop: RefCell<Option<futures::channel::oneshot::Sender<()>>>,
 }

@@ -22,16 +22,51 @@ pub struct CmdStats {
 
 use crate::shard::{ClientInfo, Shard, SlowEntry};
 use bytes::Bytes;
+use std::sync::atomic::Ordering;
+use tessera_commands::CommandSpec;
 
-/// Counts one call of `name` taking `us` microseconds.
-pub fn record(sh: &Shard, name: &'static str, us: u64, failed: bool) {
+/// The key of a command in `Shard::cmdstats`: the address of its
+/// declaration, which is static. Subcommands share their parent's name
+/// (`get` of CONFIG and GET are different), so the name cannot be the key;
+/// INFO turns keys back into `config|get` by walking the table.
+pub fn cmd_key(spec: &'static CommandSpec) -> usize {
+    spec as *const CommandSpec as usize
+}
+
+/// Counts one call of `spec` taking `us` microseconds.
+pub fn record(sh: &Shard, spec: &'static CommandSpec, us: u64, failed: bool) {
     sh.stats.borrow_mut().commands += 1;
     let mut m = sh.cmdstats.borrow_mut();
-    let e = m.entry(name).or_default();
+    let e = m.entry(cmd_key(spec)).or_default();
     e.calls += 1;
     e.usec += us;
     if failed {
         e.failed += 1;
+    }
+}
+
+/// The code of an encoded error reply (`ERR`, `WRONGTYPE`...): the first
+/// word after the `-`, as Redis's errorstats count them.
+pub fn error_code(reply: &[u8]) -> Option<&str> {
+    let rest = reply.strip_prefix(b"-")?;
+    let end = rest
+        .iter()
+        .position(|&c| c == b' ' || c == b'\r')
+        .unwrap_or(rest.len());
+    std::str::from_utf8(&rest[..end]).ok()
+}
+
+/// Counts an error reply (the encoded reply starting with `-`) in errorstats.
+pub fn record_error(sh: &Shard, reply: &[u8]) {
+    let Some(code) = error_code(reply) else {
+        return;
+    };
+    let mut m = sh.errorstats.borrow_mut();
+    match m.get_mut(code) {
+        Some(n) => *n += 1,
+        None => {
+            m.insert(code.to_string(), 1);
+        }
     }
 }
 
@@ -62,8 +97,10 @@ pub fn maybe_slowlog(sh: &Shard, client: &ClientInfo, argv: &[Bytes], us: u64) {
             args.push(a.clone());
         }
     }
-    let id = sh.slowlog_next_id.get();
-    sh.slowlog_next_id.set(id + 1);
+    // Ids are server-wide so that SLOWLOG GET can merge the shards' logs
+    // by id, newest first; slow commands are rare, so the shared counter
+    // costs nothing on the fast path.
+    let id = sh.global.slowlog_next_id.fetch_add(1, Ordering::Relaxed);
     let mut log = sh.slowlog.borrow_mut();
     log.push_front(SlowEntry {
         id,
@@ -79,4 +116,17 @@ pub fn maybe_slowlog(sh: &Shard, client: &ClientInfo, argv: &[Bytes], us: u64) {
             .unwrap_or_default(),
     });
     log.truncate(max_len);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_code;
+
+    #[test]
+    fn error_codes_are_the_first_word() {
+        assert_eq!(error_code(b"-ERR syntax error\r\n"), Some("ERR"));
+        assert_eq!(error_code(b"-WRONGTYPE Operation\r\n"), Some("WRONGTYPE"));
+        assert_eq!(error_code(b"-NOAUTH\r\n"), Some("NOAUTH"));
+        assert_eq!(error_code(b"+OK\r\n"), None);
+    }
 }
