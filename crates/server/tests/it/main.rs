@@ -42,6 +42,7 @@ macro_rules! sharded {
     };
 }
 
+mod admin;
 mod basic;
 mod client_crate;
 mod differential;
