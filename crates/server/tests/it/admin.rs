@@ -283,8 +283,7 @@ sharded! {
         let mut sorted = ids.clone();
         sorted.sort();
         assert_eq!(ids, sorted, "CLIENT LIST is in id order");
-        for (w, id) in &workers {
-            let _ = w;
+        for (_, id) in &workers {
             assert!(ids.contains(id));
         }
         let me = lines.iter().find(|l| field(l, "id") == my_id.to_string()).unwrap();
