@@ -69,7 +69,10 @@ impl Harness {
                     out.error(&errors::arity(&self.table.full_name(spec)));
                 } else {
                     let handler = match spec.exec {
-                        Exec::Keys(h) | Exec::Split(h, _) | Exec::AllShards(h, _) | Exec::ByCursor(h) => Some(h),
+                        Exec::Keys(h)
+                        | Exec::Split(h, _)
+                        | Exec::AllShards(h, _)
+                        | Exec::ByCursor(h) => Some(h),
                         Exec::Runtime(_) | Exec::Container => None,
                     };
                     match handler {

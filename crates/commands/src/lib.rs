@@ -16,9 +16,9 @@ pub mod introspect;
 mod table_tests;
 
 pub mod bits;
-pub mod strings;
-pub mod keyspace;
 pub mod expire;
+pub mod keyspace;
+pub mod strings;
 
 pub use keys_of::{find_keys, KeyPos};
 pub use spec::{Arg, CommandSpec, Exec, Handler, KeySpec, Merge};
@@ -55,5 +55,11 @@ impl<'a> Ctx<'a> {
 
 /// Every family's declarations, in the order COMMAND lists them.
 pub fn families() -> Vec<&'static [CommandSpec]> {
-    vec![strings::COMMANDS, bits::COMMANDS, keyspace::COMMANDS, expire::COMMANDS, introspect::COMMANDS]
+    vec![
+        strings::COMMANDS,
+        bits::COMMANDS,
+        keyspace::COMMANDS,
+        expire::COMMANDS,
+        introspect::COMMANDS,
+    ]
 }

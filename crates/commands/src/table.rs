@@ -8,7 +8,7 @@ static GLOBAL: OnceLock<Table> = OnceLock::new();
 
 /// All commands by lowercase name.
 pub struct Table {
-    by_name: HashMap<&'static str, &'static CommandSpec>,
+    by_name: HashMap<&'static str, &'static CommandSpec, ahash::RandomState>,
     ordered: Vec<&'static CommandSpec>,
 }
 
@@ -25,7 +25,7 @@ impl Table {
     /// Builds the table from family declaration lists. Panics on a duplicate
     /// name: that is a bug caught by the table-wide test.
     pub fn new(families: &[&'static [CommandSpec]]) -> Table {
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::default();
         let mut ordered = Vec::new();
         for fam in families {
             for spec in fam.iter() {

@@ -64,18 +64,32 @@ pub async fn serve(sh: Rc<Shard>, mut stream: TcpStream, info: Rc<ClientInfo>) {
         close: false,
         reply_mode: ReplyMode::On,
     };
-    let mut rbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut rbuf = fresh_buf();
     let mut cmds: Vec<Vec<Bytes>> = Vec::new();
     'conn: loop {
-        // Read what is available.
+        // Read what is available straight into the buffer's spare capacity.
         let filled = rbuf.len();
-        let want = READ_CHUNK.max(rbuf.capacity() - filled);
-        rbuf.resize(filled + want, 0);
-        let n = match stream.read(&mut rbuf[filled..]).await {
+        if rbuf.capacity() - filled < READ_CHUNK / 4 {
+            rbuf.reserve(READ_CHUNK);
+            // Zero the new spare capacity once per reservation rather than
+            // once per read: after this, every byte of the allocation past
+            // `len` has been initialized, by this or by earlier reads.
+            let cap = rbuf.capacity();
+            rbuf.resize(cap, 0);
+            rbuf.truncate(filled);
+        }
+        let spare = rbuf.capacity() - filled;
+        // SAFETY: the `spare` bytes after `len` lie inside the allocation and
+        // were initialized when it was reserved (above) or by earlier reads;
+        // BytesMut never de-initializes memory. `set_len` below covers only
+        // bytes the kernel wrote.
+        let dst = unsafe { std::slice::from_raw_parts_mut(rbuf.as_mut_ptr().add(filled), spare) };
+        let n = match stream.read(dst).await {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        rbuf.truncate(filled + n);
+        // SAFETY: the read initialized `n` more bytes after `filled`.
+        unsafe { rbuf.set_len(filled + n) };
         sh.stats.borrow_mut().net_input_bytes += n as u64;
         conn.info.last_interaction_ms.set(unix_ms());
 
@@ -131,7 +145,7 @@ pub async fn serve(sh: Rc<Shard>, mut stream: TcpStream, info: Rc<ClientInfo>) {
         }
         // Give back memory after a big pipeline or value.
         if rbuf.is_empty() && rbuf.capacity() > 4 * READ_CHUNK {
-            rbuf = BytesMut::with_capacity(READ_CHUNK);
+            rbuf = fresh_buf();
         }
         if conn.out.buf.capacity() > 1024 * 1024 {
             conn.out.buf = BytesMut::new();
@@ -142,6 +156,13 @@ pub async fn serve(sh: Rc<Shard>, mut stream: TcpStream, info: Rc<ClientInfo>) {
     sh.global
         .clients
         .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// An empty read buffer whose whole capacity is initialized (see the read in `serve`).
+fn fresh_buf() -> BytesMut {
+    let mut b = BytesMut::zeroed(READ_CHUNK);
+    b.clear();
+    b
 }
 
 /// Runs parsed commands in order, appending replies to `conn.out`.
