@@ -33,16 +33,31 @@ pub fn allowed(setting: &str, addr: &str) -> bool {
 
 /// The key and value DEBUG POPULATE writes for number `n`: `prefix:n` and
 /// `value:n`, the value cut or padded with zero bytes to `size` when a
-/// size is given.
-pub fn populate_pair(prefix: &[u8], n: u64, size: usize) -> (Vec<u8>, Vec<u8>) {
-    let mut key = Vec::with_capacity(prefix.len() + 21);
+/// size is given. Fills the caller's buffers, which are reused across the
+/// million keys a test may ask for.
+pub fn populate_pair(prefix: &[u8], n: u64, size: usize, key: &mut Vec<u8>, value: &mut Vec<u8>) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let num = &digits[at..];
+    key.clear();
     key.extend_from_slice(prefix);
-    key.extend_from_slice(format!(":{n}").as_bytes());
-    let mut value = format!("value:{n}").into_bytes();
+    key.push(b':');
+    key.extend_from_slice(num);
+    value.clear();
+    value.extend_from_slice(b"value:");
+    value.extend_from_slice(num);
     if size > 0 {
         value.resize(size, 0);
     }
-    (key, value)
 }
 
 /// Parses DEBUG POPULATE's count and size: non-negative integers.
@@ -94,8 +109,9 @@ async fn populate(c: &mut Conn, argv: &[Bytes]) {
         let now = unix_ms();
         let mut ks = s.ks.borrow_mut();
         let d = ks.db(db);
+        let (mut key, mut value) = (Vec::new(), Vec::new());
         for n in 0..count {
-            let (key, value) = populate_pair(&prefix, n, size);
+            populate_pair(&prefix, n, size, &mut key, &mut value);
             if shard_of(&key, shards) != s.id || d.contains(&key, now) {
                 continue;
             }
@@ -183,12 +199,16 @@ mod tests {
 
     #[test]
     fn populate_pairs_like_redis() {
-        assert_eq!(
-            populate_pair(b"key", 7, 0),
-            (b"key:7".to_vec(), b"value:7".to_vec())
-        );
-        assert_eq!(populate_pair(b"p", 1, 10).1, b"value:1\0\0\0".to_vec());
-        assert_eq!(populate_pair(b"q", 2, 3).1, b"val".to_vec());
+        let pair = |prefix: &[u8], n, size| {
+            let (mut k, mut v) = (b"stale".to_vec(), b"stale".to_vec());
+            populate_pair(prefix, n, size, &mut k, &mut v);
+            (k, v)
+        };
+        assert_eq!(pair(b"key", 7, 0), (b"key:7".to_vec(), b"value:7".to_vec()));
+        assert_eq!(pair(b"key", 0, 0).0, b"key:0".to_vec());
+        assert_eq!(pair(b"k", 1234567890, 0).0, b"k:1234567890".to_vec());
+        assert_eq!(pair(b"p", 1, 10).1, b"value:1\0\0\0".to_vec());
+        assert_eq!(pair(b"q", 2, 3).1, b"val".to_vec());
     }
 
     #[test]
