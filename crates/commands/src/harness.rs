@@ -86,6 +86,10 @@ impl Harness {
                                 shard: 0,
                                 shards: 1,
                                 dirty: 0,
+                                notify_mask: 0,
+                                events: Vec::new(),
+                                may_block: false,
+                                block: None,
                             };
                             h(&mut ctx, argv);
                         }

@@ -922,6 +922,10 @@ mod tests {
             shard,
             shards,
             dirty: 0,
+            notify_mask: 0,
+            events: Vec::new(),
+            may_block: false,
+            block: None,
         };
         handler(&mut ctx, &argv);
         let dirty = ctx.dirty;

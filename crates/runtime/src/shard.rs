@@ -223,6 +223,10 @@ pub fn run_on(
         shard,
         shards,
         dirty: 0,
+        notify_mask: 0,
+        events: Vec::new(),
+        may_block: false,
+        block: None,
     };
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         h(&mut ctx, argv);

@@ -17,6 +17,10 @@ pub enum Value {
     Int(i64),
     /// Any other string.
     Str(RawStr),
+    List(Box<crate::List>),
+    Hash(Box<crate::Hash>),
+    Set(Box<crate::Set>),
+    ZSet(Box<crate::ZSet>),
 }
 
 impl Value {
@@ -33,6 +37,10 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Int(_) | Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -45,6 +53,10 @@ impl Value {
             Value::Int(_) => "int",
             Value::Str(s) if !s.is_modified() && s.len() <= EMBSTR_MAX => "embstr",
             Value::Str(_) => "raw",
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 

@@ -44,6 +44,10 @@ fn run_handler(h: &mut Harness, name: &str, args: &[&str]) -> (String, u64) {
         shard: 0,
         shards: 1,
         dirty: 0,
+        notify_mask: 0,
+        events: Vec::new(),
+        may_block: false,
+        block: None,
     };
     handler(&mut ctx, &argv);
     let dirty = ctx.dirty;
