@@ -583,6 +583,7 @@ mod tests {
         match v {
             Value::Int(n) => n.to_string().into_bytes(),
             Value::Str(s) => s.to_vec(),
+            other => panic!("the model stores only strings, got {other:?}"),
         }
     }
 
@@ -747,7 +748,7 @@ mod tests {
                             }
                             match v {
                                 Value::Str(s) => s.append(&data),
-                                Value::Int(_) => unreachable!("converted above"),
+                                _ => unreachable!("converted above"),
                             }
                             let e = self.model.get_mut(&k).expect("db had the key");
                             e.bytes.extend_from_slice(&data);

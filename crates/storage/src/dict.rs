@@ -1301,6 +1301,7 @@ mod tests {
             e.with_value(|v| match v {
                 Value::Int(n) => n.to_string().into_bytes(),
                 Value::Str(s) => s.to_vec(),
+                other => panic!("only strings are stored here, got {other:?}"),
             })
         })
     }
@@ -1334,7 +1335,7 @@ mod tests {
             // Rebuild as VAL through a mutation, then as an int.
             match d.get_mut(&key, h).unwrap().value_mut() {
                 Value::Str(s) => s.append(b"!"),
-                Value::Int(_) => unreachable!("a string was stored"),
+                _ => unreachable!("a string was stored"),
             }
             assert_eq!(read(&d, &key).unwrap(), b"embedded!");
             d.get_mut(&key, h).unwrap().replace_bytes(b"42", Some(9), 1);
@@ -1405,7 +1406,7 @@ mod tests {
             let e = d.get_mut(&key, h).unwrap();
             match e.value_mut() {
                 Value::Str(s) => s.append(b" world"),
-                Value::Int(_) => unreachable!("a string was stored"),
+                _ => unreachable!("a string was stored"),
             }
         }
         let e = d.get(&key, h).unwrap();
