@@ -132,7 +132,9 @@ async fn split(
     if keys.last().is_some_and(|k| k.index + k.step > argv.len()) {
         return local_error(sh, h, argv, db, proto);
     }
-    let mut per_shard: BTreeMap<usize, (Vec<Bytes>, Vec<(Bytes, Mode)>)> = BTreeMap::new();
+    // Per shard: its sub-argv and the keys it locks.
+    type Part = (Vec<Bytes>, Vec<(Bytes, Mode)>);
+    let mut per_shard: BTreeMap<usize, Part> = BTreeMap::new();
     // For each key in request order: (shard, position within that shard's reply).
     let mut order = Vec::with_capacity(keys.len());
     for k in &keys {
