@@ -114,9 +114,28 @@ where
     let (tx, rx) = oneshot::channel();
     let origin = from.id;
     if to == origin {
-        f(from, Replier { tx, origin, local: true });
+        f(
+            from,
+            Replier {
+                tx,
+                origin,
+                local: true,
+            },
+        );
     } else {
-        from.mesh.post(to, Box::new(move |sh: &Rc<Shard>| f(sh, Replier { tx, origin, local: false })));
+        from.mesh.post(
+            to,
+            Box::new(move |sh: &Rc<Shard>| {
+                f(
+                    sh,
+                    Replier {
+                        tx,
+                        origin,
+                        local: false,
+                    },
+                )
+            }),
+        );
     }
     // A dropped replier means the target shard stopped (shutdown); there is
     // nothing to answer with, so this call never completes.

@@ -464,6 +464,9 @@ pub fn preflight() -> Result<(), StartError> {
 /// message; a short spin keeps a busy server out of that path.
 /// `TESSERA_SPIN_US` overrides it (0 disables spinning).
 fn spin_before_park() -> Duration {
-    let us = std::env::var("TESSERA_SPIN_US").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
+    let us = std::env::var("TESSERA_SPIN_US")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
     Duration::from_micros(us)
 }
