@@ -45,6 +45,7 @@ macro_rules! sharded {
 mod admin;
 mod basic;
 mod client_crate;
+mod concurrency;
 mod differential;
 mod keyspace;
 mod lifecycle;

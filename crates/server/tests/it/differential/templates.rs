@@ -6,9 +6,14 @@
 //!
 //! Arguments come from small pools on purpose: eight keys make keys collide and types
 //! clash, and the value pools hold the edge cases (empty, signed, overflowing, non-numeric)
-//! where implementations usually disagree. Positive expiry times are at least 100 s and the
-//! rest are zero, negative or in the past, so no key expires by itself during a run and
-//! both servers stay in the same state.
+//! where implementations usually disagree.
+//!
+//! Expiry times must not make the outcome depend on timing. Positive times are far in the
+//! future, so no key expires by itself during a run. And no two positive times in one
+//! sequence are close: `SETEX k 100 v` then `PEXPIRE k 100000 GT` succeeds or not depending
+//! on whether a millisecond passed in between, on Redis itself. So each positive time takes
+//! a fresh "slot" of 1000 s, and relative, absolute, second and millisecond forms are offset
+//! inside the slot, which keeps any two of them at least 250 s apart.
 
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -116,9 +121,12 @@ const BIT_OFFSETS: &[&str] = &[
     "x",
 ];
 
-/// Relative expiry times in seconds: long enough never to pass during a run, or invalid.
-const SECS: &[&str] = &["100", "1000", "0", "-1", "abc", "9999999999999999", "1.5"];
-const MILLIS: &[&str] = &["100000", "1000000", "0", "-1", "abc", "9223372036854775807"];
+/// Expiry times that are not positive and valid: zero, negative, malformed, overflowing.
+const BAD_SECS: &[&str] = &["0", "-1", "abc", "9999999999999999", "1.5"];
+const BAD_MILLIS: &[&str] = &["0", "-1", "abc", "9223372036854775807"];
+
+/// How many 1000 s slots positive expiry times are drawn from.
+const SLOTS: u64 = 1000;
 
 const PATTERNS: &[&str] = &[
     "*", "k*", "?", "[ab]", "{t}*", "*x", "[^a]*", "nomatch", "\\{t\\}?",
@@ -128,6 +136,8 @@ const PATTERNS: &[&str] = &[
 pub struct Gen {
     pub rng: StdRng,
     now_secs: u64,
+    /// Slots already used by this sequence's positive expiry times.
+    used_slots: Vec<u64>,
 }
 
 impl Gen {
@@ -136,7 +146,11 @@ impl Gen {
             .duration_since(UNIX_EPOCH)
             .expect("clock after 1970")
             .as_secs();
-        Gen { rng, now_secs }
+        Gen {
+            rng,
+            now_secs,
+            used_slots: Vec::new(),
+        }
     }
 
     /// One of `items`.
@@ -167,13 +181,43 @@ impl Gen {
         self.pick(INTS)
     }
 
-    /// An absolute time in seconds: well in the future, in the past, or invalid.
+    /// A slot no earlier positive time of this sequence used.
+    fn slot(&mut self) -> u64 {
+        // The range grows with use, so long sequences always find free slots quickly.
+        let top = SLOTS + 2 * self.used_slots.len() as u64;
+        loop {
+            let s = self.rng.gen_range(1..=top);
+            if !self.used_slots.contains(&s) {
+                self.used_slots.push(s);
+                return s;
+            }
+        }
+    }
+
+    /// A relative time in seconds: far in the future, or one of the bad values.
+    pub fn secs(&mut self) -> String {
+        if self.chance(0.4) {
+            self.pick(BAD_SECS)
+        } else {
+            (self.slot() * 1000).to_string()
+        }
+    }
+
+    /// A relative time in milliseconds, like `secs`.
+    pub fn millis(&mut self) -> String {
+        if self.chance(0.4) {
+            self.pick(BAD_MILLIS)
+        } else {
+            ((self.slot() * 1000 + 250) * 1000).to_string()
+        }
+    }
+
+    /// An absolute time in seconds: far in the future, in the past, or invalid.
     pub fn unix_secs(&mut self) -> String {
         match self.rng.gen_range(0..5) {
             0 => "1".into(),
             1 => "abc".into(),
-            2 => (self.now_secs + 5000).to_string(),
-            _ => (self.now_secs + 1000).to_string(),
+            _ => (self.now_secs + self.slot() * 1000 + 500).to_string(),
         }
     }
 
@@ -182,18 +226,31 @@ impl Gen {
         match self.rng.gen_range(0..5) {
             0 => "1".into(),
             1 => "-5".into(),
-            2 => ((self.now_secs + 5000) * 1000 + 123).to_string(),
-            _ => ((self.now_secs + 1000) * 1000).to_string(),
+            _ => ((self.now_secs + self.slot() * 1000 + 750) * 1000).to_string(),
         }
     }
 
-    /// An expiry option of SET/GETEX with its argument, possibly invalid.
-    fn expiry_option(&mut self) -> Vec<String> {
+    /// An expiry option of SET/GETEX with its argument, possibly invalid. `past` allows
+    /// absolute times in the past: GETEX deletes such a key at once, but SET in Redis 7.0
+    /// stores it already expired, and DBSIZE then counts it until the active expiry cycle
+    /// happens to reclaim it, which no comparison can predict.
+    fn expiry_option(&mut self, past: bool) -> Vec<String> {
+        let abs = |g: &mut Gen, millis: bool| loop {
+            let t = if millis {
+                g.unix_millis()
+            } else {
+                g.unix_secs()
+            };
+            let in_past = t.parse::<u64>().is_ok_and(|n| n < g.now_secs);
+            if past || !in_past {
+                return t;
+            }
+        };
         match self.rng.gen_range(0..5) {
-            0 => vec!["EX".into(), self.pick(SECS)],
-            1 => vec!["PX".into(), self.pick(MILLIS)],
-            2 => vec!["EXAT".into(), self.unix_secs()],
-            3 => vec!["PXAT".into(), self.unix_millis()],
+            0 => vec!["EX".into(), self.secs()],
+            1 => vec!["PX".into(), self.millis()],
+            2 => vec!["EXAT".into(), abs(self, false)],
+            3 => vec!["PXAT".into(), abs(self, true)],
             _ => vec!["EX".into()],
         }
     }
@@ -252,7 +309,7 @@ fn strings() -> Vec<Template> {
                     1 => a.push("XX".into()),
                     2 => a.push("GET".into()),
                     3 => a.push("KEEPTTL".into()),
-                    _ => a.extend(g.expiry_option()),
+                    _ => a.extend(g.expiry_option(false)),
                 }
             }
             args(a)
@@ -261,10 +318,10 @@ fn strings() -> Vec<Template> {
             args(["SETNX".to_string(), g.key(), g.value()])
         }),
         t("SETEX", 2, |g| {
-            args(["SETEX".to_string(), g.key(), g.pick(SECS), g.value()])
+            args(["SETEX".to_string(), g.key(), g.secs(), g.value()])
         }),
         t("PSETEX", 1, |g| {
-            args(["PSETEX".to_string(), g.key(), g.pick(MILLIS), g.value()])
+            args(["PSETEX".to_string(), g.key(), g.millis(), g.value()])
         }),
         t("GETSET", 2, |g| {
             args(["GETSET".to_string(), g.key(), g.value()])
@@ -276,12 +333,12 @@ fn strings() -> Vec<Template> {
                 0 => {}
                 1 => a.push("PERSIST".into()),
                 2 => {
-                    a.extend(g.expiry_option());
+                    a.extend(g.expiry_option(true));
                     if g.chance(0.2) {
                         a.push("PERSIST".into());
                     }
                 }
-                _ => a.extend(g.expiry_option()),
+                _ => a.extend(g.expiry_option(true)),
             }
             args(a)
         }),
@@ -489,12 +546,12 @@ fn expiry() -> Vec<Template> {
     }
     vec![
         t("EXPIRE", 3, |g| {
-            let mut a = vec!["EXPIRE".to_string(), g.key(), g.pick(SECS)];
+            let mut a = vec!["EXPIRE".to_string(), g.key(), g.secs()];
             flags(g, &mut a);
             args(a)
         }),
         t("PEXPIRE", 2, |g| {
-            let mut a = vec!["PEXPIRE".to_string(), g.key(), g.pick(MILLIS)];
+            let mut a = vec!["PEXPIRE".to_string(), g.key(), g.millis()];
             flags(g, &mut a);
             args(a)
         }),
