@@ -1,27 +1,1046 @@
-//! The zset type: its small (compact) and large encodings.
-//! (The owner of this file replaces this first version with the real encodings.)
+//! The sorted-set value: a packed byte buffer while small ("listpack") and a
+//! skiplist with rank spans plus a member→node map when large ("skiplist").
+//! It knows nothing about commands, RESP or configuration: thresholds come in
+//! as [`Limits`].
+//!
+//! Elements are ordered by score, then by member bytes (memcmp order, shorter
+//! first on a common prefix), as in Redis. Scores are never NaN; both encodings
+//! keep `-0.0` as given. Ranks are 0-based in ascending order everywhere here;
+//! commands translate reverse ranks themselves.
+//!
+//! # Packed form
+//!
+//! One exact-size buffer of entries sorted as above. An entry is the member's
+//! length as a LEB128 varint, the member bytes, then the score: one tag byte
+//! that is the score itself for integers 0..=247, `TAG_INT` followed by a
+//! zigzag varint for other integers below 2^53 in magnitude, or `TAG_F64`
+//! followed by the 8 little-endian bytes of the double. Every operation is a
+//! linear walk, which is what Redis's listpack costs too and is cheap for the
+//! 128 entries of the default threshold.
+//!
+//! # Skiplist form
+//!
+//! William Pugh's skiplist kept in an arena (`Vec<Node>`, links are `u32`
+//! slot numbers, freed slots are reused), where every link also stores its
+//! span (how many level-0 steps it jumps), so rank lookups and "how many
+//! elements sort before X" are O(log N). A hash map from member to slot gives
+//! O(1) ZSCORE and finds the node to unlink. Slots never move, which is what
+//! makes [`ZSet::scan`]'s cursor safe across changes.
 
-/// A zset value.
-#[derive(Clone, Debug, PartialEq, Default)]
+use std::collections::HashMap;
+
+/// When the packed form gives way to the skiplist (Redis's
+/// `zset-max-listpack-entries` and `zset-max-listpack-value`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub entries: usize,
+    pub value: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            entries: 128,
+            value: 64,
+        }
+    }
+}
+
+/// A sorted set.
+#[derive(Clone, Debug, PartialEq)]
 pub struct ZSet {
-    len: usize,
+    repr: Repr,
+}
+
+#[derive(Clone, Debug)]
+enum Repr {
+    Pack(Pack),
+    List(Box<SkipList>),
+}
+
+impl PartialEq for Repr {
+    /// Two sets are equal when they hold the same elements, whatever their
+    /// layout.
+    fn eq(&self, other: &Repr) -> bool {
+        let (a, b) = (ZSetRef(self), ZSetRef(other));
+        a.len() == b.len() && a.iter().eq(b.iter())
+    }
+}
+
+/// A borrowed view used by `Repr`'s equality (so it can reuse `ZSet`'s walk).
+struct ZSetRef<'a>(&'a Repr);
+
+impl ZSetRef<'_> {
+    fn len(&self) -> usize {
+        match self.0 {
+            Repr::Pack(p) => p.len as usize,
+            Repr::List(l) => l.len,
+        }
+    }
+    fn iter(&self) -> Iter<'_> {
+        iter_from(self.0, 0, false)
+    }
+}
+
+impl Default for ZSet {
+    fn default() -> ZSet {
+        ZSet::new()
+    }
+}
+
+/// What [`ZSet::upsert`] did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Upsert {
+    /// The member was new.
+    Added,
+    /// The member existed with this score (which may equal the new one).
+    Updated(f64),
 }
 
 impl ZSet {
+    /// An empty set in the packed form.
     pub fn new() -> ZSet {
-        ZSet::default()
+        ZSet {
+            repr: Repr::Pack(Pack::default()),
+        }
+    }
+
+    /// An empty set in the form Redis 7.0's `zsetTypeCreate` picks for a
+    /// set that will get about `size_hint` elements whose longest member has
+    /// `value_hint` bytes.
+    pub fn with_hints(size_hint: usize, value_hint: usize, limits: Limits) -> ZSet {
+        if size_hint <= limits.entries && value_hint <= limits.value {
+            ZSet::new()
+        } else {
+            ZSet {
+                repr: Repr::List(Box::new(SkipList::new())),
+            }
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        ZSetRef(&self.repr).len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// The encoding name OBJECT ENCODING reports.
     pub fn encoding(&self) -> &'static str {
-        "listpack"
+        match self.repr {
+            Repr::Pack(_) => "listpack",
+            Repr::List(_) => "skiplist",
+        }
+    }
+
+    /// Whether the packed form is in use.
+    pub fn is_packed(&self) -> bool {
+        matches!(self.repr, Repr::Pack(_))
+    }
+
+    /// The score of `member`.
+    pub fn score(&self, member: &[u8]) -> Option<f64> {
+        match &self.repr {
+            Repr::Pack(p) => p.find(member).map(|(_, _, s)| s),
+            Repr::List(l) => l.map.get(member).map(|&i| l.nodes[i as usize].score),
+        }
+    }
+
+    /// Sets the score of `member`, adding it if absent. Converts to the
+    /// skiplist first when the packed form would exceed `limits` (more than
+    /// `limits.entries` elements, or a member longer than `limits.value`).
+    pub fn upsert(&mut self, member: &[u8], score: f64, limits: Limits) -> Upsert {
+        debug_assert!(!score.is_nan());
+        if let Repr::Pack(p) = &mut self.repr {
+            if let Some((start, end, old)) = p.find(member) {
+                if old != score || old.is_sign_negative() != score.is_sign_negative() {
+                    p.remove_at(start, end);
+                    p.insert(member, score);
+                }
+                return Upsert::Updated(old);
+            }
+            if (p.len as usize) < limits.entries && member.len() <= limits.value {
+                p.insert(member, score);
+                return Upsert::Added;
+            }
+            self.convert();
+        }
+        let Repr::List(l) = &mut self.repr else {
+            unreachable!("converted above")
+        };
+        match l.map.get(member).copied() {
+            Some(slot) => {
+                let old = l.nodes[slot as usize].score;
+                if old != score || old.is_sign_negative() != score.is_sign_negative() {
+                    l.unlink(slot);
+                    let slot = l.insert(member.into(), score);
+                    *l.map.get_mut(member).expect("member is mapped") = slot;
+                }
+                Upsert::Updated(old)
+            }
+            None => {
+                let slot = l.insert(member.into(), score);
+                l.map.insert(member.into(), slot);
+                Upsert::Added
+            }
+        }
+    }
+
+    /// Removes `member`, returning its score.
+    pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
+        match &mut self.repr {
+            Repr::Pack(p) => {
+                let (start, end, s) = p.find(member)?;
+                p.remove_at(start, end);
+                Some(s)
+            }
+            Repr::List(l) => {
+                let slot = l.map.remove(member)?;
+                let score = l.nodes[slot as usize].score;
+                l.unlink(slot);
+                Some(score)
+            }
+        }
+    }
+
+    /// The ascending rank (0-based) of `member`.
+    pub fn rank(&self, member: &[u8]) -> Option<usize> {
+        match &self.repr {
+            Repr::Pack(p) => p.iter().position(|(m, _)| m == member),
+            Repr::List(l) => {
+                let &slot = l.map.get(member)?;
+                let score = l.nodes[slot as usize].score;
+                Some(l.count_before(|s, m| before(s, m, score, member)))
+            }
+        }
+    }
+
+    /// How many elements come before the first one for which `is_before` is
+    /// false. `is_before` must be true for a prefix of the order and false
+    /// after it (a score or lex bound), which makes this O(log N) on the
+    /// skiplist.
+    pub fn count_before(&self, is_before: impl Fn(f64, &[u8]) -> bool) -> usize {
+        match &self.repr {
+            Repr::Pack(p) => p.iter().take_while(|&(m, s)| is_before(s, m)).count(),
+            Repr::List(l) => l.count_before(is_before),
+        }
+    }
+
+    /// The element at ascending rank `rank`.
+    pub fn get_by_rank(&self, rank: usize) -> Option<(&[u8], f64)> {
+        self.iter_from(rank, false).next()
+    }
+
+    /// Walks from ascending rank `rank` towards higher ranks, or towards
+    /// lower ranks when `rev` (yielding `rank`, `rank - 1`, ... 0). Empty
+    /// when `rank` is out of range.
+    pub fn iter_from(&self, rank: usize, rev: bool) -> Iter<'_> {
+        iter_from(&self.repr, rank, rev)
+    }
+
+    /// Every element in ascending order.
+    pub fn iter(&self) -> Iter<'_> {
+        self.iter_from(0, false)
+    }
+
+    /// Removes the elements of ascending ranks `start..end` (clamped to the
+    /// set), returning how many went.
+    pub fn remove_range(&mut self, start: usize, end: usize) -> usize {
+        let end = end.min(self.len());
+        if start >= end {
+            return 0;
+        }
+        match &mut self.repr {
+            Repr::Pack(p) => {
+                let mut offs = p.iter_offsets();
+                let from = offs.nth(start).expect("start < len").0;
+                let to = if end == p.len as usize {
+                    p.buf.len()
+                } else {
+                    offs.nth(end - start - 1).expect("end < len").0
+                };
+                p.buf.drain(from..to);
+                p.buf.shrink_to_fit();
+                p.len -= (end - start) as u32;
+            }
+            Repr::List(l) => l.remove_ranks(start, end),
+        }
+        end - start
+    }
+
+    /// Removes and returns the lowest (or, with `max`, highest) element.
+    pub fn pop(&mut self, max: bool) -> Option<(Vec<u8>, f64)> {
+        let len = self.len();
+        if len == 0 {
+            return None;
+        }
+        let rank = if max { len - 1 } else { 0 };
+        let (m, s) = self.get_by_rank(rank).map(|(m, s)| (m.to_vec(), s))?;
+        self.remove_range(rank, rank + 1);
+        Some((m, s))
+    }
+
+    /// Converts a skiplist back to the packed form when it fits `limits`
+    /// (Redis's `zsetConvertToListpackIfNeeded`, used by the STORE commands).
+    pub fn pack_if_fits(&mut self, limits: Limits) {
+        if let Repr::List(l) = &self.repr {
+            if l.len <= limits.entries && l.map.keys().all(|m| m.len() <= limits.value) {
+                let mut p = Pack::default();
+                for (m, s) in self.iter() {
+                    p.push_back(m, s);
+                }
+                p.buf.shrink_to_fit();
+                self.repr = Repr::Pack(p);
+            }
+        }
+    }
+
+    /// Switches to the skiplist form (whatever the size).
+    pub fn convert(&mut self) {
+        if let Repr::Pack(p) = &self.repr {
+            let mut l = SkipList::new();
+            for (m, s) in p.iter() {
+                let slot = l.insert(m.into(), s);
+                l.map.insert(m.into(), slot);
+            }
+            self.repr = Repr::List(Box::new(l));
+        }
+    }
+
+    /// One step of an incremental scan (ZSCAN). The packed form is returned
+    /// whole with cursor 0, as Redis does. The skiplist form walks arena
+    /// slots from `cursor`, visiting slots until about `count` elements were
+    /// seen, and returns the next cursor (0 when done). An element present
+    /// for the whole scan is visited exactly once, since slots never move.
+    pub fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8], f64)) -> u64 {
+        match &self.repr {
+            Repr::Pack(p) => {
+                for (m, s) in p.iter() {
+                    f(m, s);
+                }
+                0
+            }
+            Repr::List(l) => {
+                let mut slot = (cursor as usize).max(1);
+                let mut seen = 0;
+                while slot < l.nodes.len() && seen < count.max(1) {
+                    let n = &l.nodes[slot];
+                    if !n.links.is_empty() {
+                        f(&n.member, n.score);
+                        seen += 1;
+                    }
+                    slot += 1;
+                }
+                if slot >= l.nodes.len() {
+                    0
+                } else {
+                    slot as u64
+                }
+            }
+        }
+    }
+
+    /// Heap bytes held (for MEMORY USAGE style estimates).
+    pub fn heap_size(&self) -> usize {
+        match &self.repr {
+            Repr::Pack(p) => p.buf.capacity(),
+            Repr::List(l) => {
+                std::mem::size_of::<SkipList>()
+                    + l.nodes.capacity() * std::mem::size_of::<Node>()
+                    + l.nodes
+                        .iter()
+                        .map(|n| n.member.len() * 2 + n.links.len() * 8 + 16)
+                        .sum::<usize>()
+            }
+        }
+    }
+}
+
+/// Whether `(s, m)` sorts strictly before `(score, member)`.
+pub fn before(s: f64, m: &[u8], score: f64, member: &[u8]) -> bool {
+    s < score || (s == score && m < member)
+}
+
+// ---------------------------------------------------------------------------
+// Iteration over both forms.
+// ---------------------------------------------------------------------------
+
+/// Elements in rank order (see [`ZSet::iter_from`]).
+pub struct Iter<'a> {
+    inner: IterInner<'a>,
+}
+
+enum IterInner<'a> {
+    PackFwd {
+        buf: &'a [u8],
+        off: usize,
+    },
+    /// Entry offsets of the walked part, consumed from the back.
+    PackRev {
+        buf: &'a [u8],
+        offs: Vec<u32>,
+    },
+    List {
+        list: &'a SkipList,
+        slot: u32,
+        rev: bool,
+    },
+}
+
+fn iter_from(repr: &Repr, rank: usize, rev: bool) -> Iter<'_> {
+    let inner = match repr {
+        Repr::Pack(p) if rank >= p.len as usize => IterInner::PackFwd {
+            buf: &p.buf,
+            off: p.buf.len(),
+        },
+        Repr::Pack(p) if !rev => IterInner::PackFwd {
+            buf: &p.buf,
+            off: p.iter_offsets().nth(rank).map_or(p.buf.len(), |o| o.0),
+        },
+        Repr::Pack(p) => IterInner::PackRev {
+            buf: &p.buf,
+            offs: p
+                .iter_offsets()
+                .take(rank + 1)
+                .map(|o| o.0 as u32)
+                .collect(),
+        },
+        Repr::List(l) => IterInner::List {
+            list: l,
+            slot: l.node_at(rank),
+            rev,
+        },
+    };
+    Iter { inner }
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a [u8], f64);
+
+    fn next(&mut self) -> Option<(&'a [u8], f64)> {
+        match &mut self.inner {
+            IterInner::PackFwd { buf, off } => {
+                if *off >= buf.len() {
+                    return None;
+                }
+                let (m, s, next) = decode(buf, *off);
+                *off = next;
+                Some((m, s))
+            }
+            IterInner::PackRev { buf, offs } => {
+                let off = offs.pop()?;
+                let (m, s, _) = decode(buf, off as usize);
+                Some((m, s))
+            }
+            IterInner::List { list, slot, rev } => {
+                if *slot == NIL {
+                    return None;
+                }
+                let n = &list.nodes[*slot as usize];
+                *slot = if *rev { n.backward } else { n.links[0].next };
+                Some((&n.member, n.score))
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The packed form.
+// ---------------------------------------------------------------------------
+
+/// Largest integer score kept in the tag byte itself.
+const TAG_SMALL_MAX: u8 = 247;
+/// An integer score follows as a zigzag varint.
+const TAG_INT: u8 = 0xFE;
+/// An f64 score follows as 8 little-endian bytes.
+const TAG_F64: u8 = 0xFF;
+
+#[derive(Clone, Debug, Default)]
+struct Pack {
+    buf: Vec<u8>,
+    len: u32,
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn get_varint(buf: &[u8], mut off: usize) -> (u64, usize) {
+    let mut v = 0u64;
+    let mut shift = 0;
+    loop {
+        let b = buf[off];
+        off += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return (v, off);
+        }
+        shift += 7;
+    }
+}
+
+/// Appends the encoding of one entry.
+fn encode(out: &mut Vec<u8>, member: &[u8], score: f64) {
+    put_varint(out, member.len() as u64);
+    out.extend_from_slice(member);
+    let exact_int = score.fract() == 0.0
+        && score.abs() < (1u64 << 53) as f64
+        && !(score == 0.0 && score.is_sign_negative());
+    if exact_int {
+        let n = score as i64;
+        if (0..=TAG_SMALL_MAX as i64).contains(&n) {
+            out.push(n as u8);
+        } else {
+            out.push(TAG_INT);
+            put_varint(out, ((n << 1) ^ (n >> 63)) as u64);
+        }
+    } else {
+        out.push(TAG_F64);
+        out.extend_from_slice(&score.to_le_bytes());
+    }
+}
+
+/// Decodes the entry at `off`: member, score and the next entry's offset.
+fn decode(buf: &[u8], off: usize) -> (&[u8], f64, usize) {
+    let (mlen, off) = get_varint(buf, off);
+    let mend = off + mlen as usize;
+    let member = &buf[off..mend];
+    let tag = buf[mend];
+    let (score, next) = match tag {
+        TAG_F64 => {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&buf[mend + 1..mend + 9]);
+            (f64::from_le_bytes(b), mend + 9)
+        }
+        TAG_INT => {
+            let (z, next) = get_varint(buf, mend + 1);
+            let n = ((z >> 1) as i64) ^ -((z & 1) as i64);
+            (n as f64, next)
+        }
+        small => (f64::from(small), mend + 1),
+    };
+    (member, score, next)
+}
+
+/// Entry offsets of a packed buffer, each with its end.
+struct Offsets<'a> {
+    buf: &'a [u8],
+    off: usize,
+}
+
+impl Iterator for Offsets<'_> {
+    type Item = (usize, usize);
+    fn next(&mut self) -> Option<(usize, usize)> {
+        if self.off >= self.buf.len() {
+            return None;
+        }
+        let start = self.off;
+        self.off = decode(self.buf, start).2;
+        Some((start, self.off))
+    }
+}
+
+impl Pack {
+    fn iter(&self) -> Iter<'_> {
+        Iter {
+            inner: IterInner::PackFwd {
+                buf: &self.buf,
+                off: 0,
+            },
+        }
+    }
+
+    fn iter_offsets(&self) -> Offsets<'_> {
+        Offsets {
+            buf: &self.buf,
+            off: 0,
+        }
+    }
+
+    /// The entry holding `member`: its byte range and score.
+    fn find(&self, member: &[u8]) -> Option<(usize, usize, f64)> {
+        let mut off = 0;
+        while off < self.buf.len() {
+            let (m, s, next) = decode(&self.buf, off);
+            if m == member {
+                return Some((off, next, s));
+            }
+            off = next;
+        }
+        None
+    }
+
+    fn remove_at(&mut self, start: usize, end: usize) {
+        self.buf.drain(start..end);
+        self.buf.shrink_to_fit();
+        self.len -= 1;
+    }
+
+    /// Inserts a member known to be absent at its sorted place.
+    fn insert(&mut self, member: &[u8], score: f64) {
+        let mut off = 0;
+        while off < self.buf.len() {
+            let (m, s, next) = decode(&self.buf, off);
+            if !before(s, m, score, member) {
+                break;
+            }
+            off = next;
+        }
+        let mut entry = Vec::with_capacity(member.len() + 12);
+        encode(&mut entry, member, score);
+        // Grow to the exact size: a packed set is one tight allocation.
+        self.buf.reserve_exact(entry.len());
+        self.buf.splice(off..off, entry);
+        self.len += 1;
+    }
+
+    /// Appends an element known to sort after every present one.
+    fn push_back(&mut self, member: &[u8], score: f64) {
+        encode(&mut self.buf, member, score);
+        self.len += 1;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The skiplist form.
+// ---------------------------------------------------------------------------
+
+/// "No node" in a link.
+const NIL: u32 = u32::MAX;
+/// Slot of the head node, which holds no element.
+const HEAD: u32 = 0;
+const MAX_LEVEL: usize = 32;
+
+#[derive(Clone, Copy, Debug)]
+struct Link {
+    next: u32,
+    /// Level-0 steps from this node to `next`.
+    span: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Node {
+    member: Box<[u8]>,
+    score: f64,
+    backward: u32,
+    /// One link per level; empty for a free slot.
+    links: Box<[Link]>,
+}
+
+#[derive(Clone, Debug)]
+struct SkipList {
+    nodes: Vec<Node>,
+    free: Vec<u32>,
+    tail: u32,
+    level: usize,
+    len: usize,
+    /// xorshift state for level choice; seeded fixed so runs repeat.
+    rng: u64,
+    map: HashMap<Box<[u8]>, u32, ahash::RandomState>,
+}
+
+impl SkipList {
+    fn new() -> SkipList {
+        let head = Node {
+            member: Box::default(),
+            score: 0.0,
+            backward: NIL,
+            links: vec![Link { next: NIL, span: 0 }; MAX_LEVEL].into_boxed_slice(),
+        };
+        SkipList {
+            nodes: vec![head],
+            free: Vec::new(),
+            tail: NIL,
+            level: 1,
+            len: 0,
+            rng: 0x9e37_79b9_7f4a_7c15,
+            map: HashMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4)),
+        }
+    }
+
+    /// Level 1 with probability 3/4, each further level with 1/4 more.
+    fn random_level(&mut self) -> usize {
+        let mut level = 1;
+        loop {
+            self.rng ^= self.rng << 13;
+            self.rng ^= self.rng >> 7;
+            self.rng ^= self.rng << 17;
+            if self.rng & 3 != 0 || level >= MAX_LEVEL {
+                return level;
+            }
+            level += 1;
+        }
+    }
+
+    fn link(&self, slot: u32, level: usize) -> Link {
+        self.nodes[slot as usize].links[level]
+    }
+
+    fn link_mut(&mut self, slot: u32, level: usize) -> &mut Link {
+        &mut self.nodes[slot as usize].links[level]
+    }
+
+    /// The last node at each level that sorts before the bound, and its rank
+    /// (1-based, 0 for the head), for an `is_before` predicate.
+    fn predecessors(
+        &self,
+        is_before: impl Fn(f64, &[u8]) -> bool,
+    ) -> ([u32; MAX_LEVEL], [usize; MAX_LEVEL]) {
+        let mut update = [HEAD; MAX_LEVEL];
+        let mut rank = [0usize; MAX_LEVEL];
+        let mut x = HEAD;
+        let mut r = 0;
+        for i in (0..self.level).rev() {
+            loop {
+                let l = self.link(x, i);
+                if l.next == NIL {
+                    break;
+                }
+                let n = &self.nodes[l.next as usize];
+                if !is_before(n.score, &n.member) {
+                    break;
+                }
+                r += l.span as usize;
+                x = l.next;
+            }
+            update[i] = x;
+            rank[i] = r;
+        }
+        (update, rank)
+    }
+
+    fn count_before(&self, is_before: impl Fn(f64, &[u8]) -> bool) -> usize {
+        self.predecessors(is_before).1[0]
+    }
+
+    /// Inserts an element known to be absent; returns its slot. The caller
+    /// maintains the map.
+    fn insert(&mut self, member: Box<[u8]>, score: f64) -> u32 {
+        let (mut update, rank) = self.predecessors(|s, m| before(s, m, score, &member));
+        let level = self.random_level();
+        if level > self.level {
+            for u in update.iter_mut().take(level).skip(self.level) {
+                *u = HEAD;
+            }
+            for i in self.level..level {
+                self.link_mut(HEAD, i).span = self.len as u32;
+            }
+            self.level = level;
+        }
+        let node = Node {
+            member,
+            score,
+            backward: if update[0] == HEAD { NIL } else { update[0] },
+            links: vec![Link { next: NIL, span: 0 }; level].into_boxed_slice(),
+        };
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.nodes[s as usize] = node;
+                s
+            }
+            None => {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            }
+        };
+        // Levels above the old top start at the head, whose rank (0) the
+        // walk left in `rank`.
+        for (i, &u) in update.iter().enumerate().take(level) {
+            let ul = self.link(u, i);
+            let gap = (rank[0] - rank[i]) as u32;
+            *self.link_mut(slot, i) = Link {
+                next: ul.next,
+                span: ul.span.wrapping_sub(gap),
+            };
+            *self.link_mut(u, i) = Link {
+                next: slot,
+                span: gap + 1,
+            };
+        }
+        for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
+            self.link_mut(u, i).span += 1;
+        }
+        let next = self.link(slot, 0).next;
+        if next == NIL {
+            self.tail = slot;
+        } else {
+            self.nodes[next as usize].backward = slot;
+        }
+        self.len += 1;
+        slot
+    }
+
+    /// Unlinks node `x` given its predecessors, frees its slot.
+    fn unlink_with(&mut self, x: u32, update: &[u32; MAX_LEVEL]) {
+        for (i, &u) in update.iter().enumerate().take(self.level) {
+            let ul = self.link(u, i);
+            if ul.next == x {
+                let xl = self.link(x, i);
+                *self.link_mut(u, i) = Link {
+                    next: xl.next,
+                    span: (ul.span + xl.span).wrapping_sub(1),
+                };
+            } else {
+                self.link_mut(u, i).span = ul.span.wrapping_sub(1);
+            }
+        }
+        let (next, back) = (self.link(x, 0).next, self.nodes[x as usize].backward);
+        if next == NIL {
+            self.tail = back;
+        } else {
+            self.nodes[next as usize].backward = back;
+        }
+        while self.level > 1 && self.link(HEAD, self.level - 1).next == NIL {
+            self.level -= 1;
+        }
+        self.len -= 1;
+        let n = &mut self.nodes[x as usize];
+        n.member = Box::default();
+        n.links = Box::default();
+        self.free.push(x);
+    }
+
+    /// Unlinks the node in `slot` (its map entry is the caller's business).
+    fn unlink(&mut self, slot: u32) {
+        let n = &self.nodes[slot as usize];
+        let (score, member) = (n.score, n.member.clone());
+        let (update, _) = self.predecessors(|s, m| before(s, m, score, &member));
+        debug_assert_eq!(self.link(update[0], 0).next, slot);
+        self.unlink_with(slot, &update);
+    }
+
+    /// The slot at ascending rank `rank` (0-based), or NIL.
+    fn node_at(&self, rank: usize) -> u32 {
+        if rank >= self.len {
+            return NIL;
+        }
+        let target = rank + 1;
+        let mut x = HEAD;
+        let mut done = 0usize;
+        for i in (0..self.level).rev() {
+            loop {
+                let l = self.link(x, i);
+                if l.next == NIL || done + l.span as usize > target {
+                    break;
+                }
+                done += l.span as usize;
+                x = l.next;
+            }
+            if done == target {
+                return x;
+            }
+        }
+        NIL
+    }
+
+    /// Removes ascending ranks `start..end` (both within the list) in one
+    /// walk: O(log N + M).
+    fn remove_ranks(&mut self, start: usize, end: usize) {
+        let mut update = [HEAD; MAX_LEVEL];
+        let mut x = HEAD;
+        let mut done = 0usize;
+        for i in (0..self.level).rev() {
+            loop {
+                let l = self.link(x, i);
+                if l.next == NIL || done + l.span as usize > start {
+                    break;
+                }
+                done += l.span as usize;
+                x = l.next;
+            }
+            update[i] = x;
+        }
+        let mut x = self.link(x, 0).next;
+        for _ in start..end {
+            let next = self.link(x, 0).next;
+            let member = std::mem::take(&mut self.nodes[x as usize].member);
+            self.map.remove(&member);
+            self.unlink_with(x, &update);
+            x = next;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn tiny() -> Limits {
+        Limits {
+            entries: 4,
+            value: 8,
+        }
+    }
+
+    fn elems(z: &ZSet) -> Vec<(Vec<u8>, f64)> {
+        z.iter().map(|(m, s)| (m.to_vec(), s)).collect()
+    }
+
+    #[test]
+    fn packed_scores_round_trip() {
+        for s in [
+            0.0,
+            -0.0,
+            1.0,
+            247.0,
+            248.0,
+            -1.0,
+            1.5,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            9007199254740992.0,
+            -9007199254740991.0,
+            1e300,
+            f64::MIN_POSITIVE,
+        ] {
+            let mut buf = Vec::new();
+            encode(&mut buf, b"m", s);
+            let (m, got, next) = decode(&buf, 0);
+            assert_eq!(m, b"m");
+            assert_eq!(got.to_bits(), s.to_bits(), "{s}");
+            assert_eq!(next, buf.len());
+        }
+    }
+
+    #[test]
+    fn converts_at_thresholds_like_redis() {
+        let mut z = ZSet::new();
+        for i in 0..4 {
+            z.upsert(format!("m{i}").as_bytes(), i as f64, tiny());
+        }
+        assert_eq!(z.encoding(), "listpack");
+        z.upsert(b"m4", 4.0, tiny());
+        assert_eq!(z.encoding(), "skiplist");
+        assert_eq!(z.len(), 5);
+        let mut z = ZSet::new();
+        z.upsert(b"12345678", 1.0, tiny());
+        assert_eq!(z.encoding(), "listpack");
+        z.upsert(b"123456789", 1.0, tiny());
+        assert_eq!(z.encoding(), "skiplist");
+        z.remove(b"123456789");
+        z.pack_if_fits(tiny());
+        assert_eq!(z.encoding(), "listpack");
+        assert_eq!(elems(&z), vec![(b"12345678".to_vec(), 1.0)]);
+        assert_eq!(ZSet::with_hints(5, 1, tiny()).encoding(), "skiplist");
+        assert_eq!(ZSet::with_hints(4, 9, tiny()).encoding(), "skiplist");
+        assert_eq!(ZSet::with_hints(4, 8, tiny()).encoding(), "listpack");
+    }
+
+    #[test]
+    fn scan_visits_every_skiplist_element_once() {
+        let mut z = ZSet::new();
+        z.convert();
+        for i in 0..1000 {
+            z.upsert(format!("m{i}").as_bytes(), (i % 7) as f64, tiny());
+        }
+        let mut seen = Vec::new();
+        let mut cur = 0;
+        loop {
+            cur = z.scan(cur, 10, |m, _| seen.push(m.to_vec()));
+            if cur == 0 {
+                break;
+            }
+        }
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 1000);
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Upsert(u8, i8),
+        Remove(u8),
+        RemoveRange(u8, u8),
+        Pop(bool),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u8..40, any::<i8>()).prop_map(|(m, s)| Op::Upsert(m, s)),
+            2 => (0u8..40).prop_map(Op::Remove),
+            1 => (0u8..20, 0u8..6).prop_map(|(a, n)| Op::RemoveRange(a, n)),
+            1 => any::<bool>().prop_map(Op::Pop),
+        ]
+    }
+
+    /// Members of varied length so the value threshold is crossed too.
+    fn member(m: u8) -> Vec<u8> {
+        let mut v = format!("m{m}").into_bytes();
+        if m.is_multiple_of(13) {
+            v.extend_from_slice(b"-long-member");
+        }
+        v
+    }
+
+    proptest! {
+        #[test]
+        fn matches_a_sorted_vec_model(ops in proptest::collection::vec(op(), 1..200), big in 1usize..40) {
+            let limits = Limits { entries: big, value: 10 };
+            let mut z = ZSet::new();
+            let mut model: Vec<(Vec<u8>, f64)> = Vec::new();
+            let sort = |m: &mut Vec<(Vec<u8>, f64)>| {
+                m.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap().then(a.0.cmp(&b.0)))
+            };
+            for op in ops {
+                match op {
+                    Op::Upsert(m, s) => {
+                        let m = member(m);
+                        let s = f64::from(s) / 4.0;
+                        let old = model.iter().position(|e| e.0 == m);
+                        let want = match old {
+                            Some(i) => Upsert::Updated(model.remove(i).1),
+                            None => Upsert::Added,
+                        };
+                        model.push((m.clone(), s));
+                        sort(&mut model);
+                        prop_assert_eq!(z.upsert(&m, s, limits), want);
+                    }
+                    Op::Remove(m) => {
+                        let m = member(m);
+                        let want = model.iter().position(|e| e.0 == m).map(|i| model.remove(i).1);
+                        prop_assert_eq!(z.remove(&m), want);
+                    }
+                    Op::RemoveRange(a, n) => {
+                        let (a, b) = (a as usize, a as usize + n as usize);
+                        let want = b.min(model.len()).saturating_sub(a);
+                        if a < model.len() {
+                            model.drain(a..b.min(model.len()));
+                        }
+                        prop_assert_eq!(z.remove_range(a, b), want);
+                    }
+                    Op::Pop(max) => {
+                        let want = if model.is_empty() { None } else if max { model.pop() } else { Some(model.remove(0)) };
+                        prop_assert_eq!(z.pop(max), want);
+                    }
+                }
+                prop_assert_eq!(z.len(), model.len());
+                if z.is_packed() {
+                    prop_assert!(model.len() <= big);
+                }
+            }
+            prop_assert_eq!(elems(&z), model.clone());
+            for (i, (m, s)) in model.iter().enumerate() {
+                prop_assert_eq!(z.rank(m), Some(i));
+                prop_assert_eq!(z.score(m), Some(*s));
+                prop_assert_eq!(z.get_by_rank(i), Some((&m[..], *s)));
+                let back: Vec<_> = z.iter_from(i, true).map(|(m, s)| (m.to_vec(), s)).collect();
+                let mut want: Vec<_> = model[..=i].to_vec();
+                want.reverse();
+                prop_assert_eq!(back, want);
+                let fwd = z.iter_from(i, false).count();
+                prop_assert_eq!(fwd, model.len() - i);
+                prop_assert_eq!(z.count_before(|sc, _| sc < *s), model.iter().filter(|e| e.1 < *s).count());
+            }
+            prop_assert_eq!(z.get_by_rank(model.len()), None);
+            let mut packed = z.clone();
+            packed.pack_if_fits(Limits { entries: 1000, value: 1000 });
+            prop_assert_eq!(&packed, &z);
+        }
     }
 }
