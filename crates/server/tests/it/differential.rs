@@ -233,24 +233,37 @@ fn run_counted(seq: &[Cmd], t: &mut Side, r: &mut Side, stats: &mut Stats) -> Op
 }
 
 /// Delta debugging: the smallest sequence found that still disagrees somewhere.
-fn shrink(mut seq: Vec<Cmd>, t: &mut Side, r: &mut Side) -> Vec<Cmd> {
-    let mut replays = 0;
+fn shrink(seq: Vec<Cmd>, t: &mut Side, r: &mut Side) -> Vec<Cmd> {
+    ddmin(seq, MAX_REPLAYS, |candidate| {
+        run(candidate, t, r).map(|m| m.index)
+    })
+}
+
+/// Shrinks `seq` while `fails` still reports a failure, trying at most `budget` candidates.
+/// `fails` returns the index of the failing element, and everything after it is dropped
+/// at once: later commands cannot matter to a difference that already happened.
+fn ddmin<T: Clone>(
+    mut seq: Vec<T>,
+    budget: usize,
+    mut fails: impl FnMut(&[T]) -> Option<usize>,
+) -> Vec<T> {
+    let mut tries = 0;
     let mut parts = 2usize;
-    while seq.len() >= 2 && replays < MAX_REPLAYS {
+    while seq.len() >= 2 && tries < budget {
         let chunk = seq.len().div_ceil(parts);
         let mut reduced = false;
         for start in (0..seq.len()).step_by(chunk) {
             let mut candidate = seq[..start].to_vec();
             candidate.extend_from_slice(&seq[(start + chunk).min(seq.len())..]);
-            replays += 1;
-            if let Some(m) = run(&candidate, t, r) {
-                candidate.truncate(m.index + 1);
+            tries += 1;
+            if let Some(index) = fails(&candidate) {
+                candidate.truncate(index + 1);
                 seq = candidate;
                 parts = (parts - 1).max(2);
                 reduced = true;
                 break;
             }
-            if replays >= MAX_REPLAYS {
+            if tries >= budget {
                 break;
             }
         }
@@ -387,6 +400,22 @@ mod generator_tests {
         for t in &table {
             assert!(names.contains(t.name), "{} never generated", t.name);
         }
+    }
+
+    #[test]
+    fn ddmin_finds_the_two_commands_that_matter() {
+        // "Fails" when 3 is followed later by 7; the failure shows at the 7.
+        let fails = |s: &[u32]| {
+            let three = s.iter().position(|&x| x == 3)?;
+            s.iter()
+                .skip(three)
+                .position(|&x| x == 7)
+                .map(|i| three + i)
+        };
+        let seq: Vec<u32> = (0..40).map(|i| i % 10).collect();
+        assert_eq!(ddmin(seq, 1000, fails), vec![3, 7]);
+        let no_budget: Vec<u32> = (0..40).map(|i| i % 10).collect();
+        assert_eq!(ddmin(no_budget.clone(), 0, fails), no_budget);
     }
 
     #[test]
