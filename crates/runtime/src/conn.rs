@@ -6,6 +6,7 @@
 //! accepted it for its whole life.
 
 use crate::exec::{self, Plan, RemoteCmd};
+use tessera_commands::spec::flags::BLOCKING;
 use crate::shard::{unix_ms, ClientInfo, Shard};
 use bytes::{Bytes, BytesMut};
 use futures::{AsyncReadExt, AsyncWriteExt};
@@ -32,6 +33,10 @@ pub struct Conn {
     /// Set by QUIT: close after flushing the replies so far.
     pub close: bool,
     pub reply_mode: ReplyMode,
+    /// Commands queued since MULTI (None outside a transaction).
+    pub multi: Option<crate::multi::MultiState>,
+    /// Keys this connection WATCHes.
+    pub watch: Option<crate::watch::WatchSession>,
 }
 
 impl Conn {
@@ -63,6 +68,8 @@ pub async fn serve(sh: Rc<Shard>, mut stream: TcpStream, info: Rc<ClientInfo>) {
         authenticated: requirepass.is_none(),
         close: false,
         reply_mode: ReplyMode::On,
+        multi: None,
+        watch: None,
     };
     let mut rbuf = fresh_buf();
     let mut cmds: Vec<Vec<Bytes>> = Vec::new();
@@ -84,9 +91,25 @@ pub async fn serve(sh: Rc<Shard>, mut stream: TcpStream, info: Rc<ClientInfo>) {
         // BytesMut never de-initializes memory. `set_len` below covers only
         // bytes the kernel wrote.
         let dst = unsafe { std::slice::from_raw_parts_mut(rbuf.as_mut_ptr().add(filled), spare) };
-        let n = match stream.read(dst).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
+        let read = if conn.info.pubsub.active() {
+            // A subscriber or monitor also wakes up for messages to send.
+            let push = crate::pubsub::PushReady(&conn.info);
+            match futures::future::select(stream.read(dst), push).await {
+                futures::future::Either::Left((r, _)) => Some(r),
+                futures::future::Either::Right(_) => None,
+            }
+        } else {
+            Some(stream.read(dst).await)
+        };
+        let n = match read {
+            None => {
+                if !write_pushes(&sh, &mut stream, &conn.info).await || conn.info.killed.get() {
+                    break;
+                }
+                continue;
+            }
+            Some(Ok(0) | Err(_)) => break,
+            Some(Ok(n)) => n,
         };
         // SAFETY: the read initialized `n` more bytes after `filled`.
         unsafe { rbuf.set_len(filled + n) };
@@ -132,12 +155,17 @@ pub async fn serve(sh: Rc<Shard>, mut stream: TcpStream, info: Rc<ClientInfo>) {
             );
             conn.close = true;
         }
+        // Messages that arrived during the batch follow its replies.
+        crate::pubsub::pending_into(&conn.info, &mut conn.out);
         if !conn.out.is_empty() {
             let len = conn.out.len();
             sh.stats.borrow_mut().net_output_bytes += len as u64;
+            // Counted against the output limits while the write is in flight.
+            conn.info.output_buf.set(len);
             if stream.write_all(&conn.out.buf).await.is_err() {
                 break 'conn;
             }
+            conn.info.output_buf.set(0);
             conn.out.buf.clear();
         }
         if conn.close || conn.info.killed.get() {
@@ -152,10 +180,27 @@ pub async fn serve(sh: Rc<Shard>, mut stream: TcpStream, info: Rc<ClientInfo>) {
         }
     }
     let _ = stream.close().await;
+    crate::pubsub::forget(&sh, &conn.info);
+    crate::watch::unwatch(&mut conn).await;
     sh.clients.borrow_mut().remove(&conn.id());
     sh.global
         .clients
         .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Writes the pub/sub messages and MONITOR lines waiting for this client.
+/// Returns false when the connection is gone.
+async fn write_pushes(sh: &Shard, stream: &mut TcpStream, info: &ClientInfo) -> bool {
+    let buf = info.pubsub.take_pending();
+    if buf.is_empty() {
+        return true;
+    }
+    sh.stats.borrow_mut().net_output_bytes += buf.len() as u64;
+    // Counted against the output limits while the write is in flight.
+    info.output_buf.set(buf.len());
+    let ok = stream.write_all(&buf).await.is_ok();
+    info.output_buf.set(0);
+    ok
 }
 
 /// An empty read buffer whose whole capacity is initialized (see the read in `serve`).
@@ -171,10 +216,22 @@ async fn run_batch(conn: &mut Conn, cmds: &mut Vec<Vec<Bytes>>) {
     let mut iter = std::mem::take(cmds).into_iter();
     loop {
         let next = iter.next();
+        if let Some(argv) = &next {
+            if conn.multi.is_some() {
+                if let Some((to, batch)) = pending.take() {
+                    flush_remote(conn, to, batch).await;
+                }
+                crate::multi::in_multi(conn, argv).await;
+                if conn.close {
+                    break;
+                }
+                continue;
+            }
+        }
         let plan = match &next {
             Some(argv) => {
                 let mark = conn.out.len();
-                let p = exec::plan(conn, argv);
+                let p = crate::cmds::pubsub::plan_admitted(conn, argv);
                 if matches!(p, Plan::Done) {
                     // Errors found before running (unknown command, arity)
                     // count in errorstats as Redis counts them.
@@ -189,7 +246,7 @@ async fn run_batch(conn: &mut Conn, cmds: &mut Vec<Vec<Bytes>>) {
         };
         // A remote command joins the pending batch if it goes to the same shard.
         if let (Some(Plan::Remote(to, spec, handler)), Some(argv)) = (&plan, &next) {
-            if conn.reply_mode == ReplyMode::On {
+            if conn.reply_mode == ReplyMode::On && !spec.has(BLOCKING) {
                 match &mut pending {
                     Some((s, batch)) if s == to => {
                         batch.push(RemoteCmd {
@@ -218,7 +275,7 @@ async fn run_batch(conn: &mut Conn, cmds: &mut Vec<Vec<Bytes>>) {
             flush_remote(conn, to, batch).await;
             // The plan that ended the batch may itself start a new one.
             if let (Some(Plan::Remote(to, spec, handler)), Some(argv)) = (&plan, &next) {
-                if conn.reply_mode == ReplyMode::On {
+                if conn.reply_mode == ReplyMode::On && !spec.has(BLOCKING) {
                     pending = Some((
                         *to,
                         vec![RemoteCmd {

@@ -55,26 +55,70 @@ type Copied = Option<(Value, Option<Ms>)>;
 
 /// Runs a multi-shard command and appends its reply to the connection.
 pub async fn run(conn: &mut Conn, spec: &'static CommandSpec, argv: &[Bytes]) {
+    let reply = run_bytes(conn, spec, argv, Locking::Take, true).await;
+    conn.out.raw(&reply);
+}
+
+/// Runs a multi-shard command and returns its reply. `may_block` is passed
+/// to the handler (false inside EXEC).
+pub async fn run_bytes(
+    conn: &mut Conn,
+    spec: &'static CommandSpec,
+    argv: &[Bytes],
+    locking: Locking,
+    may_block: bool,
+) -> Bytes {
     conn.sh.stats.borrow_mut().multi_shard_ops += 1;
     let sh = conn.sh.clone();
     let db = conn.db;
     let proto = conn.out.proto;
-    let reply = match spec.exec {
-        Exec::Split(h, merge) => split(&sh, spec, h, merge, argv, db, proto).await,
-        Exec::AllShards(h, merge) => all_shards(&sh, spec, h, merge, argv, db, proto).await,
-        Exec::Keys(h) => gather(&sh, spec, h, argv, db, proto).await,
+    match spec.exec {
+        Exec::Split(h, merge) => split(&sh, spec, h, merge, argv, db, proto, locking).await,
+        Exec::AllShards(h, merge) => all_shards(&sh, spec, h, merge, argv, db, proto, locking).await,
+        Exec::Keys(h) => gather(&sh, spec, h, argv, db, proto, locking, may_block).await.0,
         _ => {
             let mut out = Out::new(proto);
             out.error("ERR command cannot run across shards");
             out.buf.freeze()
         }
-    };
-    conn.out.raw(&reply);
+    }
+}
+
+/// Whether the coordinator takes the locks itself, or runs inside an
+/// operation (EXEC) that already holds them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Locking {
+    Take,
+    Held,
 }
 
 /// Takes the lock for `scope` on shard `to` (waiting there if needed), then
-/// runs `then` on that shard with the lock held.
-async fn lock_on<T, F>(from: &Rc<Shard>, to: usize, scope: Scope, then: F) -> (Ticket, T)
+/// runs `then` on that shard with the lock held. With `Locking::Held` the
+/// caller already holds it and `then` just runs.
+async fn lock_on<T, F>(
+    from: &Rc<Shard>,
+    to: usize,
+    scope: Scope,
+    locking: Locking,
+    then: F,
+) -> (Option<Ticket>, T)
+where
+    T: Send + 'static,
+    F: FnOnce(&Rc<Shard>) -> T + Send + 'static,
+{
+    if locking == Locking::Held {
+        let r = call(from, to, move |sh, reply| {
+            let _ = reply.send(then(sh));
+        })
+        .await;
+        return (None, r);
+    }
+    let (t, r) = lock_now(from, to, scope, then).await;
+    (Some(t), r)
+}
+
+/// Takes a lock on shard `to` and runs `then` there once it is granted.
+pub async fn lock_now<T, F>(from: &Rc<Shard>, to: usize, scope: Scope, then: F) -> (Ticket, T)
 where
     T: Send + 'static,
     F: FnOnce(&Rc<Shard>) -> T + Send + 'static,
@@ -98,21 +142,31 @@ where
     .await
 }
 
-/// Runs `f` on shard `to` and then releases `ticket` there, in one hop.
-async fn finish_on<T, F>(from: &Rc<Shard>, to: usize, ticket: Ticket, f: F) -> T
+/// Runs `f` on shard `to` and then releases `ticket` there (if any), in one hop.
+pub async fn finish_on<T, F>(from: &Rc<Shard>, to: usize, ticket: Option<Ticket>, f: F) -> T
 where
     T: Send + 'static,
     F: FnOnce(&Rc<Shard>) -> T + Send + 'static,
 {
     call(from, to, move |sh, reply| {
         let r = f(sh);
-        sh.locks.borrow_mut().release(ticket);
+        if let Some(t) = ticket {
+            release_here(sh, t);
+        }
         let _ = reply.send(r);
     })
     .await
 }
 
+/// Releases a lock on this shard, then serves clients blocked on keys that
+/// became ready while they were locked.
+pub fn release_here(sh: &Rc<Shard>, t: Ticket) {
+    sh.locks.borrow_mut().release(t);
+    crate::blocking::serve_ready(sh);
+}
+
 /// `Exec::Split`: each shard runs the handler on its own key groups.
+#[allow(clippy::too_many_arguments)]
 async fn split(
     sh: &Rc<Shard>,
     spec: &'static CommandSpec,
@@ -121,16 +175,17 @@ async fn split(
     argv: &[Bytes],
     db: usize,
     proto: Proto,
+    locking: Locking,
 ) -> Bytes {
     let n = sh.shards();
     let keys = match find_keys(spec, argv) {
         Ok(k) => k,
-        Err(_) => return local_error(sh, h, argv, db, proto),
+        Err(_) => return local_error(sh, spec, h, argv, db, proto),
     };
     // An incomplete last group (MSET k1 v1 k2) is an argument error the
     // handler reports; run it locally, where it fails before writing.
     if keys.last().is_some_and(|k| k.index + k.step > argv.len()) {
-        return local_error(sh, h, argv, db, proto);
+        return local_error(sh, spec, h, argv, db, proto);
     }
     // Per shard: its sub-argv and the keys it locks.
     type Part = (Vec<Bytes>, Vec<(Bytes, Mode)>);
@@ -154,7 +209,7 @@ async fn split(
     let mut tickets = Vec::with_capacity(per_shard.len());
     for (&s, (_, ks)) in &per_shard {
         let scope = Scope::Keys(ks.iter().map(|(k, m)| (db, k.clone(), *m)).collect());
-        let (t, ()) = lock_on(sh, s, scope, |_| ()).await;
+        let (t, ()) = lock_on(sh, s, scope, locking, |_| ()).await;
         tickets.push(t);
     }
     let runs = per_shard
@@ -163,7 +218,7 @@ async fn split(
         .map(|((s, (sub, _)), t)| async move {
             let r = finish_on(sh, s, t, move |sh| {
                 let mut out = Out::new(proto);
-                sh.run_handler(h, &sub, db, proto, unix_ms(), &mut out);
+                sh.run_handler(spec, h, &sub, db, unix_ms(), &mut out, false);
                 out.buf.freeze()
             })
             .await;
@@ -175,13 +230,21 @@ async fn split(
 
 /// Runs the handler locally over the full argv: used when it will only
 /// produce an argument error.
-fn local_error(sh: &Rc<Shard>, h: Handler, argv: &[Bytes], db: usize, proto: Proto) -> Bytes {
+fn local_error(
+    sh: &Rc<Shard>,
+    spec: &'static CommandSpec,
+    h: Handler,
+    argv: &[Bytes],
+    db: usize,
+    proto: Proto,
+) -> Bytes {
     let mut out = Out::new(proto);
-    sh.run_handler(h, argv, db, proto, unix_ms(), &mut out);
+    sh.run_handler(spec, h, argv, db, unix_ms(), &mut out, false);
     out.buf.freeze()
 }
 
 /// `Exec::AllShards`: every shard runs the handler under a whole-shard lock.
+#[allow(clippy::too_many_arguments)]
 async fn all_shards(
     sh: &Rc<Shard>,
     spec: &'static CommandSpec,
@@ -190,12 +253,13 @@ async fn all_shards(
     argv: &[Bytes],
     db: usize,
     proto: Proto,
+    locking: Locking,
 ) -> Bytes {
     let n = sh.shards();
     let scope = scope_of(spec, argv, db);
     let mut tickets = Vec::with_capacity(n);
     for s in 0..n {
-        let (t, ()) = lock_on(sh, s, scope.clone(), |_| ()).await;
+        let (t, ()) = lock_on(sh, s, scope.clone(), locking, |_| ()).await;
         tickets.push(t);
     }
     let argv: Vec<Bytes> = argv.to_vec();
@@ -204,7 +268,7 @@ async fn all_shards(
         async move {
             let r = finish_on(sh, s, t, move |sh| {
                 let mut out = Out::new(proto);
-                sh.run_handler(h, &argv, db, proto, unix_ms(), &mut out);
+                sh.run_handler(spec, h, &argv, db, unix_ms(), &mut out, false);
                 out.buf.freeze()
             })
             .await;
@@ -218,7 +282,7 @@ async fn all_shards(
 /// The databases a command's keys live in: the selected one, plus COPY's `DB` target.
 fn dbs_of(argv: &[Bytes], db: usize) -> Vec<usize> {
     let mut dbs = vec![db];
-    if argv[0].eq_ignore_ascii_case(b"copy") {
+    if argv[0].eq_ignore_ascii_case(b"copy") && argv.len() > 3 {
         for w in argv[3..].windows(2) {
             if w[0].eq_ignore_ascii_case(b"db") {
                 if let Some(d) = std::str::from_utf8(&w[1])
@@ -236,19 +300,24 @@ fn dbs_of(argv: &[Bytes], db: usize) -> Vec<usize> {
 }
 
 /// `Exec::Keys` across shards: copy the keys out under lock, run the handler
-/// on a scratch keyspace, write the writable keys back, release.
-async fn gather(
+/// on a scratch keyspace, write the writable keys back, release. Returns the
+/// reply and, for a blocking command that found nothing, its timeout (the
+/// reply is then empty and nothing was written).
+#[allow(clippy::too_many_arguments)]
+pub async fn gather(
     sh: &Rc<Shard>,
     spec: &'static CommandSpec,
     h: Handler,
     argv: &[Bytes],
     db: usize,
     proto: Proto,
-) -> Bytes {
+    locking: Locking,
+    may_block: bool,
+) -> (Bytes, Option<Ms>) {
     let n = sh.shards();
     let keys = match find_keys(spec, argv) {
         Ok(k) => k,
-        Err(_) => return local_error(sh, h, argv, db, proto),
+        Err(_) => return (local_error(sh, spec, h, argv, db, proto), None),
     };
     let databases = sh.config.borrow().databases;
     let dbs: Vec<usize> = dbs_of(argv, db)
@@ -287,7 +356,7 @@ async fn gather(
                 .collect(),
         );
         let wanted: Vec<(usize, Bytes)> = list.iter().map(|(d, k, _, _)| (*d, k.clone())).collect();
-        let (t, copies) = lock_on(sh, s, scope, move |sh| {
+        let (t, copies) = lock_on(sh, s, scope, locking, move |sh| {
             let now = unix_ms();
             let mut ks = sh.ks.borrow_mut();
             wanted
@@ -310,19 +379,20 @@ async fn gather(
     let now = unix_ms();
     let mut out = Out::new(proto);
     let config = sh.config.borrow().clone();
-    let dirty = crate::shard::run_on(
+    let r = crate::shard::run_on(
         &mut scratch,
         h,
         argv,
         db,
-        proto,
         now,
         &mut out,
         &config,
         sh.id,
         n,
+        may_block,
     );
-    sh.stats.borrow_mut().dirty += dirty;
+    sh.stats.borrow_mut().dirty += r.dirty;
+    let dirty = r.dirty;
     let writes = per_shard.into_iter().zip(tickets).map(|((s, list), t)| {
         let mut updates: Vec<(usize, Bytes, Copied)> = Vec::new();
         if dirty > 0 {
@@ -336,22 +406,25 @@ async fn gather(
         async move {
             finish_on(sh, s, t, move |sh| {
                 let now = unix_ms();
-                let mut ks = sh.ks.borrow_mut();
                 for (d, k, v) in updates {
-                    let db = ks.db(d);
-                    match v {
-                        Some((v, exp)) => db.set_with_expire(&k, v, exp, now),
-                        None => {
-                            db.remove(&k, now);
+                    {
+                        let mut ks = sh.ks.borrow_mut();
+                        let db = ks.db(d);
+                        match v {
+                            Some((v, exp)) => db.set_with_expire(&k, v, exp, now),
+                            None => {
+                                db.remove(&k, now);
+                            }
                         }
                     }
+                    sh.key_written(d, &k);
                 }
             })
             .await
         }
     });
     join_all(writes).await;
-    out.buf.freeze()
+    (out.buf.freeze(), r.block)
 }
 
 /// Combines per-shard replies. `order` maps each key of the request to

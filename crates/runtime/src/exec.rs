@@ -177,9 +177,7 @@ pub async fn run_here(
     out: &mut Out,
 ) {
     if sh.locks.borrow().is_empty() {
-        let now = crate::shard::unix_ms();
-        let proto = out.proto;
-        sh.run_handler(h, argv, db, proto, now, out);
+        sh.run_handler(spec, h, argv, db, crate::shard::unix_ms(), out, false);
         return;
     }
     let scope = scope_of(spec, argv, db);
@@ -187,8 +185,7 @@ pub async fn run_here(
         let mut locks = sh.locks.borrow_mut();
         if locks.is_free(&scope) {
             drop(locks);
-            let proto = out.proto;
-            sh.run_handler(h, argv, db, proto, crate::shard::unix_ms(), out);
+            sh.run_handler(spec, h, argv, db, crate::shard::unix_ms(), out, false);
             return;
         }
         locks.acquire(scope)
@@ -196,9 +193,8 @@ pub async fn run_here(
     if let Some(w) = wait {
         let _ = w.await;
     }
-    let proto = out.proto;
-    sh.run_handler(h, argv, db, proto, crate::shard::unix_ms(), out);
-    sh.locks.borrow_mut().release(ticket);
+    sh.run_handler(spec, h, argv, db, crate::shard::unix_ms(), out, false);
+    crate::coord::release_here(sh, ticket);
 }
 
 /// One command of a batch sent to another shard.
@@ -223,7 +219,7 @@ pub async fn run_remote(
         if sh.locks.borrow().is_empty() {
             let now = crate::shard::unix_ms();
             for c in &batch {
-                sh.run_handler(c.handler, &c.argv, db, proto, now, &mut out);
+                sh.run_handler(c.spec, c.handler, &c.argv, db, now, &mut out, false);
             }
             let _ = reply.send(out.buf.freeze());
             return;
@@ -244,6 +240,13 @@ pub async fn run_remote(
 pub async fn run_plan(conn: &mut Conn, plan: Plan, argv: &[Bytes]) {
     match plan {
         Plan::Done => {}
+        Plan::Local(spec, h) | Plan::Remote(_, spec, h) if spec.has(flags::BLOCKING) => {
+            crate::blocking::run(conn, spec, h, argv).await
+        }
+        Plan::Multi(spec) if spec.has(flags::BLOCKING) => match spec.exec {
+            Exec::Keys(h) => crate::blocking::run(conn, spec, h, argv).await,
+            _ => coord::run(conn, spec, argv).await,
+        },
         Plan::Local(spec, h) => {
             let sh = conn.sh.clone();
             let db = conn.db;

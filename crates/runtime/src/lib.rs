@@ -6,14 +6,19 @@
 //! `tessera-commands`' business.
 
 pub mod alloc;
+pub mod blocking;
 pub mod cmds;
 pub mod conn;
 pub mod coord;
 pub mod exec;
 pub mod locks;
 pub mod mesh;
+pub mod monitor;
+pub mod multi;
+pub mod pubsub;
 pub mod server;
 pub mod shard;
 pub mod stats;
+pub mod watch;
 
 pub use server::{run, StartError};

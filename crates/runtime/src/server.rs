@@ -121,6 +121,8 @@ pub fn run(config: Config, opts: Options) -> Result<(), StartError> {
                     errorstats: RefCell::default(),
                     clients: RefCell::default(),
                     slowlog: RefCell::default(),
+                    watches: RefCell::default(),
+                    blocked: RefCell::default(),
                     stop: RefCell::new(None),
                 });
                 let listeners: Result<Vec<TcpListener>, String> = addrs
@@ -293,6 +295,7 @@ async fn accept_loop(
             flags: RefCell::new("N".into()),
             no_evict: Cell::new(false),
             killed: Cell::new(false),
+            pubsub: Default::default(),
         });
         sh.clients.borrow_mut().insert(info.id, info.clone());
         sh.stats.borrow_mut().connections += 1;
@@ -334,9 +337,20 @@ async fn cron(sh: Rc<Shard>) {
             }
             sh.stats.borrow_mut().expired_keys += expired;
         }
+        // Keys expired by the cycle above, or lazily in a database that no
+        // command touched since, reach watchers and keyspace notifications
+        // here; this also keeps storage's list of expired keys from growing.
+        let dbs = sh.ks.borrow().dbs().len();
+        for db in 0..dbs {
+            sh.drain_expired(db);
+        }
         let timeout = sh.config.borrow().timeout;
         if timeout > 0 {
             for c in sh.clients.borrow().values() {
+                // As in Redis, subscribers and monitors never time out.
+                if c.pubsub.subscribed() || c.pubsub.is_monitor() {
+                    continue;
+                }
                 if now - c.last_interaction_ms.get() > (timeout as i64) * 1000 {
                     c.kill();
                 }

@@ -14,9 +14,10 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use tessera_commands::{Ctx, Handler};
+use tessera_commands::spec::{flags, kflags};
+use tessera_commands::{find_keys, CommandSpec, Ctx, Exec, Handler};
 use tessera_config::Config;
-use tessera_resp::{Out, Proto};
+use tessera_resp::Out;
 use tessera_storage::{Keyspace, Ms};
 
 /// State shared by all shards. Touched on connect, disconnect and by admin
@@ -69,6 +70,8 @@ pub struct ClientInfo {
     pub flags: RefCell<String>,
     pub no_evict: Cell<bool>,
     pub killed: Cell<bool>,
+    /// Subscriptions, MONITOR, and messages not yet written (see `pubsub.rs`).
+    pub pubsub: crate::pubsub::ClientPubSub,
 }
 
 impl ClientInfo {
@@ -109,6 +112,10 @@ pub struct Shard {
     pub errorstats: RefCell<HashMap<String, u64, ahash::RandomState>>,
     pub clients: RefCell<HashMap<u64, Rc<ClientInfo>>>,
     pub slowlog: RefCell<std::collections::VecDeque<SlowEntry>>,
+    /// WATCHed keys of this shard and the sessions watching them.
+    pub watches: RefCell<crate::watch::WatchTable>,
+    /// Clients blocked on keys of this shard.
+    pub blocked: RefCell<crate::blocking::BlockedTable>,
     /// Woken to stop accepting (SHUTDOWN / SIGTERM).
     pub stop: RefCell<Option<futures::channel::oneshot::Sender<()>>>,
 }
@@ -162,33 +169,73 @@ impl Shard {
         self.global.shards
     }
 
-    /// Runs a shard-local handler against this shard's keyspace and returns
-    /// its encoded reply. A panicking handler is a bug; it is caught so that
-    /// one bad command cannot take the shard down, and the client gets an error.
+    /// Runs a shard-local handler against this shard's keyspace, appending
+    /// its reply to `out`. After a write, watchers of the written keys are
+    /// invalidated and clients blocked on them are served. A panicking
+    /// handler is a bug; it is caught so that one bad command cannot take the
+    /// shard down, and the client gets an error.
+    #[allow(clippy::too_many_arguments)]
     pub fn run_handler(
         &self,
+        spec: &'static CommandSpec,
         h: Handler,
         argv: &[Bytes],
         db: usize,
-        proto: Proto,
         now: Ms,
         out: &mut Out,
-    ) {
+        may_block: bool,
+    ) -> RunResult {
+        if spec.has(flags::WRITE) && matches!(spec.exec, Exec::AllShards(..)) {
+            crate::watch::before_all_shards_write(self, spec, argv, db);
+        }
         let config = self.config.borrow().clone();
-        let mut ks = self.ks.borrow_mut();
-        let dirty = run_on(
-            &mut ks,
-            h,
-            argv,
-            db,
-            proto,
-            now,
-            out,
-            &config,
-            self.id,
-            self.shards(),
-        );
-        self.stats.borrow_mut().dirty += dirty;
+        let r = {
+            let mut ks = self.ks.borrow_mut();
+            run_on(&mut ks, h, argv, db, now, out, &config, self.id, self.shards(), may_block)
+        };
+        self.stats.borrow_mut().dirty += r.dirty;
+        if r.dirty > 0 {
+            self.after_write(spec, argv, db);
+        }
+        self.drain_expired(db);
+        crate::pubsub::publish_events(self, &r.events);
+        r
+    }
+
+    /// Tells watchers and blocked clients that a command wrote its keys.
+    pub fn after_write(&self, spec: &'static CommandSpec, argv: &[Bytes], db: usize) {
+        if self.watches.borrow().is_empty() && self.blocked.borrow().is_empty() {
+            return;
+        }
+        for k in find_keys(spec, argv).unwrap_or_default() {
+            if k.flags & kflags::WRITES != 0 {
+                self.key_written(db, &argv[k.index]);
+            }
+        }
+    }
+
+    /// One key was written (or deleted): invalidate its watchers and note it
+    /// as ready for clients blocked on it.
+    pub fn key_written(&self, db: usize, key: &[u8]) {
+        crate::watch::touch(self, db, key);
+        crate::blocking::key_ready(self, db, key);
+    }
+
+    /// Handles keys that storage removed because their TTL passed (lazily,
+    /// during the last command, or by the active cycle) in database `db`.
+    pub fn drain_expired(&self, db: usize) {
+        let expired = {
+            let mut ks = self.ks.borrow_mut();
+            let d = ks.db(db);
+            if !d.has_expired_pending() {
+                return;
+            }
+            d.drain_expired()
+        };
+        crate::pubsub::publish_expired(self, db, &expired);
+        for key in expired {
+            crate::watch::touch(self, db, &key);
+        }
     }
 
     /// Whether a command over `scope` may run now without waiting for a lock.
@@ -198,46 +245,45 @@ impl Shard {
     }
 }
 
-/// Runs `h` on `ks` (a shard's keyspace or a scratch one). Returns the dirty count.
+/// What a handler run produced besides its reply.
+#[derive(Debug, Default)]
+pub struct RunResult {
+    /// Keys changed (Redis's `server.dirty` increment).
+    pub dirty: u64,
+    /// Set when a blocking command found nothing and asked to wait.
+    pub block: Option<Ms>,
+    /// Keyspace events the handler raised.
+    pub events: Vec<tessera_commands::notify::Event>,
+}
+
+/// Runs `h` on `ks` (a shard's keyspace or a scratch one).
 #[allow(clippy::too_many_arguments)]
 pub fn run_on(
     ks: &mut Keyspace,
     h: Handler,
     argv: &[Bytes],
     db: usize,
-    proto: Proto,
     now: Ms,
     out: &mut Out,
     config: &Config,
     shard: usize,
     shards: usize,
-) -> u64 {
-    debug_assert_eq!(out.proto, proto);
+    may_block: bool,
+) -> RunResult {
     let mark = out.buf.len();
-    let mut ctx = Ctx {
-        ks,
-        db,
-        now,
-        out,
-        config,
-        shard,
-        shards,
-        dirty: 0,
-        notify_mask: 0,
-        events: Vec::new(),
-        may_block: false,
-        block: None,
-    };
+    let mut ctx = Ctx::new(ks, db, now, out, config, shard, shards);
+    ctx.may_block = may_block;
+    ctx.notify_mask = crate::pubsub::config_mask(config);
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         h(&mut ctx, argv);
-        ctx.dirty
+        RunResult { dirty: ctx.dirty, block: ctx.block, events: std::mem::take(&mut ctx.events) }
     }));
     match r {
-        Ok(d) => d,
+        Ok(r) => r,
         Err(_) => {
             out.buf.truncate(mark);
             out.error("ERR internal error while executing the command (this is a bug in Tessera)");
-            0
+            RunResult::default()
         }
     }
 }

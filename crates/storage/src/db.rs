@@ -420,6 +420,11 @@ impl Db {
         report
     }
 
+    /// Whether keys were removed by expiry since the last [`Db::drain_expired`].
+    pub fn has_expired_pending(&self) -> bool {
+        !self.expired_keys.is_empty()
+    }
+
     /// Drains the keys removed by expiry since the last call.
     pub fn drain_expired(&mut self) -> Vec<Box<[u8]>> {
         std::mem::take(&mut self.expired_keys)

@@ -190,10 +190,11 @@ pub fn client_line(c: &ClientInfo, now_ms: i64) -> String {
     let idle = (now_ms - c.last_interaction_ms.get()).max(0) / 1000;
     let qbuf = c.query_buf.get();
     let obuf = c.output_buf.get();
+    let (sub, psub, ssub) = c.pubsub.counts();
     let _ = write!(
         s,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
-         sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 \
+         sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 \
          rbs={} rbp=0 obl=0 oll=0 omem=0 tot-mem={} events=r cmd={} user=default \
          redir=-1 resp={}",
         c.id,
@@ -205,6 +206,9 @@ pub fn client_line(c: &ClientInfo, now_ms: i64) -> String {
         idle,
         c.flags.borrow(),
         c.db.get(),
+        sub,
+        psub,
+        ssub,
         qbuf,
         obuf,
         qbuf + obuf,
@@ -767,6 +771,7 @@ mod tests {
             flags: RefCell::new("N".into()),
             no_evict: Cell::new(false),
             killed: Cell::new(false),
+            pubsub: Default::default(),
         }
     }
 

@@ -9,6 +9,13 @@ use tessera_resp::Proto;
 
 /// PING [message]
 fn ping(c: &mut Conn, argv: &[Bytes]) {
+    // A subscribed RESP2 client gets PING's answer in the shape of a message.
+    if c.proto() == Proto::Resp2 && c.info.pubsub.subscribed() {
+        c.out.array(2);
+        c.out.bulk(b"pong");
+        c.out.bulk(argv.get(1).map_or(&b""[..], |m| m));
+        return;
+    }
     match argv.get(1) {
         None => c.out.simple("PONG"),
         Some(m) => c.out.bulk(m),
@@ -146,6 +153,8 @@ fn hello(c: &mut Conn, argv: &[Bytes]) {
 
 /// RESET
 fn reset(c: &mut Conn, _argv: &[Bytes]) {
+    crate::pubsub::pending_into(&c.info, &mut c.out);
+    crate::pubsub::forget(&c.sh, &c.info);
     c.set_db(0);
     c.out.proto = Proto::Resp2;
     c.info.resp.set(2);

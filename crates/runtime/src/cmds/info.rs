@@ -432,6 +432,8 @@ struct Totals {
     rates: [f64; 3],
     max_query_buf: usize,
     max_output_buf: usize,
+    /// Distinct channels, patterns and shard channels with subscribers.
+    pubsub: [usize; 3],
 }
 
 fn total(reports: Vec<ShardReport>) -> Totals {
@@ -447,6 +449,7 @@ fn total(reports: Vec<ShardReport>) -> Totals {
         rates: [0.0; 3],
         max_query_buf: 0,
         max_output_buf: 0,
+        pubsub: [0; 3],
     };
     let mut used: isize = 0;
     for r in reports {
@@ -643,9 +646,9 @@ fn render(sh: &Shard, want: Sections, t: &Totals) -> String {
                 o.field("current_eviction_exceeded_time", 0);
                 o.field("keyspace_hits", t.hits);
                 o.field("keyspace_misses", t.misses);
-                o.field("pubsub_channels", 0);
-                o.field("pubsub_patterns", 0);
-                o.field("pubsubshard_channels", 0);
+                o.field("pubsub_channels", t.pubsub[0]);
+                o.field("pubsub_patterns", t.pubsub[1]);
+                o.field("pubsubshard_channels", t.pubsub[2]);
                 o.field("latest_fork_usec", 0);
                 o.field("total_forks", 0);
                 o.field("migrate_cached_sockets", 0);
@@ -734,7 +737,9 @@ fn info<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
     async move {
         let sh: Rc<Shard> = c.sh.clone();
         let reports = crate::mesh::on_every_shard(&sh, |s| report(s)).await;
-        let text = render(&sh, want, &total(reports));
+        let mut t = total(reports);
+        t.pubsub = crate::pubsub::info_counts(&sh).await;
+        let text = render(&sh, want, &t);
         c.out.verbatim("txt", text.as_bytes());
     }
     .boxed_local()

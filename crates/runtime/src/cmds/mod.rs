@@ -7,6 +7,7 @@ pub mod config;
 pub mod connection;
 pub mod debug;
 pub mod info;
+pub mod pubsub;
 pub mod slowlog;
 
 use tessera_commands::CommandSpec;
@@ -23,6 +24,8 @@ pub fn families() -> Vec<&'static [CommandSpec]> {
         client::COMMANDS,
         slowlog::COMMANDS,
         debug::COMMANDS,
+        pubsub::COMMANDS,
+        crate::multi::COMMANDS,
     ]
 }
 

@@ -50,3 +50,4 @@ mod differential;
 mod keyspace;
 mod lifecycle;
 mod resp3;
+mod transactions;

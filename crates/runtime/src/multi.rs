@@ -1,0 +1,387 @@
+//! Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+//!
+//! Between MULTI and EXEC commands are only checked (name, arity, auth) and
+//! queued. EXEC runs the queue atomically and isolated, whatever shards its
+//! keys live on, with the coordinator's locks (`coord.rs`):
+//!
+//! 1. From the queued commands' key specs (and the selected database as
+//!    SELECTs inside the transaction change it) it computes, per shard, the
+//!    keys it touches (exclusive where written) plus the WATCHed keys
+//!    (shared). Commands without declared keys that work on whole shards
+//!    (KEYS, DBSIZE, FLUSHDB, SCAN...) make it lock every shard whole.
+//! 2. It takes those locks in ascending shard order (no deadlock), and then
+//!    checks the WATCH flag: any write to a watched key finished before its
+//!    lock was granted, so a clean flag now means EXEC may run.
+//! 3. It runs the commands in order, each on the shard that owns its keys
+//!    (consecutive commands for one shard travel together), multi-shard
+//!    commands through the coordinator with the locks already held.
+//! 4. It releases the locks; only then are clients blocked on keys the
+//!    transaction pushed to served.
+//!
+//! A transaction whose keys are all on one shard talks to that shard only.
+//! Once EXEC is received the transaction runs to the end even if the client
+//! goes away; a client that leaves before EXEC runs nothing.
+
+use crate::conn::Conn;
+use crate::coord::{self, finish_on, lock_now, Locking};
+use crate::exec::{unknown_command, RuntimeHandler};
+use crate::locks::{Mode, Scope, Ticket};
+use crate::mesh::call;
+use crate::shard::{shard_of, unix_ms};
+use bytes::Bytes;
+use futures::future::join_all;
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use tessera_commands::spec::{flags::*, kflags, Arg, CommandSpec, Exec, KeySpec};
+use tessera_commands::table::{Lookup, Table};
+use tessera_commands::{errors, find_keys, Handler};
+use tessera_resp::Out;
+
+/// The queue of a transaction in progress.
+#[derive(Default)]
+pub struct MultiState {
+    pub queued: Vec<(&'static CommandSpec, Vec<Bytes>)>,
+    /// A command was rejected while queueing: EXEC will abort.
+    pub failed: bool,
+}
+
+/// Handles one command received between MULTI and EXEC.
+pub async fn in_multi(conn: &mut Conn, argv: &[Bytes]) {
+    let name = argv[0].to_ascii_lowercase();
+    match name.as_slice() {
+        b"exec" if argv.len() == 1 => return exec(conn).await,
+        b"discard" if argv.len() == 1 => {
+            conn.multi = None;
+            crate::watch::unwatch(conn).await;
+            conn.out.ok();
+            return;
+        }
+        b"multi" if argv.len() == 1 => {
+            conn.out.error("ERR MULTI calls can not be nested");
+            return;
+        }
+        b"watch" if argv.len() >= 2 => {
+            conn.out.error("ERR WATCH inside MULTI is not allowed");
+            return;
+        }
+        b"quit" | b"reset" => {
+            let plan = crate::exec::plan(conn, argv);
+            crate::exec::run_plan(conn, plan, argv).await;
+            return;
+        }
+        _ => {}
+    }
+    let table = Table::global();
+    let reject = |conn: &mut Conn, msg: &str| {
+        conn.out.error(msg);
+        if let Some(m) = conn.multi.as_mut() {
+            m.failed = true;
+        }
+    };
+    let spec = match table.lookup(argv) {
+        Lookup::Found(s) => s,
+        Lookup::UnknownCommand => return reject(conn, &unknown_command(argv)),
+        Lookup::UnknownSubcommand(parent) => {
+            let msg = match argv.get(1) {
+                None => errors::arity(parent.name),
+                Some(sub) => format!(
+                    "ERR unknown subcommand '{}'. Try {} HELP.",
+                    String::from_utf8_lossy(&sub[..sub.len().min(128)]),
+                    String::from_utf8_lossy(&argv[0]).to_ascii_uppercase()
+                ),
+            };
+            return reject(conn, &msg);
+        }
+    };
+    if !spec.arity_ok(argv.len()) {
+        return reject(conn, &errors::arity(&table.full_name(spec)));
+    }
+    if !conn.authenticated && !spec.has(NO_AUTH) {
+        return reject(conn, "NOAUTH Authentication required.");
+    }
+    if spec.has(NO_MULTI) {
+        return reject(conn, "ERR Command not allowed inside a transaction");
+    }
+    if let Some(m) = conn.multi.as_mut() {
+        m.queued.push((spec, argv.to_vec()));
+    }
+    conn.out.simple("QUEUED");
+}
+
+/// Where one queued command runs.
+enum Target {
+    /// On the connection (runtime commands).
+    Conn(&'static RuntimeHandler),
+    /// On one shard.
+    Shard(usize, Handler),
+    /// Through the coordinator (keys on several shards, or every shard).
+    Multi,
+}
+
+/// EXEC: run the queue atomically.
+async fn exec(conn: &mut Conn) {
+    let Some(state) = conn.multi.take() else {
+        conn.out.error("ERR EXEC without MULTI");
+        return;
+    };
+    if state.failed {
+        crate::watch::unwatch(conn).await;
+        conn.out.error("EXECABORT Transaction discarded because of previous errors.");
+        return;
+    }
+    let sh = conn.sh.clone();
+    let n = sh.shards();
+    let databases = sh.config.borrow().databases;
+
+    // 1. What each command touches, and where it runs.
+    let mut db = conn.db;
+    let mut keys: BTreeMap<usize, Vec<(usize, Bytes, Mode)>> = BTreeMap::new();
+    let mut whole: Option<Mode> = None;
+    let mut targets = Vec::with_capacity(state.queued.len());
+    for (spec, argv) in &state.queued {
+        let target = match spec.exec {
+            Exec::Runtime(any) => match (any as &dyn std::any::Any).downcast_ref::<RuntimeHandler>() {
+                Some(h) => Target::Conn(h),
+                None => Target::Multi,
+            },
+            Exec::AllShards(..) | Exec::ByCursor(..) => {
+                let m = if spec.has(WRITE) { Mode::Exclusive } else { Mode::Shared };
+                whole = Some(if whole == Some(Mode::Exclusive) { Mode::Exclusive } else { m });
+                match spec.exec {
+                    Exec::ByCursor(h) => {
+                        let s = tessera_commands::parse::scan_cursor(&argv[1])
+                            .map(|c| (c % n as u64) as usize)
+                            .unwrap_or(sh.id);
+                        Target::Shard(s, h)
+                    }
+                    _ if n == 1 => match spec.exec {
+                        Exec::AllShards(h, _) => Target::Shard(0, h),
+                        _ => Target::Multi,
+                    },
+                    _ => Target::Multi,
+                }
+            }
+            Exec::Keys(h) | Exec::Split(h, _) => {
+                let ks = find_keys(spec, argv).unwrap_or_default();
+                let mut owner: Option<Option<usize>> = None;
+                for k in &ks {
+                    let s = shard_of(&argv[k.index], n);
+                    let mode = if k.flags & kflags::WRITES != 0 { Mode::Exclusive } else { Mode::Shared };
+                    keys.entry(s).or_default().push((db, argv[k.index].clone(), mode));
+                    owner = match owner {
+                        None => Some(Some(s)),
+                        Some(Some(o)) if o == s => Some(Some(o)),
+                        _ => Some(None),
+                    };
+                }
+                match owner {
+                    None => Target::Shard(sh.id, h),
+                    Some(Some(s)) => Target::Shard(s, h),
+                    Some(None) => Target::Multi,
+                }
+            }
+            Exec::Container => Target::Multi,
+        };
+        if spec.name == "select" {
+            if let Some(d) = tessera_commands::parse::int(&argv[1]) {
+                if d >= 0 && (d as usize) < databases {
+                    db = d as usize;
+                }
+            }
+        }
+        targets.push(target);
+    }
+    let watched: Vec<(usize, Bytes)> = conn.watch.as_ref().map(|w| w.keys.clone()).unwrap_or_default();
+    let mut watched_by_shard: BTreeMap<usize, Vec<(usize, Bytes)>> = BTreeMap::new();
+    for (d, k) in &watched {
+        let s = shard_of(k, n);
+        keys.entry(s).or_default().push((*d, k.clone(), Mode::Shared));
+        watched_by_shard.entry(s).or_default().push((*d, k.clone()));
+    }
+
+    // 2. Lock, in ascending shard order, and check the watched keys.
+    let shards: Vec<usize> = if whole.is_some() { (0..n).collect() } else { keys.keys().copied().collect() };
+    let mut tickets: Vec<(usize, Ticket)> = Vec::with_capacity(shards.len());
+    for &s in &shards {
+        let scope = match whole {
+            Some(m) => Scope::All(if keys.values().flatten().any(|k| k.2 == Mode::Exclusive) { Mode::Exclusive } else { m }),
+            None => Scope::Keys(keys.get(&s).cloned().unwrap_or_default()),
+        };
+        let mine = watched_by_shard.get(&s).cloned().unwrap_or_default();
+        let (t, expired) = lock_now(&sh, s, scope, move |sh| {
+            let now = unix_ms();
+            mine.iter().any(|(d, k)| crate::watch::expired_since_watch(sh, *d, k, now))
+        })
+        .await;
+        tickets.push((s, t));
+        if expired {
+            if let Some(w) = &conn.watch {
+                w.flag.store(true, Ordering::Release);
+            }
+        }
+    }
+    let aborted = conn.watch.as_ref().is_some_and(|w| w.flag.load(Ordering::Acquire));
+    if aborted {
+        release(conn, tickets).await;
+        crate::watch::unwatch(conn).await;
+        conn.out.null_array();
+        return;
+    }
+
+    // 3. Run the commands in order.
+    sh.stats.borrow_mut().commands += state.queued.len() as u64;
+    conn.out.array(state.queued.len());
+    let mut i = 0;
+    let queued = state.queued;
+    while i < queued.len() {
+        match targets[i] {
+            Target::Conn(RuntimeHandler::Sync(f)) => f(conn, &queued[i].1),
+            Target::Conn(RuntimeHandler::Async(f)) => f(conn, &queued[i].1).await,
+            Target::Multi => {
+                let (spec, argv) = &queued[i];
+                let bytes = coord::run_bytes(conn, spec, argv, Locking::Held, false).await;
+                conn.out.raw(&bytes);
+            }
+            Target::Shard(s, _) => {
+                // Consecutive commands for the same shard go in one hop.
+                let mut batch = Vec::new();
+                while i < queued.len() {
+                    match targets[i] {
+                        Target::Shard(t, h) if t == s => {
+                            batch.push((queued[i].0, h, queued[i].1.clone()));
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                let db = conn.db;
+                let proto = conn.out.proto;
+                let bytes = call(&sh, s, move |sh, reply| {
+                    let mut out = Out::new(proto);
+                    let now = unix_ms();
+                    for (spec, h, argv) in &batch {
+                        sh.run_handler(spec, *h, argv, db, now, &mut out, false);
+                    }
+                    let _ = reply.send(out.buf.freeze());
+                })
+                .await;
+                conn.out.raw(&bytes);
+                continue;
+            }
+        }
+        i += 1;
+    }
+
+    // 4. Release, then forget the watched keys.
+    release(conn, tickets).await;
+    crate::watch::unwatch(conn).await;
+}
+
+async fn release(conn: &Conn, tickets: Vec<(usize, Ticket)>) {
+    let sh = conn.sh.clone();
+    join_all(tickets.into_iter().map(|(s, t)| {
+        let sh = sh.clone();
+        async move { finish_on(&sh, s, Some(t), |_| ()).await }
+    }))
+    .await;
+}
+
+/// MULTI
+fn multi(c: &mut Conn, _argv: &[Bytes]) {
+    // Nested MULTI is answered in `in_multi`; here no transaction is open.
+    c.multi = Some(MultiState::default());
+    c.out.ok();
+}
+
+fn exec_outside(c: &mut Conn, _argv: &[Bytes]) {
+    c.out.error("ERR EXEC without MULTI");
+}
+
+fn discard_outside(c: &mut Conn, _argv: &[Bytes]) {
+    c.out.error("ERR DISCARD without MULTI");
+}
+
+/// WATCH key [key ...]
+fn watch_cmd<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> futures::future::LocalBoxFuture<'a, ()> {
+    Box::pin(async move {
+        crate::watch::watch(c, &argv[1..]).await;
+        c.out.ok();
+    })
+}
+
+/// UNWATCH
+fn unwatch_cmd<'a>(c: &'a mut Conn, _argv: &'a [Bytes]) -> futures::future::LocalBoxFuture<'a, ()> {
+    Box::pin(async move {
+        crate::watch::unwatch(c).await;
+        c.out.ok();
+    })
+}
+
+static MULTI: RuntimeHandler = RuntimeHandler::Sync(multi);
+static EXEC: RuntimeHandler = RuntimeHandler::Sync(exec_outside);
+static DISCARD: RuntimeHandler = RuntimeHandler::Sync(discard_outside);
+static WATCH: RuntimeHandler = RuntimeHandler::Async(watch_cmd);
+static UNWATCH: RuntimeHandler = RuntimeHandler::Async(unwatch_cmd);
+
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "multi",
+        arity: 1,
+        flags: NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        acl: &["fast", "transaction"],
+        summary: "Starts a transaction: later commands are queued until EXEC.",
+        since: "1.2.0",
+        group: "transactions",
+        exec: Exec::Runtime(&MULTI),
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "exec",
+        arity: 1,
+        flags: NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG,
+        acl: &["slow", "transaction"],
+        summary: "Runs the queued commands of the transaction, atomically.",
+        since: "1.2.0",
+        group: "transactions",
+        complexity: "Depends on commands in the transaction",
+        exec: Exec::Runtime(&EXEC),
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "discard",
+        arity: 1,
+        flags: NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        acl: &["fast", "transaction"],
+        summary: "Drops the queued commands and ends the transaction.",
+        since: "2.0.0",
+        group: "transactions",
+        complexity: "O(N), when N is the number of queued commands",
+        exec: Exec::Runtime(&DISCARD),
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "watch",
+        arity: -2,
+        flags: NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        acl: &["fast", "transaction"],
+        keys: &[KeySpec::range_to_end(1, 1, kflags::RO)],
+        args: &[Arg::key("key", 0).multiple()],
+        summary: "Makes the next EXEC run only if none of these keys changed meanwhile.",
+        since: "2.2.0",
+        group: "transactions",
+        complexity: "O(1) for every key.",
+        exec: Exec::Runtime(&WATCH),
+        ..CommandSpec::DEFAULT
+    },
+    CommandSpec {
+        name: "unwatch",
+        arity: 1,
+        flags: NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        acl: &["fast", "transaction"],
+        summary: "Forgets every key this connection watches.",
+        since: "2.2.0",
+        group: "transactions",
+        exec: Exec::Runtime(&UNWATCH),
+        ..CommandSpec::DEFAULT
+    },
+];
