@@ -145,7 +145,7 @@ pub async fn serve(sh: Rc<Shard>, mut stream: TcpStream, info: Rc<ClientInfo>) {
         run_batch(&mut conn, &mut cmds).await;
 
         if let Some(e) = protocol_error {
-            conn.out.error(&e.to_string());
+            conn.out.raw(&e.reply_bytes());
             conn.close = true;
         } else if rbuf.len() > qlimit {
             // Redis closes the client without a reply when its query buffer overflows.
