@@ -643,6 +643,11 @@ fn parse_hex(s: &[u8], neg: bool) -> Option<LongDouble> {
 /// Redis's `string2ld` acceptance: also refuses results that underflowed to
 /// zero from a nonzero input (glibc reports ERANGE with a zero result).
 pub fn parse_redis(input: &[u8]) -> Option<LongDouble> {
+    // Redis requires strtold to consume the whole length; a NUL byte (left
+    // by SETRANGE or SETBIT padding) ends the C string early, so it fails.
+    if input.contains(&0) {
+        return None;
+    }
     let v = LongDouble::parse(input)?;
     if let LongDouble::Finite { mant: 0, .. } = v {
         if !is_literal_zero(input) {
@@ -686,6 +691,13 @@ mod tests {
         let x = parse_redis(a.as_bytes()).unwrap();
         let y = parse_redis(b.as_bytes()).unwrap();
         x.add(y).unwrap().format_human()
+    }
+
+    #[test]
+    fn incrbyfloat_rejects_values_with_nul_padding() {
+        assert_eq!(human("7\0-42"), None);
+        assert_eq!(human("00\0\0"), None);
+        assert_eq!(human("1.5\0"), None);
     }
 
     #[test]
