@@ -1,27 +1,1034 @@
-//! The set type: its small (compact) and large encodings.
-//! (The owner of this file replaces this first version with the real encodings.)
+//! The set type with Redis 7.0's two encodings: "intset" (a sorted array of
+//! integers packed at the smallest of 16, 32 or 64 bits that fits them all)
+//! for small all-integer sets, and "hashtable" (a chained hash table of byte
+//! strings) for everything else. It must not know about commands, RESP, the
+//! configuration or the clock: thresholds arrive as arguments.
+//!
+//! # When the encoding changes (as Redis 7.0.15)
+//!
+//! - A set created by adding a member starts as an intset when that first
+//!   member is the canonical decimal form of an i64, as a hashtable otherwise
+//!   ([`Set::for_first`]). 7.0 has no listpack sets (they came in 7.2).
+//! - Adding a member that is not an integer, or growing past the intset limit
+//!   (`set-max-intset-entries`, capped at 2^30 like Redis), converts an intset
+//!   into a hashtable. Nothing ever converts a hashtable back.
+//! - An intset widens (16 → 32 → 64 bits) when a value needs it and never
+//!   narrows again, as Redis's `intsetUpgradeAndAdd`.
+//!
+//! # Memory
+//!
+//! `Set` is 16 bytes (it sits in its own box behind `Value::Set`), and an
+//! intset's integers live in one exact-size allocation of `len * width`
+//! bytes, with the length and width kept in the `Set` itself. Ten small
+//! integers therefore cost a 16-byte box plus a 20-byte array, where Redis
+//! spends a 16-byte robj plus a 28-byte intset (32 in jemalloc).
+//!
+//! # The hash table
+//!
+//! Power-of-two bucket arrays with chaining, resized as Redis's dict: it
+//! doubles when an insert finds as many members as buckets, and shrinks to
+//! fit when a removal leaves it under 10% full (never below 4 buckets). The
+//! fill bound keeps random picks O(1) expected. [`Set::scan`] walks buckets
+//! in reverse-binary cursor order, which gives SSCAN Redis's guarantee: every
+//! member present for the whole scan is returned at least once however the
+//! table is resized between calls. Resizes happen at once rather than
+//! incrementally; the cost is amortized O(1) per insert or removal.
 
-/// A set value.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct Set {
+use rand::Rng;
+use std::fmt;
+use std::ptr::NonNull;
+use std::sync::OnceLock;
+
+/// Redis limits intsets to 2^30 entries whatever `set-max-intset-entries` says.
+pub const INTSET_HARD_LIMIT: usize = 1 << 30;
+
+/// Fewest buckets of a hash table.
+const MIN_BUCKETS: usize = 4;
+
+/// A borrowed set member: integers come out of intsets unformatted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Member<'a> {
+    Int(i64),
+    Bytes(&'a [u8]),
+}
+
+impl Member<'_> {
+    /// The member's bytes, formatting an integer into `buf`.
+    pub fn bytes<'b>(&'b self, buf: &'b mut IntBuf) -> &'b [u8] {
+        match *self {
+            Member::Int(n) => buf.format(n),
+            Member::Bytes(b) => b,
+        }
+    }
+
+    /// The member as an owned value.
+    pub fn owned(&self) -> OwnedMember {
+        match *self {
+            Member::Int(n) => OwnedMember::Int(n),
+            Member::Bytes(b) => OwnedMember::Bytes(b.into()),
+        }
+    }
+
+    /// The member's bytes in a new vector.
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut buf = IntBuf::new();
+        self.bytes(&mut buf).to_vec()
+    }
+}
+
+/// A member taken out of a set.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OwnedMember {
+    Int(i64),
+    Bytes(Box<[u8]>),
+}
+
+impl OwnedMember {
+    pub fn as_member(&self) -> Member<'_> {
+        match self {
+            OwnedMember::Int(n) => Member::Int(*n),
+            OwnedMember::Bytes(b) => Member::Bytes(b),
+        }
+    }
+}
+
+/// Room to format an i64 in decimal without allocating.
+pub struct IntBuf([u8; 20]);
+
+impl IntBuf {
+    pub fn new() -> IntBuf {
+        IntBuf([0; 20])
+    }
+
+    /// Writes `n` in decimal and returns the digits.
+    pub fn format(&mut self, n: i64) -> &[u8] {
+        let mut i = self.0.len();
+        let mut v = n.unsigned_abs();
+        loop {
+            i -= 1;
+            self.0[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        if n < 0 {
+            i -= 1;
+            self.0[i] = b'-';
+        }
+        &self.0[i..]
+    }
+}
+
+impl Default for IntBuf {
+    fn default() -> IntBuf {
+        IntBuf::new()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The intset: sorted integers packed at one width.
+// ---------------------------------------------------------------------------
+
+/// Bytes per integer of an intset. An enum (not a bare u8) so that the
+/// compiler can keep `Set`'s variant tag in its spare bit patterns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+enum Width {
+    W16 = 2,
+    W32 = 4,
+    W64 = 8,
+}
+
+impl Width {
+    /// The narrowest width that holds `v`.
+    fn of(v: i64) -> Width {
+        if i16::try_from(v).is_ok() {
+            Width::W16
+        } else if i32::try_from(v).is_ok() {
+            Width::W32
+        } else {
+            Width::W64
+        }
+    }
+
+    fn bytes(self) -> usize {
+        self as usize
+    }
+
+    fn read(self, at: &[u8]) -> i64 {
+        match self {
+            Width::W16 => i16::from_ne_bytes([at[0], at[1]]) as i64,
+            Width::W32 => i32::from_ne_bytes([at[0], at[1], at[2], at[3]]) as i64,
+            Width::W64 => i64::from_ne_bytes(at[..8].try_into().expect("8 bytes")),
+        }
+    }
+
+    /// Appends `v` (which must fit) to `buf`.
+    fn push(self, buf: &mut Vec<u8>, v: i64) {
+        match self {
+            Width::W16 => buf.extend_from_slice(&(v as i16).to_ne_bytes()),
+            Width::W32 => buf.extend_from_slice(&(v as i32).to_ne_bytes()),
+            Width::W64 => buf.extend_from_slice(&v.to_ne_bytes()),
+        }
+    }
+}
+
+/// Sorted distinct integers in one exact-size allocation of `len * width`
+/// bytes (a leaked `Box<[u8]>`). Every change builds the new array and frees
+/// the old one, as Redis reallocates its intset on every insert or removal:
+/// O(n) per change, which the small size limit keeps cheap.
+struct IntSet {
+    ptr: NonNull<u8>,
+    len: u32,
+    width: Width,
+}
+
+// SAFETY: an IntSet owns its buffer exclusively, like a Box<[u8]>.
+unsafe impl Send for IntSet {}
+// SAFETY: no method mutates through &self.
+unsafe impl Sync for IntSet {}
+
+impl IntSet {
+    fn new() -> IntSet {
+        IntSet::from_vec(Vec::new(), Width::W16)
+    }
+
+    /// Takes ownership of `bytes`, which holds `bytes.len() / width` sorted
+    /// distinct integers at `width`.
+    fn from_vec(bytes: Vec<u8>, width: Width) -> IntSet {
+        debug_assert_eq!(bytes.len() % width.bytes(), 0);
+        let len = u32::try_from(bytes.len() / width.bytes()).expect("intsets stay under 2^30");
+        let boxed: Box<[u8]> = bytes.into_boxed_slice();
+        let ptr = NonNull::new(Box::into_raw(boxed) as *mut u8).expect("Box is never null");
+        IntSet { ptr, len, width }
+    }
+
+    fn raw(&self) -> &[u8] {
+        // SAFETY: `ptr` came from a Box<[u8]> of exactly len * width bytes
+        // that this IntSet owns (dangling but aligned when that is zero).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.byte_len()) }
+    }
+
+    fn byte_len(&self) -> usize {
+        self.len as usize * self.width.bytes()
+    }
+
+    fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    fn get(&self, i: usize) -> i64 {
+        let w = self.width.bytes();
+        self.width.read(&self.raw()[i * w..])
+    }
+
+    fn search(&self, v: i64) -> Result<usize, usize> {
+        if Width::of(v) > self.width {
+            // Outside the range of every stored value.
+            return Err(if v < 0 { 0 } else { self.len() });
+        }
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.get(mid).cmp(&v) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(lo)
+    }
+
+    fn contains(&self, v: i64) -> bool {
+        self.search(v).is_ok()
+    }
+
+    /// Inserts `v`; false if it was present. Widens the array when `v`
+    /// needs more bits than the current width.
+    fn insert(&mut self, v: i64) -> bool {
+        let at = match self.search(v) {
+            Ok(_) => return false,
+            Err(at) => at,
+        };
+        let width = self.width.max(Width::of(v));
+        let mut buf = Vec::with_capacity((self.len() + 1) * width.bytes());
+        if width == self.width {
+            let w = width.bytes();
+            buf.extend_from_slice(&self.raw()[..at * w]);
+            width.push(&mut buf, v);
+            buf.extend_from_slice(&self.raw()[at * w..]);
+        } else {
+            for i in 0..at {
+                width.push(&mut buf, self.get(i));
+            }
+            width.push(&mut buf, v);
+            for i in at..self.len() {
+                width.push(&mut buf, self.get(i));
+            }
+        }
+        *self = IntSet::from_vec(buf, width);
+        true
+    }
+
+    fn remove_at(&mut self, at: usize) -> i64 {
+        let v = self.get(at);
+        let w = self.width.bytes();
+        let mut buf = Vec::with_capacity((self.len() - 1) * w);
+        buf.extend_from_slice(&self.raw()[..at * w]);
+        buf.extend_from_slice(&self.raw()[(at + 1) * w..]);
+        *self = IntSet::from_vec(buf, self.width);
+        v
+    }
+
+    fn remove(&mut self, v: i64) -> bool {
+        match self.search(v) {
+            Ok(at) => {
+                self.remove_at(at);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = i64> + '_ {
+        self.raw()
+            .chunks_exact(self.width.bytes())
+            .map(|c| self.width.read(c))
+    }
+}
+
+impl Drop for IntSet {
+    fn drop(&mut self) {
+        let len = self.byte_len();
+        // SAFETY: `ptr` came from Box::into_raw of a Box<[u8]> of exactly
+        // `len` bytes that this IntSet owns; rebuilding the box frees it.
+        unsafe {
+            drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+                self.ptr.as_ptr(),
+                len,
+            )))
+        };
+    }
+}
+
+impl Clone for IntSet {
+    fn clone(&self) -> IntSet {
+        IntSet::from_vec(self.raw().to_vec(), self.width)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The hash table.
+// ---------------------------------------------------------------------------
+
+/// The hasher of set members. Seeded at random once per process: nothing
+/// depends on member order across processes, and a secret seed keeps
+/// clients from choosing members that all land in one bucket.
+fn member_hash(m: &[u8]) -> u64 {
+    static HASHER: OnceLock<ahash::RandomState> = OnceLock::new();
+    HASHER
+        .get_or_init(|| {
+            let mut r = rand::thread_rng();
+            ahash::RandomState::with_seeds(r.gen(), r.gen(), r.gen(), r.gen())
+        })
+        .hash_one(m)
+}
+
+struct Node {
+    member: Box<[u8]>,
+    next: Option<Box<Node>>,
+}
+
+struct Table {
+    buckets: Box<[Option<Box<Node>>]>,
     len: usize,
 }
 
+impl Table {
+    fn with_buckets(n: usize) -> Table {
+        let n = n.max(MIN_BUCKETS).next_power_of_two();
+        Table {
+            buckets: (0..n).map(|_| None).collect(),
+            len: 0,
+        }
+    }
+
+    fn mask(&self) -> u64 {
+        self.buckets.len() as u64 - 1
+    }
+
+    fn slot(&self, m: &[u8]) -> usize {
+        (member_hash(m) & self.mask()) as usize
+    }
+
+    fn contains(&self, m: &[u8]) -> bool {
+        let mut cur = self.buckets[self.slot(m)].as_deref();
+        while let Some(n) = cur {
+            if &*n.member == m {
+                return true;
+            }
+            cur = n.next.as_deref();
+        }
+        false
+    }
+
+    /// Moves every node into a table of `n` buckets (a power of two).
+    fn resize(&mut self, n: usize) {
+        let n = n.max(MIN_BUCKETS).next_power_of_two();
+        if n == self.buckets.len() {
+            return;
+        }
+        let old = std::mem::replace(&mut self.buckets, (0..n).map(|_| None).collect());
+        for mut head in old.into_vec() {
+            while let Some(mut node) = head {
+                head = node.next.take();
+                let s = self.slot(&node.member);
+                node.next = self.buckets[s].take();
+                self.buckets[s] = Some(node);
+            }
+        }
+    }
+
+    fn insert(&mut self, m: &[u8]) -> bool {
+        if self.contains(m) {
+            return false;
+        }
+        // Redis's rule: grow when the table is full before the insert.
+        if self.len >= self.buckets.len() {
+            self.resize(self.len + 1);
+        }
+        let s = self.slot(m);
+        let next = self.buckets[s].take();
+        self.buckets[s] = Some(Box::new(Node {
+            member: m.into(),
+            next,
+        }));
+        self.len += 1;
+        true
+    }
+
+    /// Unlinks and returns the `k`th node of bucket `s`.
+    fn unlink(&mut self, s: usize, k: usize) -> Box<[u8]> {
+        let mut link = &mut self.buckets[s];
+        for _ in 0..k {
+            link = &mut link.as_mut().expect("chain has k nodes").next;
+        }
+        let mut node = link.take().expect("chain has k nodes");
+        *link = node.next.take();
+        self.len -= 1;
+        self.shrink_if_sparse();
+        node.member
+    }
+
+    fn remove(&mut self, m: &[u8]) -> bool {
+        let s = self.slot(m);
+        let mut k = 0;
+        let mut cur = self.buckets[s].as_deref();
+        while let Some(n) = cur {
+            if &*n.member == m {
+                self.unlink(s, k);
+                return true;
+            }
+            k += 1;
+            cur = n.next.as_deref();
+        }
+        false
+    }
+
+    /// Redis's `htNeedsResize` then `dictResize`: under 10% full, shrink to
+    /// the smallest power of two that holds every member.
+    fn shrink_if_sparse(&mut self) {
+        let size = self.buckets.len();
+        if size > MIN_BUCKETS && self.len * 100 / size < 10 {
+            self.resize(self.len);
+        }
+    }
+
+    /// A random bucket that is not empty, and a random position in its chain.
+    fn random_slot(&self, rng: &mut impl Rng) -> Option<(usize, usize)> {
+        if self.len == 0 {
+            return None;
+        }
+        // The table is at least 10% full (or tiny), so this takes about ten
+        // tries at worst on average.
+        loop {
+            let s = rng.gen_range(0..self.buckets.len());
+            let mut chain = 0;
+            let mut cur = self.buckets[s].as_deref();
+            while let Some(n) = cur {
+                chain += 1;
+                cur = n.next.as_deref();
+            }
+            if chain > 0 {
+                return Some((s, rng.gen_range(0..chain)));
+            }
+        }
+    }
+
+    fn nth_in(&self, s: usize, k: usize) -> &[u8] {
+        let mut cur = self.buckets[s].as_deref().expect("chain has k nodes");
+        for _ in 0..k {
+            cur = cur.next.as_deref().expect("chain has k nodes");
+        }
+        &cur.member
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.buckets.iter().flat_map(|head| {
+            let mut cur = head.as_deref();
+            std::iter::from_fn(move || {
+                let n = cur?;
+                cur = n.next.as_deref();
+                Some(&*n.member)
+            })
+        })
+    }
+
+    /// Visits the bucket the cursor names and returns the next cursor: the
+    /// cursor's bits are counted up from the top (reverse binary), so the
+    /// buckets already visited stay visited when the table doubles or halves.
+    fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8])) -> u64 {
+        let mask = self.mask();
+        let mut cur = self.buckets[(cursor & mask) as usize].as_deref();
+        while let Some(n) = cur {
+            f(&n.member);
+            cur = n.next.as_deref();
+        }
+        let v = (cursor | !mask).reverse_bits().wrapping_add(1);
+        v.reverse_bits()
+    }
+}
+
+impl Clone for Table {
+    fn clone(&self) -> Table {
+        let mut t = Table::with_buckets(self.buckets.len());
+        for m in self.iter() {
+            t.insert(m);
+        }
+        t
+    }
+}
+
+impl Drop for Table {
+    /// Frees the chains iteratively: the derived drop would recurse once
+    /// per node of a chain.
+    fn drop(&mut self) {
+        for head in self.buckets.iter_mut() {
+            let mut cur = head.take();
+            while let Some(mut n) = cur {
+                cur = n.next.take();
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The set.
+// ---------------------------------------------------------------------------
+
+#[derive(Clone)]
+enum Repr {
+    Ints(IntSet),
+    Table(Box<Table>),
+}
+
+/// A set value.
+#[derive(Clone)]
+pub struct Set {
+    repr: Repr,
+}
+
+impl Default for Set {
+    fn default() -> Set {
+        Set::new()
+    }
+}
+
 impl Set {
+    /// An empty set in the intset encoding (Redis's `createIntsetObject`).
     pub fn new() -> Set {
-        Set::default()
+        Set {
+            repr: Repr::Ints(IntSet::new()),
+        }
+    }
+
+    /// An empty set in the hashtable encoding (Redis's `createSetObject`).
+    pub fn new_table() -> Set {
+        Set {
+            repr: Repr::Table(Box::new(Table::with_buckets(MIN_BUCKETS))),
+        }
+    }
+
+    /// The empty set a first member of `first` starts (Redis's
+    /// `setTypeCreate`): an intset for an integer, a hashtable otherwise.
+    pub fn for_first(first: &[u8]) -> Set {
+        match crate::value::canonical_int(first) {
+            Some(_) => Set::new(),
+            None => Set::new_table(),
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        match &self.repr {
+            Repr::Ints(s) => s.len(),
+            Repr::Table(t) => t.len,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// The encoding name OBJECT ENCODING reports.
     pub fn encoding(&self) -> &'static str {
-        "intset"
+        match &self.repr {
+            Repr::Ints(_) => "intset",
+            Repr::Table(_) => "hashtable",
+        }
+    }
+
+    pub fn is_intset(&self) -> bool {
+        matches!(self.repr, Repr::Ints(_))
+    }
+
+    /// Converts to the hashtable encoding (no-op if already there).
+    fn make_table(&mut self) -> &mut Table {
+        if let Repr::Ints(ints) = &self.repr {
+            let mut t = Table::with_buckets(ints.len());
+            let mut buf = IntBuf::new();
+            for v in ints.iter() {
+                t.insert(buf.format(v));
+            }
+            self.repr = Repr::Table(Box::new(t));
+        }
+        match &mut self.repr {
+            Repr::Table(t) => t,
+            Repr::Ints(_) => unreachable!("converted above"),
+        }
+    }
+
+    /// Adds a member; returns false if it was already there. `max_intset`
+    /// is `set-max-intset-entries`: an intset growing past it (or past
+    /// [`INTSET_HARD_LIMIT`]) becomes a hashtable, as does one given a
+    /// member that is not an integer.
+    pub fn insert(&mut self, m: &[u8], max_intset: usize) -> bool {
+        if let Repr::Ints(_) = self.repr {
+            match crate::value::canonical_int(m) {
+                Some(v) => return self.insert_int(v, max_intset),
+                None => {
+                    self.make_table();
+                }
+            }
+        }
+        match &mut self.repr {
+            Repr::Table(t) => t.insert(m),
+            Repr::Ints(_) => unreachable!("converted above"),
+        }
+    }
+
+    /// As [`Set::insert`] for a member that may already be an integer.
+    pub fn insert_member(&mut self, m: Member<'_>, max_intset: usize) -> bool {
+        match (m, &mut self.repr) {
+            (Member::Int(v), Repr::Ints(_)) => self.insert_int(v, max_intset),
+            (Member::Int(v), Repr::Table(t)) => t.insert(IntBuf::new().format(v)),
+            (Member::Bytes(b), _) => self.insert(b, max_intset),
+        }
+    }
+
+    fn insert_int(&mut self, v: i64, max_intset: usize) -> bool {
+        let Repr::Ints(ints) = &mut self.repr else {
+            unreachable!("called on intsets only");
+        };
+        if !ints.insert(v) {
+            return false;
+        }
+        if ints.len() > max_intset.min(INTSET_HARD_LIMIT) {
+            self.make_table();
+        }
+        true
+    }
+
+    /// Removes a member; returns whether it was there.
+    pub fn remove(&mut self, m: &[u8]) -> bool {
+        match &mut self.repr {
+            Repr::Ints(ints) => crate::value::canonical_int(m).is_some_and(|v| ints.remove(v)),
+            Repr::Table(t) => t.remove(m),
+        }
+    }
+
+    pub fn contains(&self, m: &[u8]) -> bool {
+        match &self.repr {
+            Repr::Ints(ints) => crate::value::canonical_int(m).is_some_and(|v| ints.contains(v)),
+            Repr::Table(t) => t.contains(m),
+        }
+    }
+
+    /// Membership of a member that may come unformatted from an intset.
+    pub fn contains_member(&self, m: Member<'_>) -> bool {
+        match (m, &self.repr) {
+            (Member::Int(v), Repr::Ints(ints)) => ints.contains(v),
+            (Member::Int(v), Repr::Table(t)) => t.contains(IntBuf::new().format(v)),
+            (Member::Bytes(b), _) => self.contains(b),
+        }
+    }
+
+    /// The members: ascending for an intset, bucket order for a hashtable.
+    pub fn iter(&self) -> impl Iterator<Item = Member<'_>> + '_ {
+        let (ints, table) = match &self.repr {
+            Repr::Ints(i) => (Some(i.iter().map(Member::Int)), None),
+            Repr::Table(t) => (None, Some(t.iter().map(Member::Bytes))),
+        };
+        ints.into_iter()
+            .flatten()
+            .chain(table.into_iter().flatten())
+    }
+
+    /// A member picked at random (uniformly for an intset; for a hashtable,
+    /// a random non-empty bucket then a random member of its chain, as
+    /// Redis's dict does). None when the set is empty.
+    pub fn random(&self, rng: &mut impl Rng) -> Option<Member<'_>> {
+        match &self.repr {
+            Repr::Ints(ints) if ints.len() == 0 => None,
+            Repr::Ints(ints) => Some(Member::Int(ints.get(rng.gen_range(0..ints.len())))),
+            Repr::Table(t) => {
+                let (s, k) = t.random_slot(rng)?;
+                Some(Member::Bytes(t.nth_in(s, k)))
+            }
+        }
+    }
+
+    /// Removes and returns a random member.
+    pub fn pop_random(&mut self, rng: &mut impl Rng) -> Option<OwnedMember> {
+        match &mut self.repr {
+            Repr::Ints(ints) if ints.len() == 0 => None,
+            Repr::Ints(ints) => {
+                let at = rng.gen_range(0..ints.len());
+                Some(OwnedMember::Int(ints.remove_at(at)))
+            }
+            Repr::Table(t) => {
+                let (s, k) = t.random_slot(rng)?;
+                Some(OwnedMember::Bytes(t.unlink(s, k)))
+            }
+        }
+    }
+
+    /// One step of SSCAN from `cursor`: calls `f` for the members of one
+    /// bucket and returns the next cursor (0 when the scan is complete). An
+    /// intset is returned whole in one step with cursor 0, as Redis does for
+    /// its compact encodings.
+    pub fn scan(&self, cursor: u64, mut f: impl FnMut(Member<'_>)) -> u64 {
+        match &self.repr {
+            Repr::Ints(ints) => {
+                ints.iter().for_each(|v| f(Member::Int(v)));
+                0
+            }
+            Repr::Table(t) => t.scan(cursor, |m| f(Member::Bytes(m))),
+        }
+    }
+
+    /// Heap bytes owned by the set's members and tables, not counting the
+    /// `Set` itself (for MEMORY USAGE-style estimates).
+    pub fn heap_size(&self) -> usize {
+        match &self.repr {
+            Repr::Ints(ints) => ints.byte_len(),
+            Repr::Table(t) => {
+                std::mem::size_of::<Table>()
+                    + t.buckets.len() * std::mem::size_of::<Option<Box<Node>>>()
+                    + t.iter()
+                        .map(|m| std::mem::size_of::<Node>() + m.len())
+                        .sum::<usize>()
+            }
+        }
+    }
+
+    /// Intset width in bytes (2, 4 or 8), or None for a hashtable. For tests
+    /// and introspection.
+    pub fn intset_width(&self) -> Option<usize> {
+        match &self.repr {
+            Repr::Ints(i) => Some(i.width.bytes()),
+            Repr::Table(_) => None,
+        }
+    }
+}
+
+impl PartialEq for Set {
+    /// Two sets are equal when they hold the same members in the same
+    /// encoding (the hash table's bucket layout does not matter).
+    fn eq(&self, other: &Set) -> bool {
+        self.encoding() == other.encoding()
+            && self.len() == other.len()
+            && self.iter().all(|m| other.contains_member(m))
+    }
+}
+
+impl fmt::Debug for Set {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Set({}) ", self.encoding())?;
+        f.debug_set()
+            .entries(self.iter().map(|m| m.to_vec().escape_ascii().to_string()))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rand::rngs::SmallRng;
+    use rand::SeedableRng;
+    use std::collections::BTreeSet;
+
+    fn members(s: &Set) -> BTreeSet<Vec<u8>> {
+        s.iter().map(|m| m.to_vec()).collect()
+    }
+
+    #[test]
+    fn set_stays_small() {
+        assert_eq!(std::mem::size_of::<Set>(), 16);
+        assert_eq!(std::mem::size_of::<crate::Value>(), 16);
+    }
+
+    #[test]
+    fn int_formatting() {
+        let mut b = IntBuf::new();
+        for n in [0, 1, -1, 42, -9, i64::MAX, i64::MIN, 1000] {
+            assert_eq!(b.format(n), n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn intset_widens_and_stays_sorted() {
+        let mut s = Set::new();
+        for v in [5, -3, 100, 0] {
+            assert!(s.insert(v.to_string().as_bytes(), 512));
+        }
+        assert_eq!(s.intset_width(), Some(2));
+        assert!(s.insert(b"70000", 512));
+        assert_eq!(s.intset_width(), Some(4));
+        assert!(s.insert(b"-9223372036854775808", 512));
+        assert_eq!(s.intset_width(), Some(8));
+        assert!(!s.insert(b"100", 512));
+        // Removing the wide values does not narrow the array again.
+        assert!(s.remove(b"-9223372036854775808"));
+        assert!(s.remove(b"70000"));
+        assert_eq!(s.intset_width(), Some(8));
+        let got: Vec<Member> = s.iter().collect();
+        assert_eq!(
+            got,
+            vec![
+                Member::Int(-3),
+                Member::Int(0),
+                Member::Int(5),
+                Member::Int(100)
+            ]
+        );
+        assert!(s.contains(b"-3"));
+        assert!(!s.contains(b"-03"));
+        assert!(!s.contains(b"x"));
+        assert!(!s.contains(b"99999999999"));
+        assert_eq!(s.encoding(), "intset");
+    }
+
+    #[test]
+    fn converts_like_redis() {
+        // A non-integer member converts at once.
+        let mut s = Set::for_first(b"1");
+        s.insert(b"1", 512);
+        s.insert(b"a", 512);
+        assert_eq!(s.encoding(), "hashtable");
+        assert!(s.contains(b"1") && s.contains(b"a"));
+        // Non-canonical integers are strings.
+        for m in ["01", "-0", "+1", " 1", "9223372036854775808", ""] {
+            let mut s = Set::new();
+            s.insert(m.as_bytes(), 512);
+            assert_eq!(s.encoding(), "hashtable", "{m:?}");
+            assert_eq!(Set::for_first(m.as_bytes()).encoding(), "hashtable");
+        }
+        // Growing past the limit converts; exactly at it does not.
+        let mut s = Set::new();
+        for i in 0..512 {
+            s.insert(i.to_string().as_bytes(), 512);
+        }
+        assert_eq!(s.encoding(), "intset");
+        s.insert(b"512", 512);
+        assert_eq!(s.encoding(), "hashtable");
+        assert_eq!(s.len(), 513);
+        // A limit of 0 converts on the first member.
+        let mut s = Set::new();
+        s.insert(b"7", 0);
+        assert_eq!(s.encoding(), "hashtable");
+        // Hashtables never go back, even when only integers remain.
+        let mut s = Set::for_first(b"a");
+        s.insert(b"a", 512);
+        s.insert(b"1", 512);
+        s.remove(b"a");
+        assert_eq!(s.encoding(), "hashtable");
+        assert!(s.contains_member(Member::Int(1)));
+        let mut t = Set::new();
+        assert!(t.insert_member(Member::Int(1), 512));
+        assert!(!t.insert_member(Member::Bytes(b"1"), 512));
+        assert_eq!(t.encoding(), "intset");
+    }
+
+    #[test]
+    fn table_grows_and_shrinks() {
+        let mut s = Set::new_table();
+        for i in 0..1000 {
+            assert!(s.insert(format!("m{i}").as_bytes(), 512));
+        }
+        let Repr::Table(t) = &s.repr else { panic!() };
+        assert_eq!(t.buckets.len(), 1024);
+        for i in 0..995 {
+            assert!(s.remove(format!("m{i}").as_bytes()));
+        }
+        // Shrinks happened at 102 members (to 128 buckets) and at 12 (to
+        // 16); 5 of 16 is over 10% full, so it stays there.
+        let Repr::Table(t) = &s.repr else { panic!() };
+        assert_eq!(t.buckets.len(), 16);
+        assert_eq!(members(&s).len(), 5);
+    }
+
+    #[test]
+    fn random_picks_reach_every_member() {
+        let mut rng = SmallRng::seed_from_u64(1);
+        for first in ["1", "a"] {
+            let mut s = Set::for_first(first.as_bytes());
+            for i in 0..20 {
+                s.insert(i.to_string().as_bytes(), 512);
+            }
+            let mut seen = BTreeSet::new();
+            for _ in 0..2000 {
+                seen.insert(s.random(&mut rng).expect("not empty").to_vec());
+            }
+            assert_eq!(seen, members(&s));
+            let mut popped = BTreeSet::new();
+            while let Some(m) = s.pop_random(&mut rng) {
+                assert!(popped.insert(m.as_member().to_vec()));
+            }
+            assert_eq!(popped.len(), 20);
+            assert!(s.is_empty());
+            assert_eq!(s.random(&mut rng), None);
+        }
+    }
+
+    #[test]
+    fn intset_scan_is_one_step() {
+        let mut s = Set::new();
+        for v in [3, 1, 2] {
+            s.insert(v.to_string().as_bytes(), 512);
+        }
+        let mut got = Vec::new();
+        assert_eq!(s.scan(77, |m| got.push(m.to_vec())), 0);
+        assert_eq!(got, vec![b"1".to_vec(), b"2".to_vec(), b"3".to_vec()]);
+    }
+
+    /// A scan in progress: its cursor, the members present since it began,
+    /// and the members it returned so far.
+    type ScanState = (u64, BTreeSet<Vec<u8>>, BTreeSet<Vec<u8>>);
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Insert(Vec<u8>),
+        Remove(Vec<u8>),
+        Pop,
+        ScanStep,
+        Clone,
+    }
+
+    fn member() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            6 => (-40i64..40).prop_map(|n| n.to_string().into_bytes()),
+            1 => prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(70_000), Just(-70_000), Just(5_000_000_000)]
+                .prop_map(|n| n.to_string().into_bytes()),
+            1 => proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'0'), Just(b'-')], 0..4),
+        ]
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            8 => member().prop_map(Op::Insert),
+            4 => member().prop_map(Op::Remove),
+            1 => Just(Op::Pop),
+            3 => Just(Op::ScanStep),
+            1 => Just(Op::Clone),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        #[test]
+        fn set_matches_model(ops in proptest::collection::vec(op(), 1..300), limit in 0usize..40) {
+            let mut rng = SmallRng::seed_from_u64(7);
+            let mut s = Set::new();
+            let mut model: BTreeSet<Vec<u8>> = BTreeSet::new();
+            let mut all_ints = true;
+            let mut converted = false;
+            let mut scan: Option<ScanState> = None;
+            for op in ops {
+                match op {
+                    Op::Insert(m) => {
+                        let is_int = crate::value::canonical_int(&m).is_some();
+                        prop_assert_eq!(s.insert(&m, limit), model.insert(m.clone()));
+                        all_ints &= is_int;
+                        if !all_ints || model.len() > limit {
+                            converted = true;
+                        }
+                    }
+                    Op::Remove(m) => {
+                        prop_assert_eq!(s.remove(&m), model.remove(&m));
+                        if let Some((_, must, _)) = &mut scan {
+                            must.remove(&m);
+                        }
+                    }
+                    Op::Pop => {
+                        match s.pop_random(&mut rng) {
+                            Some(m) => {
+                                let m = m.as_member().to_vec();
+                                prop_assert!(model.remove(&m));
+                                if let Some((_, must, _)) = &mut scan {
+                                    must.remove(&m);
+                                }
+                            }
+                            None => prop_assert!(model.is_empty()),
+                        }
+                    }
+                    Op::ScanStep => {
+                        let (cursor, must, mut seen) =
+                            scan.take().unwrap_or_else(|| (0, model.clone(), BTreeSet::new()));
+                        let mut step = Vec::new();
+                        let next = s.scan(cursor, |m| step.push(m.to_vec()));
+                        for m in step {
+                            prop_assert!(model.contains(&m), "scan returned a non-member");
+                            seen.insert(m);
+                        }
+                        if next == 0 {
+                            prop_assert!(must.is_subset(&seen), "scan missed members");
+                        } else {
+                            scan = Some((next, must, seen));
+                        }
+                    }
+                    Op::Clone => {
+                        let c = s.clone();
+                        prop_assert_eq!(&c, &s);
+                        s = c;
+                    }
+                }
+                prop_assert_eq!(s.len(), model.len());
+                prop_assert_eq!(members(&s), model.clone());
+                for m in &model {
+                    prop_assert!(s.contains(m));
+                }
+                // The encoding follows Redis's rule: intset until the first
+                // non-integer or the first growth past the limit.
+                prop_assert_eq!(s.encoding(), if converted { "hashtable" } else { "intset" });
+                if s.is_intset() {
+                    let v: Vec<Member> = s.iter().collect();
+                    let mut sorted = v.clone();
+                    sorted.sort_by_key(|m| match m { Member::Int(n) => *n, Member::Bytes(_) => 0 });
+                    prop_assert_eq!(v, sorted);
+                }
+            }
+        }
     }
 }
