@@ -338,3 +338,9 @@ proptest! {
         prop_assert_eq!(scanned, model.keys().cloned().collect::<BTreeSet<_>>());
     }
 }
+
+#[test]
+fn hash_box_is_small() {
+    // The box behind `Value::Hash` is part of every hash's cost.
+    assert!(std::mem::size_of::<Hash>() <= 24);
+}
