@@ -1,0 +1,116 @@
+//! Measures the memory of small sets with a counting allocator; this test
+//! binary's allocator is for measurement only and nothing ships it.
+//!
+//! Reference point: Redis 7.0.15 grows `used_memory` by 10,633,440 bytes,
+//! 106.3 bytes per key, for 100,000 `SADD set:<i> 0 1 2 3 4 5 6 7 8 9`
+//! (measured with INFO memory before and after over a raw socket; jemalloc
+//! size classes; OBJECT ENCODING says "intset").
+//!
+//! Measured here: 87.4 bytes per key requested, 97.7 after rounding to
+//! mimalloc's size classes (a 48-byte key node holding the 16-byte `Value`,
+//! the 16-byte boxed `Set`, a 20-byte array of ten 16-bit integers in a
+//! 24-byte bin, and about 10 bytes of bucket array): 0.92 of Redis.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use tessera_storage::{Db, Set, Value};
+
+/// Counts this thread's live heap bytes, as requested and as rounded up to
+/// mimalloc's size classes (the server's allocator).
+struct Counting;
+
+thread_local! {
+    static REQUESTED: Cell<isize> = const { Cell::new(0) };
+    static ROUNDED: Cell<isize> = const { Cell::new(0) };
+}
+
+/// mimalloc's bin for a small request: 8-byte steps up to 64 bytes, then
+/// four bins per power of two.
+fn size_class(size: usize) -> usize {
+    let words = size.div_ceil(8).max(1);
+    if words <= 8 || size > 512 * 1024 {
+        return words * 8;
+    }
+    let w = words - 1;
+    let b = usize::BITS - 1 - w.leading_zeros();
+    let step = 1usize << (b - 2);
+    ((w >> (b - 2)) + 1) * step * 8
+}
+
+fn count(size: usize, sign: isize) {
+    // try_with: the thread-locals may be gone while a thread shuts down.
+    let _ = REQUESTED.try_with(|c| c.set(c.get() + sign * size as isize));
+    let _ = ROUNDED.try_with(|c| c.set(c.get() + sign * size_class(size) as isize));
+}
+
+// SAFETY: every call goes unchanged to the system allocator; the counters
+// are thread-local cells that allocate nothing.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count(layout.size(), 1);
+        // SAFETY: forwarded with the caller's layout.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count(layout.size(), 1);
+        // SAFETY: forwarded with the caller's layout.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        count(layout.size(), -1);
+        // SAFETY: forwarded with the caller's pointer and layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count(layout.size(), -1);
+        count(new_size, 1);
+        // SAFETY: forwarded with the caller's arguments.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn live() -> (isize, isize) {
+    (REQUESTED.with(Cell::get), ROUNDED.with(Cell::get))
+}
+
+const KEYS: usize = 100_000;
+const REDIS_BYTES_PER_KEY: f64 = 106.3;
+
+#[test]
+fn small_intsets_use_less_memory_than_redis() {
+    let mut db = Db::new();
+    let before = live();
+    for i in 0..KEYS {
+        let key = format!("set:{i}");
+        // The way SADD builds a new key: an empty set chosen by the first
+        // member, stored, then filled one member at a time.
+        db.set(
+            key.as_bytes(),
+            Value::Set(Box::new(Set::for_first(b"0"))),
+            0,
+        );
+        let Some(Value::Set(s)) = db.get_mut(key.as_bytes(), 0) else {
+            panic!("just stored a set");
+        };
+        for m in 0..10 {
+            assert!(s.insert(m.to_string().as_bytes(), 512));
+        }
+    }
+    while db.rehash_step(1_000) {}
+    let after = live();
+    let requested = (after.0 - before.0) as f64 / KEYS as f64;
+    let rounded = (after.1 - before.1) as f64 / KEYS as f64;
+    println!(
+        "{requested:.1} bytes/key requested, {rounded:.1} in size classes ({:.2} of Redis)",
+        rounded / REDIS_BYTES_PER_KEY
+    );
+    let Some(Value::Set(s)) = db.get(b"set:7", 0) else {
+        panic!("set:7 is a set");
+    };
+    assert_eq!(s.encoding(), "intset");
+    assert_eq!(s.len(), 10);
+    assert!(rounded <= REDIS_BYTES_PER_KEY, "{rounded} bytes/key");
+}
