@@ -18,6 +18,7 @@ mod table_tests;
 
 pub mod bits;
 pub mod expire;
+pub mod hashes;
 pub mod keyspace;
 pub mod strings;
 
@@ -117,5 +118,6 @@ pub fn families() -> Vec<&'static [CommandSpec]> {
         keyspace::COMMANDS,
         expire::COMMANDS,
         introspect::COMMANDS,
+        hashes::COMMANDS,
     ]
 }

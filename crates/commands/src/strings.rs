@@ -6,7 +6,7 @@
 //! [`raw_mut`] are the one place that decides what a string is, so new
 //! `Value` variants need no change here.
 
-mod ldouble;
+pub(crate) mod ldouble;
 
 use crate::spec::{
     flags::*, kflags, Arg, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec, Merge,
