@@ -356,3 +356,11 @@ fn declarations_pass_the_table_checks() {
     let v = crate::introspect::check_families(&[super::COMMANDS]);
     assert!(v.is_empty(), "{}", v.join("\n"));
 }
+
+#[test]
+fn command_info_matches_redis() {
+    let mut h = Harness::new();
+    for (name, want) in redis_replies::COMMAND_INFO {
+        assert_eq!(h.run(&["COMMAND", "INFO", name]), *want, "{name}");
+    }
+}
