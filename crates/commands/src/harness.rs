@@ -23,6 +23,12 @@ pub struct Harness {
     pub now: Ms,
     pub db: usize,
     pub proto: Proto,
+    /// Whether blocking commands may block (as outside MULTI); false by
+    /// default, like a command inside MULTI.
+    pub may_block: bool,
+    /// The timeout a blocking command asked to wait with in the last `run`
+    /// (`Ctx::block`), `None` if it did not block.
+    pub blocked: Option<Ms>,
 }
 
 impl Default for Harness {
@@ -41,6 +47,8 @@ impl Harness {
             now: 1_700_000_000_000,
             db: 0,
             proto: Proto::Resp2,
+            may_block: false,
+            blocked: None,
         }
     }
 
@@ -60,6 +68,7 @@ impl Harness {
 
     /// Runs one command given as raw arguments and returns the reply bytes.
     pub fn run_bytes(&mut self, argv: &[Bytes]) -> Vec<u8> {
+        self.blocked = None;
         let mut out = Out::new(self.proto);
         match self.table.lookup(argv) {
             Lookup::UnknownCommand => out.error("ERR unknown command"),
@@ -88,10 +97,11 @@ impl Harness {
                                 dirty: 0,
                                 notify_mask: 0,
                                 events: Vec::new(),
-                                may_block: false,
+                                may_block: self.may_block,
                                 block: None,
                             };
                             h(&mut ctx, argv);
+                            self.blocked = ctx.block;
                         }
                         None => out.error("ERR command not available in the harness"),
                     }

@@ -20,6 +20,7 @@ pub mod bits;
 pub mod expire;
 pub mod hashes;
 pub mod keyspace;
+pub mod lists;
 pub mod strings;
 
 pub use keys_of::{find_keys, KeyPos};
@@ -119,5 +120,6 @@ pub fn families() -> Vec<&'static [CommandSpec]> {
         expire::COMMANDS,
         introspect::COMMANDS,
         hashes::COMMANDS,
+        lists::COMMANDS,
     ]
 }
