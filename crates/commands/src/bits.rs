@@ -4,7 +4,7 @@
 
 use crate::spec::{flags::*, kflags, Arg, CommandSpec, Exec, KeySpec};
 use crate::strings::{clamp_range, parts, raw_mut, str_of};
-use crate::{errors, parse, Ctx};
+use crate::{errors, notify, parse, Ctx};
 use bytes::Bytes;
 use tessera_storage::{RawStr, Value};
 
@@ -76,6 +76,7 @@ fn setbit(ctx: &mut Ctx, argv: &[Bytes]) {
     // Like Redis 7.0, an unchanged bit of an unchanged-length string is not a change.
     if changed {
         ctx.dirty += 1;
+        ctx.notify(notify::STRING, "setbit", key);
     }
     ctx.out.int(old as i64);
 }
@@ -265,6 +266,7 @@ fn bitop(ctx: &mut Ctx, argv: &[Bytes]) {
         // An all-empty result deletes the destination.
         if db.remove(dest, now).is_some() {
             ctx.dirty += 1;
+            ctx.notify(notify::GENERIC, "del", dest);
         }
         return ctx.out.int(0);
     }
@@ -289,6 +291,7 @@ fn bitop(ctx: &mut Ctx, argv: &[Bytes]) {
     s.bytes_mut();
     db.set(dest, Value::Str(s), now);
     ctx.dirty += 1;
+    ctx.notify(notify::STRING, "set", dest);
     ctx.out.int(max as i64);
 }
 

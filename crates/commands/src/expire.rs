@@ -5,7 +5,7 @@
 
 use crate::keyspace::exists_notouch;
 use crate::spec::{flags::*, kflags, Arg, CommandSpec, Exec, KeySpec};
-use crate::{errors, parse, Ctx};
+use crate::{errors, notify, parse, Ctx};
 use bytes::Bytes;
 use tessera_storage::Ms;
 
@@ -121,14 +121,17 @@ fn expire_generic(ctx: &mut Ctx, argv: &[Bytes], name: &str, seconds: bool, rela
         ctx.out.int(0);
         return;
     }
-    if when <= now {
+    let event = if when <= now {
         // A time already past deletes the key at once, and that is the change
         // recorded (Redis propagates it as a DEL).
         db.remove(key, now);
+        "del"
     } else {
         db.set_expire(key, Some(when));
-    }
+        "expire"
+    };
     ctx.dirty += 1;
+    ctx.notify(notify::GENERIC, event, key);
     ctx.out.int(1);
 }
 
@@ -208,6 +211,7 @@ fn persist(ctx: &mut Ctx, argv: &[Bytes]) {
     if db.contains(key, now) && db.get_expire(key).is_some() {
         db.set_expire(key, None);
         ctx.dirty += 1;
+        ctx.notify(notify::GENERIC, "persist", key);
         ctx.out.int(1);
     } else {
         ctx.out.int(0);

@@ -6,7 +6,7 @@
 //! sees every key of a database.
 
 use crate::spec::{flags::*, kflags, Arg, CommandSpec, Exec, KeySpec, Merge};
-use crate::{errors, parse, Ctx};
+use crate::{errors, notify, parse, Ctx};
 use bytes::Bytes;
 use tessera_storage::glob::glob_match;
 use tessera_storage::{Db, Ms, Value};
@@ -47,12 +47,17 @@ fn remove_keys(ctx: &mut Ctx, keys: &[Bytes]) {
     let now = ctx.now;
     let db = ctx.ks.db(ctx.db);
     let mut removed = 0u64;
+    let mut gone: Vec<&Bytes> = Vec::new();
     for k in keys {
         if db.remove(k, now).is_some() {
             removed += 1;
+            gone.push(k);
         }
     }
     ctx.dirty += removed;
+    for k in gone {
+        ctx.notify(notify::GENERIC, "del", k);
+    }
     ctx.out.int(removed as i64);
 }
 
@@ -144,6 +149,8 @@ fn rename_generic(ctx: &mut Ctx, argv: &[Bytes], nx: bool) {
     };
     db.set_with_expire(dst, value, expire_at, now);
     ctx.dirty += 1;
+    ctx.notify(notify::GENERIC, "rename_from", src);
+    ctx.notify(notify::GENERIC, "rename_to", dst);
     if nx {
         ctx.out.int(1);
     } else {
@@ -206,6 +213,7 @@ fn copy(ctx: &mut Ctx, argv: &[Bytes]) {
     }
     target.set_with_expire(dst, value, expire_at, now);
     ctx.dirty += 1;
+    notify_in(ctx, dst_db, "copy_to", dst);
     ctx.out.int(1);
 }
 
@@ -237,7 +245,17 @@ fn move_(ctx: &mut Ctx, argv: &[Bytes]) {
     };
     ctx.ks.db(to).set_with_expire(key, value, expire_at, now);
     ctx.dirty += 1;
+    ctx.notify(notify::GENERIC, "move_from", key);
+    notify_in(ctx, to, "move_to", key);
     ctx.out.int(1);
+}
+
+/// Raises a generic keyspace event in database `db` rather than the selected one.
+fn notify_in(ctx: &mut Ctx, db: usize, event: &'static str, key: &[u8]) {
+    let selected = ctx.db;
+    ctx.db = db;
+    ctx.notify(notify::GENERIC, event, key);
+    ctx.db = selected;
 }
 
 // ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ pub(crate) mod ldouble;
 use crate::spec::{
     flags::*, kflags, Arg, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec, Merge,
 };
-use crate::{errors, parse, Ctx};
+use crate::{errors, notify, parse, Ctx};
 use bytes::Bytes;
 use ldouble::LongDouble;
 use std::borrow::Cow;
@@ -237,6 +237,15 @@ fn set_generic(ctx: &mut Ctx, cmd: &str, key: &[u8], val: &[u8], o: &ExtOpts, re
         None => db.set(key, value, now),
     }
     ctx.dirty += 1;
+    ctx.notify(notify::STRING, "set", key);
+    if let Some(t) = at {
+        ctx.notify(notify::GENERIC, "expire", key);
+        // Redis stores the key and expires it right after; here it is
+        // never stored, but listeners hear the same three events.
+        if t <= now {
+            ctx.notify(notify::EXPIRED, "expired", key);
+        }
+    }
     if !o.get {
         match replies {
             SetReplies::OkNull => ctx.out.ok(),
@@ -289,6 +298,7 @@ fn getset(ctx: &mut Ctx, argv: &[Bytes]) {
     }
     db.set(&argv[1], Value::string(&argv[2]), now);
     ctx.dirty += 1;
+    ctx.notify(notify::STRING, "set", &argv[1]);
 }
 
 /// GETDEL key
@@ -300,6 +310,7 @@ fn getdel(ctx: &mut Ctx, argv: &[Bytes]) {
             if reply_value(out, v) {
                 db.remove(&argv[1], now);
                 ctx.dirty += 1;
+                ctx.notify(notify::GENERIC, "del", &argv[1]);
             }
         }
     }
@@ -333,14 +344,17 @@ fn getex(ctx: &mut Ctx, argv: &[Bytes]) {
         Some((ExpireKind::ExAt | ExpireKind::PxAt, t)) if t <= now => {
             db.remove(key, now);
             ctx.dirty += 1;
+            ctx.notify(notify::GENERIC, "del", key);
         }
         Some((_, t)) => {
             db.set_expire(key, Some(t));
             ctx.dirty += 1;
+            ctx.notify(notify::GENERIC, "expire", key);
         }
         None if o.persist && db.get_expire(key).is_some() => {
             db.set_expire(key, None);
             ctx.dirty += 1;
+            ctx.notify(notify::GENERIC, "persist", key);
         }
         None => {}
     }
@@ -375,6 +389,9 @@ fn mset(ctx: &mut Ctx, argv: &[Bytes]) {
         db.set(&pair[0], Value::string(&pair[1]), now);
     }
     ctx.dirty += (argv.len() as u64 - 1) / 2;
+    for pair in argv[1..].chunks(2) {
+        ctx.notify(notify::STRING, "set", &pair[0]);
+    }
     ctx.out.ok();
 }
 
@@ -391,6 +408,9 @@ fn msetnx(ctx: &mut Ctx, argv: &[Bytes]) {
         db.set(&pair[0], Value::string(&pair[1]), now);
     }
     ctx.dirty += (argv.len() as u64 - 1) / 2;
+    for pair in argv[1..].chunks(2) {
+        ctx.notify(notify::STRING, "set", &pair[0]);
+    }
     ctx.out.int(1);
 }
 
@@ -417,6 +437,7 @@ fn append(ctx: &mut Ctx, argv: &[Bytes]) {
         }
     };
     ctx.dirty += 1;
+    ctx.notify(notify::STRING, "append", key);
     ctx.out.int(total as i64);
 }
 
@@ -458,6 +479,7 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], delta: i64) {
         None => db.set(key, Value::Int(new), now),
     }
     ctx.dirty += 1;
+    ctx.notify(notify::STRING, "incrby", key);
     ctx.out.int(new);
 }
 
@@ -520,6 +542,7 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[Bytes]) {
         None => db.set(key, value, now),
     }
     ctx.dirty += 1;
+    ctx.notify(notify::STRING, "incrbyfloat", key);
     ctx.out.bulk(text.as_bytes());
 }
 
@@ -612,6 +635,7 @@ fn setrange(ctx: &mut Ctx, argv: &[Bytes]) {
         }
     };
     ctx.dirty += 1;
+    ctx.notify(notify::STRING, "setrange", key);
     ctx.out.int(len as i64);
 }
 

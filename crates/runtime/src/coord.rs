@@ -424,6 +424,7 @@ pub async fn gather(
         }
     });
     join_all(writes).await;
+    crate::pubsub::publish_events(sh, &r.events);
     (out.buf.freeze(), r.block)
 }
 

@@ -10,7 +10,9 @@ use tessera_commands::CommandSpec;
 
 /// Streams one executed command to every monitor on the server. `db` and
 /// `addr` are the issuing client's. Admin commands are not shown, as in Redis.
-pub fn feed(sh: &Shard, spec: &CommandSpec, argv: &[Bytes], db: usize, addr: &str) {
+/// The monitor `skip` (a client id, 0 for none) does not get the line: a
+/// monitor's own RESET, which Redis reports after the client stopped monitoring.
+pub fn feed(sh: &Shard, spec: &CommandSpec, argv: &[Bytes], db: usize, addr: &str, skip: u64) {
     if !crate::pubsub::monitors_exist() || spec.has(flags::ADMIN | flags::SKIP_MONITOR) {
         return;
     }
@@ -20,13 +22,13 @@ pub fn feed(sh: &Shard, spec: &CommandSpec, argv: &[Bytes], db: usize, addr: &st
     let line = Bytes::from(line(now.as_secs(), now.subsec_micros(), db, addr, argv));
     for to in crate::pubsub::monitor_shards() {
         if to == sh.id {
-            crate::pubsub::deliver_to_monitors(sh, &line);
+            crate::pubsub::deliver_to_monitors(sh, &line, skip);
         } else {
             let line = line.clone();
             sh.mesh.post(
                 to,
                 Box::new(move |s: &std::rc::Rc<Shard>| {
-                    crate::pubsub::deliver_to_monitors(s, &line)
+                    crate::pubsub::deliver_to_monitors(s, &line, skip)
                 }),
             );
         }
@@ -123,10 +125,25 @@ mod tests {
 
     #[test]
     fn lines_match_redis() {
-        let l = line(1700000000, 123, 0, "127.0.0.1:5555", &args(&[b"SET", b"k", b"v"]));
-        assert_eq!(l, b"+1700000000.000123 [0 127.0.0.1:5555] \"SET\" \"k\" \"v\"\r\n");
+        let l = line(
+            1700000000,
+            123,
+            0,
+            "127.0.0.1:5555",
+            &args(&[b"SET", b"k", b"v"]),
+        );
+        assert_eq!(
+            l,
+            b"+1700000000.000123 [0 127.0.0.1:5555] \"SET\" \"k\" \"v\"\r\n"
+        );
         // Bytes as redis-server 7.0.15 printed them for the same argument.
-        let l = line(1, 0, 3, "a:1", &args(&[b"SET", b"k", b"v\"\\\n\x01\xc3\xbf \xc3\xa9"]));
+        let l = line(
+            1,
+            0,
+            3,
+            "a:1",
+            &args(&[b"SET", b"k", b"v\"\\\n\x01\xc3\xbf \xc3\xa9"]),
+        );
         assert_eq!(
             String::from_utf8(l).unwrap(),
             "+1.000000 [3 a:1] \"SET\" \"k\" \"v\\\"\\\\\\n\\x01\\xc3\\xbf \\xc3\\xa9\"\r\n"
@@ -140,7 +157,13 @@ mod tests {
     fn secrets_are_redacted() {
         let l = line(1, 0, 0, "a:1", &args(&[b"AUTH", b"x"]));
         assert_eq!(l, b"+1.000000 [0 a:1] \"AUTH\" \"(redacted)\"\r\n");
-        let l = line(1, 0, 0, "a:1", &args(&[b"HELLO", b"2", b"AUTH", b"u", b"p", b"SETNAME", b"n"]));
+        let l = line(
+            1,
+            0,
+            0,
+            "a:1",
+            &args(&[b"HELLO", b"2", b"AUTH", b"u", b"p", b"SETNAME", b"n"]),
+        );
         assert_eq!(
             l,
             &b"+1.000000 [0 a:1] \"HELLO\" \"2\" \"AUTH\" \"(redacted)\" \"(redacted)\" \"SETNAME\" \"n\"\r\n"[..]

@@ -17,13 +17,16 @@
 //! with how many it reached; the publisher replies with the sum. The
 //! publisher's own shard delivers synchronously, before any other work.
 //!
-//! Ordering: a connection runs its commands one after another and a PUBLISH
-//! finishes only after every shard answered, and mesh queues are FIFO per
-//! (sender, receiver) pair, so the messages of one publisher reach every
-//! subscriber in publish order. Keyspace events are posted without waiting
-//! for answers, again in order per sending shard; events of one connection's
-//! commands that ran on different shards may reach a subscriber in another
-//! order than they happened (Redis, being single-threaded, orders them).
+//! Ordering: each shard has one inbox, a queue that every other shard pushes
+//! to, so two jobs reach a shard in the order they were pushed whenever one
+//! push happened before the other. A connection runs its commands one after
+//! another, and a PUBLISH posts to every shard before it can finish, so the
+//! messages of one publisher reach every subscriber in publish order.
+//! Keyspace events are posted, without waiting for answers, by the shard
+//! that ran the command before it answers; the connection's next command
+//! starts only after that answer, so its events are posted later still, and
+//! a subscriber hears one connection's events in command order even when
+//! the commands ran on different shards.
 //!
 //! Cost: a PUBLISH costs one mesh round trip to every other shard even when
 //! nobody listens. A replicated interest map would save that, but keeping it
@@ -278,10 +281,10 @@ pub(crate) fn monitor_shards() -> Vec<usize> {
 }
 
 /// Sends one MONITOR line to this shard's monitors.
-pub(crate) fn deliver_to_monitors(sh: &Shard, line: &[u8]) {
+pub(crate) fn deliver_to_monitors(sh: &Shard, line: &[u8], skip: u64) {
     let monitors: Vec<Rc<ClientInfo>> =
         with_reg(|r| r.monitors.borrow().values().cloned().collect());
-    for m in &monitors {
+    for m in monitors.iter().filter(|m| m.id != skip) {
         push_to(sh, m, line, false);
     }
 }
@@ -300,10 +303,8 @@ pub fn forget(sh: &Shard, info: &ClientInfo) {
         count_monitor(origin, -1);
         for to in 0..sh.shards() {
             if to != sh.id {
-                sh.mesh.post(
-                    to,
-                    Box::new(move |_: &Rc<Shard>| count_monitor(origin, -1)),
-                );
+                sh.mesh
+                    .post(to, Box::new(move |_: &Rc<Shard>| count_monitor(origin, -1)));
             }
         }
     }
@@ -481,8 +482,8 @@ pub async fn publish(sh: &Rc<Shard>, kind: Kind, channel: Bytes, msg: Bytes) -> 
     if sh.shards() == 1 {
         return deliver_local(sh, kind, &channel, &msg);
     }
-    let counts = crate::mesh::on_every_shard(sh, move |s| deliver_local(s, kind, &channel, &msg))
-        .await;
+    let counts =
+        crate::mesh::on_every_shard(sh, move |s| deliver_local(s, kind, &channel, &msg)).await;
     counts.into_iter().sum()
 }
 
@@ -722,8 +723,14 @@ mod tests {
         assert_eq!(
             out,
             vec![
-                (Bytes::from_static(b"__keyspace@3__:k"), Bytes::from_static(b"set")),
-                (Bytes::from_static(b"__keyevent@3__:set"), Bytes::from_static(b"k")),
+                (
+                    Bytes::from_static(b"__keyspace@3__:k"),
+                    Bytes::from_static(b"set")
+                ),
+                (
+                    Bytes::from_static(b"__keyevent@3__:set"),
+                    Bytes::from_static(b"k")
+                ),
             ]
         );
         out.clear();
@@ -776,10 +783,20 @@ mod tests {
         assert!(over_limit(100, lim, t0, &mut since));
         assert!(!over_limit(60, lim, t0, &mut since));
         assert_eq!(since, Some(t0));
-        assert!(!over_limit(60, lim, t0 + Duration::from_secs(2), &mut since));
+        assert!(!over_limit(
+            60,
+            lim,
+            t0 + Duration::from_secs(2),
+            &mut since
+        ));
         assert!(over_limit(60, lim, t0 + Duration::from_secs(3), &mut since));
         // Dropping below the soft limit restarts the clock.
-        assert!(!over_limit(10, lim, t0 + Duration::from_secs(3), &mut since));
+        assert!(!over_limit(
+            10,
+            lim,
+            t0 + Duration::from_secs(3),
+            &mut since
+        ));
         assert_eq!(since, None);
         let off = OutputBufferLimit {
             hard: 0,

@@ -53,7 +53,8 @@ pub fn admit(conn: &mut Conn, plan: Plan, argv: &[Bytes]) -> Plan {
     let ps = &conn.info.pubsub;
     if ps.is_monitor() && spec.has(flags::WRITE | flags::READONLY | flags::MAY_REPLICATE) {
         // Redis marks monitors as replicas, which may not touch the keyspace.
-        conn.out.error("ERR Replica can't interact with the keyspace");
+        conn.out
+            .error("ERR Replica can't interact with the keyspace");
         return Plan::Done;
     }
     if ps.subscribed()
@@ -71,7 +72,12 @@ pub fn admit(conn: &mut Conn, plan: Plan, argv: &[Bytes]) -> Plan {
     if pubsub::monitors_exist() {
         let databases = conn.sh.config.borrow().databases as usize;
         let db = crate::monitor::shown_db(argv, conn.db, databases);
-        crate::monitor::feed(&conn.sh, spec, argv, db, &conn.info.addr);
+        let skip = if ps.is_monitor() && argv[0].eq_ignore_ascii_case(b"reset") {
+            conn.id()
+        } else {
+            0
+        };
+        crate::monitor::feed(&conn.sh, spec, argv, db, &conn.info.addr, skip);
     }
     plan
 }

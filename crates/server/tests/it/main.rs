@@ -44,10 +44,12 @@ macro_rules! sharded {
 
 mod admin;
 mod basic;
+mod blocking;
 mod client_crate;
 mod concurrency;
 mod differential;
 mod keyspace;
 mod lifecycle;
+mod pubsub;
 mod resp3;
 mod transactions;
