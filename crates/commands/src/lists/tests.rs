@@ -289,3 +289,11 @@ fn declarations_pass_the_table_checks() {
     let problems = crate::introspect::check_families(&[COMMANDS]);
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+#[test]
+fn command_info_matches_redis() {
+    let mut h = Harness::new();
+    for (name, want) in COMMAND_INFO {
+        assert_eq!(h.run(&["COMMAND", "INFO", name]), *want, "{name}");
+    }
+}
