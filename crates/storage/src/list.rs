@@ -679,7 +679,7 @@ impl List {
         } else {
             (0..self.nodes.len()).collect()
         };
-        let mut emptied = Vec::new();
+        let mut emptied = false;
         for ni in order {
             if limit != 0 && removed == limit {
                 break;
@@ -711,7 +711,10 @@ impl List {
             }
             let kept = spans.len() - dropped;
             if kept == 0 {
-                emptied.push(ni);
+                // Left as an empty node and swept out below in one pass, so
+                // emptying many nodes stays linear.
+                self.nodes[ni] = Node::from_parts(0, &[]);
+                emptied = true;
                 continue;
             }
             let mut bytes = Vec::with_capacity(node.size());
@@ -722,9 +725,8 @@ impl List {
             }
             self.nodes[ni] = Node::from_parts(kept, &bytes);
         }
-        emptied.sort_unstable();
-        for ni in emptied.into_iter().rev() {
-            self.nodes.remove(ni);
+        if emptied {
+            self.nodes.retain(|n| n.count() > 0);
         }
         self.len -= removed;
         removed
