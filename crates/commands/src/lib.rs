@@ -21,6 +21,7 @@ pub mod expire;
 pub mod hashes;
 pub mod keyspace;
 pub mod lists;
+pub mod sets;
 pub mod strings;
 
 pub use keys_of::{find_keys, KeyPos};
@@ -121,5 +122,6 @@ pub fn families() -> Vec<&'static [CommandSpec]> {
         introspect::COMMANDS,
         hashes::COMMANDS,
         lists::COMMANDS,
+        sets::COMMANDS,
     ]
 }

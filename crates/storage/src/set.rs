@@ -46,7 +46,7 @@ pub const INTSET_HARD_LIMIT: usize = 1 << 30;
 const MIN_BUCKETS: usize = 4;
 
 /// A borrowed set member: integers come out of intsets unformatted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Member<'a> {
     Int(i64),
     Bytes(&'a [u8]),
@@ -488,7 +488,7 @@ impl Table {
     /// Visits the bucket the cursor names and returns the next cursor: the
     /// cursor's bits are counted up from the top (reverse binary), so the
     /// buckets already visited stay visited when the table doubles or halves.
-    fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8])) -> u64 {
+    fn scan<'a>(&'a self, cursor: u64, mut f: impl FnMut(&'a [u8])) -> u64 {
         let mask = self.mask();
         let mut cur = self.buckets[(cursor & mask) as usize].as_deref();
         while let Some(n) = cur {
@@ -717,7 +717,7 @@ impl Set {
     /// bucket and returns the next cursor (0 when the scan is complete). An
     /// intset is returned whole in one step with cursor 0, as Redis does for
     /// its compact encodings.
-    pub fn scan(&self, cursor: u64, mut f: impl FnMut(Member<'_>)) -> u64 {
+    pub fn scan<'a>(&'a self, cursor: u64, mut f: impl FnMut(Member<'a>)) -> u64 {
         match &self.repr {
             Repr::Ints(ints) => {
                 ints.iter().for_each(|v| f(Member::Int(v)));
