@@ -7,6 +7,7 @@ use crate::table::Lookup;
 use tessera_resp::Proto;
 
 include!("recorded.rs");
+include!("random.rs");
 
 /// Runs `args` through the table like the harness, but with every keyspace
 /// event class enabled; returns the reply, `ctx.dirty` and the events as
@@ -47,7 +48,7 @@ fn run_full(h: &mut Harness, args: &[&str]) -> (String, u64, Vec<String>) {
 #[test]
 fn replies_match_redis() {
     for proto in [Proto::Resp2, Proto::Resp3] {
-        for scenario in RECORDED {
+        for scenario in RECORDED.iter().chain(RANDOM) {
             let mut h = Harness::new();
             h.proto = proto;
             for (args, resp2, resp3) in scenario.iter() {
@@ -295,5 +296,20 @@ fn command_info_matches_redis() {
     let mut h = Harness::new();
     for (name, want) in COMMAND_INFO {
         assert_eq!(h.run(&["COMMAND", "INFO", name]), *want, "{name}");
+    }
+}
+
+#[test]
+fn replies_do_not_depend_on_node_size() {
+    // The node fill only changes how elements are packed, never a reply:
+    // replay the recorded sequences with tiny and huge nodes.
+    for fill in [0, 1, 2, 3, -1, -5] {
+        for scenario in RECORDED.iter().chain(RANDOM) {
+            let mut h = Harness::new();
+            h.config.list_max_listpack_size = fill;
+            for (args, resp2, _) in scenario.iter() {
+                assert_eq!(h.run(args), *resp2, "{args:?} with fill {fill}");
+            }
+        }
     }
 }
