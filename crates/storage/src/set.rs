@@ -363,7 +363,12 @@ impl Table {
     }
 
     fn contains(&self, m: &[u8]) -> bool {
-        let mut cur = self.buckets[self.slot(m)].as_deref();
+        self.contains_in(m, self.slot(m))
+    }
+
+    /// Whether `m` is in the chain of bucket `s`.
+    fn contains_in(&self, m: &[u8], s: usize) -> bool {
+        let mut cur = self.buckets[s].as_deref();
         while let Some(n) = cur {
             if &*n.member == m {
                 return true;
@@ -391,14 +396,17 @@ impl Table {
     }
 
     fn insert(&mut self, m: &[u8]) -> bool {
-        if self.contains(m) {
+        // Hash once: the slot after a resize is the same hash under the
+        // new mask.
+        let h = member_hash(m);
+        if self.contains_in(m, (h & self.mask()) as usize) {
             return false;
         }
         // Redis's rule: grow when the table is full before the insert.
         if self.len >= self.buckets.len() {
             self.resize(self.len + 1);
         }
-        let s = self.slot(m);
+        let s = (h & self.mask()) as usize;
         let next = self.buckets[s].take();
         self.buckets[s] = Some(Box::new(Node {
             member: m.into(),
