@@ -267,8 +267,6 @@ fn encode(out: &mut Vec<u8>, bytes: &[u8]) {
 #[derive(Clone, Default)]
 struct Pack {
     buf: Box<[u8]>,
-    /// Number of pairs.
-    len: u32,
 }
 
 /// Where a pair sits in a packed buffer.
@@ -306,25 +304,29 @@ impl Pack {
     fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
         match self.find(field) {
             Some(slot) => {
-                let mut enc = Vec::with_capacity(encoded_len(value));
-                encode(&mut enc, value);
-                if enc.len() == slot.value_end - slot.value_start {
+                let old = slot.value_end - slot.value_start;
+                let new = encoded_len(value);
+                if new == old {
                     // Same size: overwrite in place, no reallocation.
+                    let mut enc = Vec::with_capacity(new);
+                    encode(&mut enc, value);
                     self.buf[slot.value_start..slot.value_end].copy_from_slice(&enc);
                 } else {
-                    let mut v = std::mem::take(&mut self.buf).into_vec();
-                    v.splice(slot.value_start..slot.value_end, enc);
-                    self.buf = v.into_boxed_slice();
+                    let mut v = Vec::with_capacity(self.buf.len() - old + new);
+                    v.extend_from_slice(&self.buf[..slot.value_start]);
+                    encode(&mut v, value);
+                    v.extend_from_slice(&self.buf[slot.value_end..]);
+                    self.replace(v);
                 }
                 false
             }
             None => {
-                let mut v = std::mem::take(&mut self.buf).into_vec();
-                v.reserve_exact(encoded_len(field) + encoded_len(value));
+                let mut v =
+                    Vec::with_capacity(self.buf.len() + encoded_len(field) + encoded_len(value));
+                v.extend_from_slice(&self.buf);
                 encode(&mut v, field);
                 encode(&mut v, value);
-                self.buf = v.into_boxed_slice();
-                self.len += 1;
+                self.replace(v);
                 true
             }
         }
@@ -334,11 +336,34 @@ impl Pack {
         let Some(slot) = self.find(field) else {
             return false;
         };
-        let mut v = std::mem::take(&mut self.buf).into_vec();
-        v.drain(slot.field_start..slot.value_end);
-        self.buf = v.into_boxed_slice();
-        self.len -= 1;
+        let mut v = Vec::with_capacity(self.buf.len() - (slot.value_end - slot.field_start));
+        v.extend_from_slice(&self.buf[..slot.field_start]);
+        v.extend_from_slice(&self.buf[slot.value_end..]);
+        self.replace(v);
         true
+    }
+
+    /// Installs a buffer built at its exact final size. Writes build a new
+    /// buffer rather than reallocating the old one: an allocator may keep a
+    /// reallocated block in place with room to spare (mimalloc does, within
+    /// half its size), and that slack would cost every small hash memory.
+    fn replace(&mut self, v: Vec<u8>) {
+        debug_assert_eq!(v.len(), v.capacity());
+        self.buf = v.into_boxed_slice();
+    }
+
+    /// Number of pairs. Counted by walking the tags rather than stored: a
+    /// stored count would make every `Hash` box 8 bytes larger (24 instead
+    /// of 16 bytes, which mimalloc serves as 32), and the walk is bounded by
+    /// `hash-max-listpack-entries` like every other packed operation.
+    fn len(&self) -> usize {
+        let mut n = 0;
+        let mut pos = 0;
+        while pos < self.buf.len() {
+            pos = read(&self.buf, pos).1;
+            n += 1;
+        }
+        n / 2
     }
 
     fn iter(&self) -> PackIter<'_> {
@@ -616,7 +641,7 @@ impl Hash {
 
     pub fn len(&self) -> usize {
         match &self.repr {
-            Repr::Pack(p) => p.len as usize,
+            Repr::Pack(p) => p.len(),
             Repr::Table(t) => t.len,
         }
     }
@@ -658,7 +683,7 @@ impl Hash {
         let Repr::Pack(p) = &self.repr else {
             return;
         };
-        let mut t = Table::with_capacity(p.len as usize);
+        let mut t = Table::with_capacity(p.len());
         for (f, v) in p.iter() {
             t.set(&f, &v);
         }
@@ -701,7 +726,7 @@ impl Hash {
         match &mut self.repr {
             Repr::Pack(p) => {
                 let added = p.set(field, value);
-                if p.len as u64 > limits.entries {
+                if p.len() as u64 > limits.entries {
                     self.convert_to_table();
                 }
                 added
@@ -750,10 +775,11 @@ impl Hash {
     pub fn random(&self, rng: &mut impl Rng) -> Option<(Elem<'_>, Elem<'_>)> {
         match &self.repr {
             Repr::Pack(p) => {
-                if p.len == 0 {
+                let n = p.len();
+                if n == 0 {
                     return None;
                 }
-                p.iter().nth(rng.gen_range(0..p.len as usize))
+                p.iter().nth(rng.gen_range(0..n))
             }
             Repr::Table(t) => t.random(rng).map(|(k, v)| (Elem::bytes(k), Elem::bytes(v))),
         }

@@ -342,5 +342,5 @@ proptest! {
 #[test]
 fn hash_box_is_small() {
     // The box behind `Value::Hash` is part of every hash's cost.
-    assert!(std::mem::size_of::<Hash>() <= 24);
+    assert!(std::mem::size_of::<Hash>() <= 16);
 }
