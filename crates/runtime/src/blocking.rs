@@ -124,7 +124,7 @@ pub fn key_ready(sh: &Shard, db: usize, key: &[u8]) {
 
 /// Runs `f` with serving of ready keys held back (a transaction running
 /// its commands back to back), then serves what became ready.
-pub fn hold_serving<T>(sh: &Rc<Shard>, f: impl FnOnce() -> T) -> T {
+pub fn hold_serving<T>(sh: &Shard, f: impl FnOnce() -> T) -> T {
     let was = SERVING.with(|s| s.replace(true));
     let r = f();
     SERVING.with(|s| s.set(was));
@@ -135,7 +135,7 @@ pub fn hold_serving<T>(sh: &Rc<Shard>, f: impl FnOnce() -> T) -> T {
 }
 
 /// Serves the waiters of every ready key that no multi-shard operation holds.
-pub fn serve_ready(sh: &Rc<Shard>) {
+pub fn serve_ready(sh: &Shard) {
     if sh.blocked.borrow().ready.is_empty() || SERVING.with(|s| s.get()) {
         return;
     }
@@ -164,7 +164,7 @@ pub fn serve_ready(sh: &Rc<Shard>) {
 }
 
 /// Serves the waiters of one key, oldest first, until one of them blocks again.
-fn serve_key(sh: &Rc<Shard>, db: usize, key: &[u8]) {
+fn serve_key(sh: &Shard, db: usize, key: &[u8]) {
     let k: (usize, Box<[u8]>) = (db, key.into());
     let ids: Vec<u64> = match sh.blocked.borrow().by_key.get(&k) {
         Some(q) => q.iter().copied().collect(),

@@ -199,6 +199,7 @@ impl Shard {
         }
         self.drain_expired(db);
         crate::pubsub::publish_events(self, &r.events);
+        crate::blocking::serve_ready(self);
         r
     }
 

@@ -406,6 +406,33 @@ fn no_evict(c: &mut Conn, argv: &[Bytes]) {
     c.out.ok();
 }
 
+/// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
+fn unblock<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> futures::future::LocalBoxFuture<'a, ()> {
+    Box::pin(async move {
+        let Some(id) = parse::int(&argv[2]) else {
+            return c.out.error(errors::NOT_INT);
+        };
+        let error = match argv.get(3) {
+            None => false,
+            Some(m) if parse::is(m, "timeout") => false,
+            Some(m) if parse::is(m, "error") => true,
+            Some(_) => {
+                return c
+                    .out
+                    .error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            }
+        };
+        if argv.len() > 4 {
+            return c.out.error(errors::SYNTAX);
+        }
+        let found = crate::mesh::on_every_shard(&c.sh, move |sh| {
+            crate::blocking::unblock_here(sh, id as u64, error)
+        })
+        .await;
+        c.out.int(found.into_iter().any(|f| f) as i64);
+    })
+}
+
 /// CLIENT HELP
 fn help(c: &mut Conn, _argv: &[Bytes]) {
     super::help_reply(
@@ -462,6 +489,7 @@ static KILL: RuntimeHandler = RuntimeHandler::Async(kill);
 static REPLY: RuntimeHandler = RuntimeHandler::Sync(reply);
 static NO_EVICT: RuntimeHandler = RuntimeHandler::Sync(no_evict);
 static HELP: RuntimeHandler = RuntimeHandler::Sync(help);
+static UNBLOCK: RuntimeHandler = RuntimeHandler::Async(unblock);
 
 const CONN_ACL: &[&str] = &["slow", "connection"];
 const ADMIN_ACL: &[&str] = &["admin", "slow", "dangerous", "connection"];
@@ -642,6 +670,23 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         "Records the name or version of the client library.",
         "7.2.0",
         &SETINFO,
+    ),
+    sub(
+        "unblock",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        ADMIN_ACL,
+        &[
+            Arg::integer("client-id"),
+            Arg::oneof(
+                "unblock-type",
+                &[Arg::token("timeout", "TIMEOUT"), Arg::token("error", "ERROR")],
+            )
+            .optional(),
+        ],
+        "Ends the wait of a client blocked in BLPOP, BLMOVE and the like.",
+        "5.0.0",
+        &UNBLOCK,
     ),
     sub(
         "setname",

@@ -180,6 +180,8 @@ pub struct ShardReport {
     pub rates: [f64; 3],
     pub max_query_buf: usize,
     pub max_output_buf: usize,
+    /// Connections of this shard waiting in a blocking command.
+    pub blocked_clients: usize,
 }
 
 /// Collects this shard's report. Runs on the shard's thread.
@@ -201,6 +203,7 @@ pub fn report(sh: &Shard) -> ShardReport {
             .collect(),
         used_memory: crate::alloc::thread_used(),
         rates: rates(),
+        blocked_clients: sh.blocked.borrow().blocked_clients(),
         ..ShardReport::default()
     };
     for d in ks.dbs() {
@@ -432,6 +435,7 @@ struct Totals {
     rates: [f64; 3],
     max_query_buf: usize,
     max_output_buf: usize,
+    blocked_clients: usize,
     /// Distinct channels, patterns and shard channels with subscribers.
     pubsub: [usize; 3],
 }
@@ -449,6 +453,7 @@ fn total(reports: Vec<ShardReport>) -> Totals {
         rates: [0.0; 3],
         max_query_buf: 0,
         max_output_buf: 0,
+        blocked_clients: 0,
         pubsub: [0; 3],
     };
     let mut used: isize = 0;
@@ -489,6 +494,7 @@ fn total(reports: Vec<ShardReport>) -> Totals {
         }
         t.max_query_buf = t.max_query_buf.max(r.max_query_buf);
         t.max_output_buf = t.max_output_buf.max(r.max_output_buf);
+        t.blocked_clients += r.blocked_clients;
     }
     t.used_memory = used.max(0) as u64;
     t
@@ -545,7 +551,7 @@ fn render(sh: &Shard, want: Sections, t: &Totals) -> String {
                 o.field("maxclients", config.maxclients);
                 o.field("client_recent_max_input_buffer", t.max_query_buf);
                 o.field("client_recent_max_output_buffer", t.max_output_buf);
-                o.field("blocked_clients", 0);
+                o.field("blocked_clients", t.blocked_clients);
                 o.field("tracking_clients", 0);
                 o.field("clients_in_timeout_table", 0);
             }
