@@ -70,7 +70,7 @@ pub fn admit(conn: &mut Conn, plan: Plan, argv: &[Bytes]) -> Plan {
         return Plan::Done;
     }
     if pubsub::monitors_exist() {
-        let databases = conn.sh.config.borrow().databases as usize;
+        let databases = conn.sh.config.borrow().databases;
         let db = crate::monitor::shown_db(argv, conn.db, databases);
         let skip = if ps.is_monitor() && argv[0].eq_ignore_ascii_case(b"reset") {
             conn.id()
