@@ -29,6 +29,10 @@ pub struct Harness {
     /// The timeout a blocking command asked to wait with in the last `run`
     /// (`Ctx::block`), `None` if it did not block.
     pub blocked: Option<Ms>,
+    /// The keyspace-event classes handlers see as listened for (`Ctx::notify_mask`).
+    pub notify_mask: u32,
+    /// The events the last `run` raised.
+    pub events: Vec<crate::notify::Event>,
 }
 
 impl Default for Harness {
@@ -49,6 +53,8 @@ impl Harness {
             proto: Proto::Resp2,
             may_block: false,
             blocked: None,
+            notify_mask: 0,
+            events: Vec::new(),
         }
     }
 
@@ -69,6 +75,7 @@ impl Harness {
     /// Runs one command given as raw arguments and returns the reply bytes.
     pub fn run_bytes(&mut self, argv: &[Bytes]) -> Vec<u8> {
         self.blocked = None;
+        self.events.clear();
         let mut out = Out::new(self.proto);
         match self.table.lookup(argv) {
             Lookup::UnknownCommand => out.error("ERR unknown command"),
@@ -95,13 +102,14 @@ impl Harness {
                                 shard: 0,
                                 shards: 1,
                                 dirty: 0,
-                                notify_mask: 0,
+                                notify_mask: self.notify_mask,
                                 events: Vec::new(),
                                 may_block: self.may_block,
                                 block: None,
                             };
                             h(&mut ctx, argv);
                             self.blocked = ctx.block;
+                            self.events = std::mem::take(&mut ctx.events);
                         }
                         None => out.error("ERR command not available in the harness"),
                     }
