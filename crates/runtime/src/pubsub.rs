@@ -500,12 +500,12 @@ pub fn publish_nowait(sh: &Shard, msgs: Vec<(Bytes, Bytes)>) {
     if shards == 1 {
         return;
     }
-    let msgs = Rc::new(msgs);
     for to in 0..shards {
         if to == sh.id {
             continue;
         }
-        let batch: Vec<(Bytes, Bytes)> = (*msgs).clone();
+        // Cloning copies only the handles: `Bytes` shares its buffer.
+        let batch = msgs.clone();
         sh.mesh.post(
             to,
             Box::new(move |s: &Rc<Shard>| {
@@ -594,7 +594,8 @@ pub async fn info_counts(sh: &Rc<Shard>) -> [usize; 3] {
 
 /// The `notify::*` bits for a `notify-keyspace-events` value. Without `K`
 /// or `E` nothing is published, so the mask is then 0 and handlers raise
-/// no events at all.
+/// no events at all. The `n` (new key) and `m` (key miss) classes are
+/// accepted, but no handler raises them yet.
 pub fn notify_mask(events: &str) -> u32 {
     if events.is_empty() {
         return 0;
