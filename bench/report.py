@@ -8,8 +8,13 @@ any server (run.sh owns the processes, so a crash is seen in one place).
 
 Records file (TSV, written by run.sh, one line per event):
   run   <server> <workload> <rep> <status> <rps> <p50_ms> <p99_ms> <cpu_ticks> <requests> <note>
-  mem   <server> <method> <keys> <used_memory_delta> <rss_delta> <note>
+  mem   <server> <row> <keys> <used_memory_delta> <rss_delta> <note>
+  note  <text>
   event <server> <text>
+
+<server> is `redis` or `tessera:<shards>`; <row> is strings, hash, set or
+zset; an empty <rss_delta> means RSS was not measured. A `note` is printed
+under the table once, however often it was recorded.
 """
 
 import os
@@ -103,18 +108,49 @@ def fmt_opt(x, spec):
     return "–" if x is None else format(x, spec)
 
 
+# Memory rows: (record row, table label, which delta: 4 = used_memory, 5 = RSS).
+MEM_ROWS = (
+    ("strings", "memory/key, 32 B strings", 4),
+    ("strings", "RSS/key, 32 B strings", 5),
+    ("hash", "memory/key, hash of 10 fields", 4),
+    ("set", "memory/key, set of 10 ints", 4),
+    ("zset", "memory/key, zset of 10 members", 4),
+)
+
+
+def tessera_variants(servers_seen):
+    """Tessera's record names (`tessera:<shards>`), fewest shards first."""
+    names = {s for s in servers_seen if s.startswith("tessera")}
+
+    def shards(name):
+        tail = name.partition(":")[2]
+        return int(tail) if tail.isdigit() else 0
+
+    return sorted(names, key=shards)
+
+
+def variant_label(name, many):
+    """`Tessera`, or `Tessera 2sh` when the table holds several shard counts."""
+    if not many:
+        return "Tessera"
+    return f"Tessera {name.partition(':')[2]}sh"
+
+
 def table(records_path, workloads_path, clk_tck, meta):
     clk_tck = float(clk_tck)
     runs = {}  # (workload, server) -> list of ok run dicts
     fails = {}  # (workload, server) -> list of notes
-    mem = {}  # server -> (method, keys, used_delta, rss_delta)
+    mem = {}  # (row, server) -> record cells
     events = []
+    run_notes = []  # texts of `note` records, in order, without repeats
+    seen = []
     with open(records_path, encoding="utf-8", errors="replace") as f:
         for line in f:
             cells = line.rstrip("\n").split("\t")
             kind = cells[0]
             if kind == "run":
                 _, server, wl, rep, status, rps, p50, p99, ticks, reqs, note = (cells + [""] * 11)[:11]
+                seen.append(server)
                 if status != "ok":
                     fails.setdefault((wl, server), []).append(f"rep {rep}: {note}")
                     continue
@@ -127,10 +163,21 @@ def table(records_path, workloads_path, clk_tck, meta):
                     }
                 )
             elif kind == "mem":
-                _, server, method, keys, used, rss, note = (cells + [""] * 7)[:7]
-                mem[server] = (method, keys, used, rss, note)
+                cells = (cells + [""] * 7)[:7]
+                seen.append(cells[1])
+                mem[(cells[2], cells[1])] = cells
             elif kind == "event":
                 events.append(f"{cells[1]}: {cells[2] if len(cells) > 2 else ''}")
+            elif kind == "note":
+                text = cells[1] if len(cells) > 1 else ""
+                if text not in run_notes:
+                    run_notes.append(text)
+
+    variants = tessera_variants(seen)
+    many = len(variants) > 1
+    servers = ["redis"] + variants
+    labels = {v: variant_label(v, many) for v in variants}
+    suffix = {v: (f" {v.partition(':')[2]}sh" if many else "") for v in variants}
 
     def med(wl, server, key):
         rs = runs.get((wl, server))
@@ -138,19 +185,18 @@ def table(records_path, workloads_path, clk_tck, meta):
             return None
         return statistics.median(r[key] for r in rs)
 
-    header = [
-        "workload",
-        "Redis ops/s",
-        "Tessera ops/s",
-        "ratio",
-        "Redis p50 ms",
-        "Tessera p50 ms",
-        "Redis p99 ms",
-        "Tessera p99 ms",
-        "Redis CPU µs/op",
-        "Tessera CPU µs/op",
-        "CPU ratio",
-    ]
+    # Columns: throughput with a ratio per variant, then latencies, then CPU
+    # with a ratio per variant, so one shard count reads across like the
+    # single-count table.
+    header = ["workload", "Redis ops/s"]
+    for v in variants:
+        header += [f"{labels[v]} ops/s", "ratio" + suffix[v]]
+    header += ["Redis p50 ms"] + [f"{labels[v]} p50 ms" for v in variants]
+    header += ["Redis p99 ms"] + [f"{labels[v]} p99 ms" for v in variants]
+    header += ["Redis CPU µs/op"]
+    for v in variants:
+        header += [f"{labels[v]} CPU µs/op", "CPU ratio" + suffix[v]]
+
     out = []
     if meta:
         out.append(meta)
@@ -159,10 +205,9 @@ def table(records_path, workloads_path, clk_tck, meta):
     out.append("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
     notes = []
     for wl in read_workloads(workloads_path):
-        if not any((wl, s) in runs or (wl, s) in fails for s in SERVERS):
+        if not any((wl, s) in runs or (wl, s) in fails for s in servers):
             continue
-        row = [wl]
-        vals = {s: {k: med(wl, s, k) for k in ("rps", "p50", "p99", "cpu")} for s in SERVERS}
+        vals = {s: {k: med(wl, s, k) for k in ("rps", "p50", "p99", "cpu")} for s in servers}
 
         def cell(s, k, fmt):
             v = vals[s][k]
@@ -173,49 +218,54 @@ def table(records_path, workloads_path, clk_tck, meta):
                 text += " †"
             return text
 
-        r, t = vals["redis"], vals["tessera"]
-        row += [
-            cell("redis", "rps", fmt_int),
-            cell("tessera", "rps", fmt_int),
-            fmt_ratio(t["rps"], r["rps"]),
-            cell("redis", "p50", lambda v: f"{v:.3f}"),
-            cell("tessera", "p50", lambda v: f"{v:.3f}"),
-            cell("redis", "p99", lambda v: f"{v:.3f}"),
-            cell("tessera", "p99", lambda v: f"{v:.3f}"),
-            cell("redis", "cpu", lambda v: f"{v:.2f}"),
-            cell("tessera", "cpu", lambda v: f"{v:.2f}"),
-            fmt_ratio(t["cpu"], r["cpu"]),
-        ]
+        def ms(v):
+            return f"{v:.3f}"
+
+        def us(v):
+            return f"{v:.2f}"
+
+        r = vals["redis"]
+        row = [wl, cell("redis", "rps", fmt_int)]
+        for v in variants:
+            row += [cell(v, "rps", fmt_int), fmt_ratio(vals[v]["rps"], r["rps"])]
+        row += [cell(s, "p50", ms) for s in servers]
+        row += [cell(s, "p99", ms) for s in servers]
+        row += [cell("redis", "cpu", us)]
+        for v in variants:
+            row += [cell(v, "cpu", us), fmt_ratio(vals[v]["cpu"], r["cpu"])]
         out.append("| " + " | ".join(row) + " |")
-        for s in SERVERS:
+        for s in servers:
             for n in fails.get((wl, s), []):
                 notes.append(f"{wl} on {s} failed, {n}")
 
-    def per_key(server, idx):
-        m = mem.get(server)
+    def per_key(row, server, idx):
+        m = mem.get((row, server))
         if not m:
             return None
         try:
-            keys, delta = int(m[1]), int(m[idx])
+            keys, delta = int(m[3]), int(m[idx])
         except ValueError:
             return None
         return delta / keys if keys > 0 else None
 
-    if mem:
-        for label, idx in (("memory/key", 2), ("RSS/key", 3)):
-            r, t = per_key("redis", idx), per_key("tessera", idx)
-            row = [
-                label,
-                fmt_opt(r, ".1f") + (" B" if r is not None else ""),
-                fmt_opt(t, ".1f") + (" B" if t is not None else ""),
-                fmt_ratio(t, r),
-            ] + ["–"] * 7
-            out.append("| " + " | ".join(row) + " |")
-        for s in SERVERS:
-            m = mem.get(s)
-            if m and m[4]:
-                notes.append(f"memory on {s}: {m[4]}")
+    def bytes_cell(x):
+        return fmt_opt(x, ",.1f") + (" B" if x is not None else "")
 
+    for row_name, label, idx in MEM_ROWS:
+        if not any((row_name, s) in mem for s in servers):
+            continue
+        r = per_key(row_name, "redis", idx)
+        row = [label, bytes_cell(r)]
+        for v in variants:
+            t = per_key(row_name, v, idx)
+            row += [bytes_cell(t), fmt_ratio(t, r)]
+        row += ["–"] * (len(header) - len(row))
+        out.append("| " + " | ".join(row) + " |")
+    for (row_name, s), m in mem.items():
+        if m[6]:
+            notes.append(f"memory ({row_name}) on {s}: {m[6]}")
+
+    notes += run_notes
     notes += events
     if notes:
         out.append("")

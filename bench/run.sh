@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # bench/run.sh: compares Tessera with Debian's redis-server on this machine.
 # It builds tessera-server in release mode, starts both servers with the same
-# settings, measures memory per key, then runs every workload of
-# bench/workloads.tsv with redis-benchmark against both (alternating which
-# goes first), and prints one markdown table of medians, also written to
-# bench/results/latest.md. It only kills the two servers it started.
+# settings, measures memory per key (strings, then small hashes, sets and
+# sorted sets), then runs every workload of bench/workloads.tsv against both
+# (alternating which goes first), and prints one markdown table of medians,
+# also written to bench/results/latest.md. With several shard counts in
+# SHARDS the whole suite runs once per count, Tessera restarted with that
+# count, and the table gets one set of Tessera columns per count. It only
+# kills the servers and helpers it started.
 #
 # Options (environment variables):
 #   N=300000          requests per redis-benchmark run
@@ -12,7 +15,7 @@
 #   QUICK=1           smoke run: defaults become N=20000, REPS=1, MEM_KEYS=200000
 #   CLIENTS=50        redis-benchmark -c
 #   KEYSPACE=1000000  redis-benchmark -r
-#   SHARDS=2          tessera-server --shards
+#   SHARDS=2          tessera-server --shards; a list ("1 2") runs the suite per count
 #   TESSERA_PORT=7400 REDIS_PORT=7401
 #   TESSERA_ARGS=     extra tessera-server arguments
 #   REDIS_ARGS=       extra redis-server arguments
@@ -20,7 +23,9 @@
 #   ONLY=             extended regex; run only workloads whose name matches
 #   WORKLOADS=        workload file (default bench/workloads.tsv)
 #   MEMORY=1          0 skips the memory test
-#   MEM_KEYS=1000000  keys loaded for the memory test
+#   MEM_KEYS=1000000  keys loaded for the memory test of strings
+#   MEM_COLL_KEYS=100000 keys loaded per collection memory test (hash, set, zset)
+#   MEM_COLL=hash set zset  which collection memory tests run (empty: none)
 #   BUILD=1           0 skips cargo build (uses the existing binary)
 #   TESSERA_BIN=      path of the binary (default: <target>/release/tessera-server)
 #   RUN_TIMEOUT=300   seconds before one redis-benchmark run is abandoned
@@ -30,6 +35,7 @@ set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 PY="python3 $HERE/report.py"
+LOAD="python3 $HERE/load.py"
 
 if [[ "${QUICK:-0}" == 1 ]]; then
     N=${N:-20000}
@@ -49,6 +55,8 @@ RB_ARGS=${RB_ARGS:-}
 ONLY=${ONLY:-}
 MEMORY=${MEMORY:-1}
 MEM_KEYS=${MEM_KEYS:-1000000}
+MEM_COLL_KEYS=${MEM_COLL_KEYS:-100000}
+MEM_COLL=${MEM_COLL-hash set zset}
 BUILD=${BUILD:-1}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -74,10 +82,14 @@ RECORDS="$WORK/records.tsv"
 : >"$RECORDS"
 REDIS_PID=""
 TESSERA_PID=""
+HELPER_PID=""
+HELPER_OUT=""
+# The shard count of the Tessera instance running now.
+CUR_SHARDS=""
 
 cleanup() {
     local pid
-    for pid in "$REDIS_PID" "$TESSERA_PID"; do
+    for pid in "$HELPER_PID" "$REDIS_PID" "$TESSERA_PID"; do
         if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
             kill "$pid" 2>/dev/null
             wait "$pid" 2>/dev/null
@@ -93,6 +105,9 @@ trap 'exit 130' INT TERM
 # Prints the pid variable's value for a server name.
 pid_of() { if [[ "$1" == redis ]]; then echo "$REDIS_PID"; else echo "$TESSERA_PID"; fi; }
 port_of() { if [[ "$1" == redis ]]; then echo "$REDIS_PORT"; else echo "$TESSERA_PORT"; fi; }
+# The name a server's results are recorded under: Tessera's carries its
+# shard count, so the passes of SHARDS="1 2" stay apart in the table.
+label_of() { if [[ "$1" == redis ]]; then echo redis; else echo "tessera:$CUR_SHARDS"; fi; }
 
 cli() {
     local port=$1
@@ -113,7 +128,7 @@ start_server() {
         REDIS_PID=$!
     else
         # shellcheck disable=SC2086
-        "$TESSERA_BIN" --port "$TESSERA_PORT" --shards "$SHARDS" --save '' \
+        "$TESSERA_BIN" --port "$TESSERA_PORT" --shards "$CUR_SHARDS" --save '' \
             --appendonly no --dir "$WORK/tessera" --enable-debug-command local $TESSERA_ARGS \
             >>"$LOGS/tessera.log" 2>&1 &
         TESSERA_PID=$!
@@ -160,15 +175,27 @@ recover() {
     local tailtext
     tailtext=$(tail -n 5 "$LOGS/$server.log" | cut -c1-160 | tr '\t\n' '  ')
     log "$server $status during $during; last log lines: $tailtext"
-    printf 'event\t%s\t%s during %s; log %s ends: %s\n' "$server" "$status" "$during" \
+    printf 'event\t%s\t%s during %s; log %s ends: %s\n' "$(label_of "$server")" "$status" "$during" \
         "$LOGS/$server.log" "$tailtext" >>"$RECORDS"
     start_server "$server"
+}
+
+stop_server() {
+    local pid
+    pid=$(pid_of "$1")
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    fi
 }
 
 for port in "$TESSERA_PORT" "$REDIS_PORT"; do
     if timeout 2 redis-cli -p "$port" ping >/dev/null 2>&1; then
         die "something already answers on port $port; pick free ports with TESSERA_PORT/REDIS_PORT"
     fi
+done
+for shards in $SHARDS; do
+    [[ "$shards" =~ ^[1-9][0-9]*$ ]] || die "SHARDS must be a list of positive integers, not '$SHARDS'"
 done
 
 if [[ "$BUILD" == 1 ]]; then
@@ -180,7 +207,6 @@ fi
 : >"$LOGS/redis.log"
 : >"$LOGS/tessera.log"
 start_server redis
-start_server tessera
 
 # --- memory ------------------------------------------------------------------
 
@@ -189,27 +215,27 @@ used_memory() {
     $PY info-field "$WORK/info" used_memory | tr -d '\r'
 }
 
-memory_test() {
-    local server port pid method="DEBUG POPULATE" note
+# Strings: DEBUG POPULATE keys (or redis-benchmark SETs) on the given servers.
+memory_strings() {
+    local server port method="DEBUG POPULATE" note
     declare -A base_used base_rss
-    for server in redis tessera; do
+    for server in "$@"; do
         port=$(port_of "$server")
         cli "$port" flushall >/dev/null
         base_used[$server]=$(used_memory "$port")
         base_rss[$server]=$($PY rss "$(pid_of "$server")")
     done
-    # Both servers are loaded the same way so the key and value shapes match.
-    for server in redis tessera; do
-        local reply
-        reply=$(cli "$(port_of "$server")" debug populate 0 key 32 2>&1)
-        if [[ "$reply" != OK ]]; then
-            log "DEBUG POPULATE on $server answered '$reply'; loading with redis-benchmark instead"
-            method="redis-benchmark"
-        fi
-    done
-    for server in redis tessera; do
+    # Both servers are loaded the same way so the key and value shapes match;
+    # Redis always accepts POPULATE, so Tessera decides the method.
+    local reply
+    reply=$(cli "$TESSERA_PORT" debug populate 0 key 32 2>&1)
+    if [[ "$reply" != OK ]]; then
+        log "DEBUG POPULATE on tessera answered '$reply'; loading with redis-benchmark instead"
+        method="redis-benchmark"
+    fi
+    for server in "$@"; do
         port=$(port_of "$server")
-        log "memory: loading $MEM_KEYS keys into $server with $method"
+        log "memory: loading $MEM_KEYS keys into $(label_of "$server") with $method"
         if [[ "$method" == "DEBUG POPULATE" ]]; then
             cli "$port" debug populate "$MEM_KEYS" key 32 >/dev/null
         else
@@ -235,91 +261,242 @@ memory_test() {
         fi
         rss=$((rss - base_rss[$server]))
         note="${note:+$note; }$keys keys loaded with $method"
-        printf 'mem\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$method" "$keys" "$used" "$rss" "$note" >>"$RECORDS"
-        log "memory: $server keys=$keys used_memory delta=$used RSS delta=$rss"
+        printf 'mem\t%s\tstrings\t%s\t%s\t%s\t%s\n' "$(label_of "$server")" "$keys" "$used" "$rss" "$note" >>"$RECORDS"
+        log "memory: $(label_of "$server") keys=$keys used_memory delta=$used RSS delta=$rss"
         cli "$port" flushall >/dev/null
     done
 }
 
-if [[ "$MEMORY" == 1 ]]; then
-    memory_test
-fi
+# Collections: MEM_COLL_KEYS keys of one shape (see load.py) per server.
+# Only used_memory is compared: RSS after the previous test's FLUSHALL keeps
+# freed pages, so its delta would say more about the allocator than the data.
+memory_collection() {
+    local kind=$1 server port base keys used note out
+    shift
+    for server in "$@"; do
+        port=$(port_of "$server")
+        cli "$port" flushall >/dev/null
+        base=$(used_memory "$port")
+        log "memory: loading $MEM_COLL_KEYS ${kind}es into $(label_of "$server")"
+        note=""
+        if ! out=$(timeout "$RUN_TIMEOUT" $LOAD collections "$port" "$kind" "$MEM_COLL_KEYS" 2>&1); then
+            note="loading failed: $(echo "$out" | tail -n 1 | cut -c1-200)"
+        fi
+        if ! alive "$server"; then
+            recover "$server" "the $kind memory test"
+            continue
+        fi
+        keys=$(cli "$port" dbsize | tr -d '\r')
+        used=$(used_memory "$port")
+        if [[ -n "$used" && -n "$base" ]]; then
+            used=$((used - base))
+        else
+            used="n/a"
+            note="${note:+$note; }INFO memory gives no used_memory"
+        fi
+        printf 'mem\t%s\t%s\t%s\t%s\t\t%s\n' "$(label_of "$server")" "$kind" "$keys" "$used" "$note" >>"$RECORDS"
+        log "memory: $(label_of "$server") $kind keys=$keys used_memory delta=$used${note:+ ($note)}"
+        cli "$port" flushall >/dev/null
+    done
+}
+
+# Redis's memory does not depend on Tessera's shard count, so it is measured
+# in the first pass only.
+memory_test() {
+    local servers="tessera" kind
+    if [[ -z "${REDIS_MEM_DONE:-}" ]]; then
+        servers="redis tessera"
+        REDIS_MEM_DONE=1
+    fi
+    # shellcheck disable=SC2086
+    memory_strings $servers
+    for kind in $MEM_COLL; do
+        # shellcheck disable=SC2086
+        memory_collection "$kind" $servers
+    done
+}
 
 # --- throughput, latency and CPU -------------------------------------------
 
+# Starts the helper named in a workload's `during` column against a server
+# and waits until it is ready; on failure HELPER_OUT says why. Only
+# `subscribers <clients> <channel>` exists. Not called in a subshell, so
+# that HELPER_PID stays known to stop_helper and cleanup.
+start_helper() {
+    local port=$1 spec=$2 kind clients channel i
+    read -r kind clients channel <<<"$spec"
+    if [[ "$kind" != subscribers ]]; then
+        HELPER_OUT="unknown helper '$spec'"
+        return 1
+    fi
+    python3 "$HERE/subscribers.py" "$port" "$clients" "$channel" "$N" >"$WORK/helper" 2>&1 &
+    HELPER_PID=$!
+    for ((i = 0; i < 100; i++)); do
+        grep -q '^ready' "$WORK/helper" && return 0
+        kill -0 "$HELPER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    stop_helper
+    HELPER_OUT="subscribers not ready: $HELPER_OUT"
+    return 1
+}
+
+# Lets the helper finish counting (it exits by itself once every subscriber
+# has all messages), then stops it; HELPER_OUT gets its summary line and the
+# status says whether every message arrived.
+stop_helper() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$HELPER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -TERM "$HELPER_PID" 2>/dev/null
+    wait "$HELPER_PID" 2>/dev/null
+    HELPER_PID=""
+    HELPER_OUT=$(tail -n 1 "$WORK/helper" | tr '\t\r' '  ' | cut -c1-200)
+    grep -q 'messages each$' "$WORK/helper"
+}
+
 run_one() {
-    local server=$1 wl=$2 test=$3 pipe=$4 extra=$5 rep=$6
-    local port pid before after rc parsed status note rps p50 p99 ticks
+    local server=$1 wl=$2 test=$3 pipe=$4 extra=$5 setup=$6 during=$7 rep=$8
+    local port pid before after rc parsed status note rps p50 p99 ticks label out
+    local -a extra_args cmd
     port=$(port_of "$server")
+    label=$(label_of "$server")
     if ! alive "$server"; then
         recover "$server" "the pause before $wl rep $rep"
     fi
     pid=$(pid_of "$server")
-    before=$($PY cpu-ticks "$pid")
-    # shellcheck disable=SC2086
-    timeout "$RUN_TIMEOUT" redis-benchmark -p "$port" -c "$CLIENTS" -P "$pipe" \
-        -r "$KEYSPACE" -n "$N" -t "$test" --csv $extra $RB_ARGS \
-        >"$WORK/out" 2>"$WORK/err" &
-    local rb=$!
-    # redis-benchmark keeps reconnecting to a dead server, so stop it as soon
-    # as the server is gone instead of waiting for the timeout.
-    while kill -0 "$rb" 2>/dev/null; do
-        if ! alive "$server"; then
-            kill "$rb" 2>/dev/null
-            break
-        fi
-        sleep 0.5
-    done
-    wait "$rb"
-    rc=$?
-    after=$($PY cpu-ticks "$pid" 2>/dev/null || echo "")
+    # The extra column is split on spaces only (no globbing), so a custom
+    # command's arguments reach redis-benchmark as written.
+    read -r -a extra_args <<<"$extra"
+    case "$test" in
+    multi_exec)
+        cmd=(python3 "$HERE/multi_exec.py" -p "$port" -c "$CLIENTS" -P "$pipe" -n "$N" "${extra_args[@]}")
+        ;;
+    -)
+        # shellcheck disable=SC2206
+        cmd=(redis-benchmark -p "$port" -c "$CLIENTS" -P "$pipe" -r "$KEYSPACE" -n "$N" --csv
+            $RB_ARGS "${extra_args[@]}")
+        ;;
+    *)
+        # shellcheck disable=SC2206
+        cmd=(redis-benchmark -p "$port" -c "$CLIENTS" -P "$pipe" -r "$KEYSPACE" -n "$N" -t "$test"
+            --csv $RB_ARGS "${extra_args[@]}")
+        ;;
+    esac
     status=ok
     note=""
     rps="" p50="" p99="" ticks=""
-    if parsed=$($PY parse-rb "$WORK/out") && [[ $rc == 0 && -n "$after" ]]; then
-        IFS=$'\t' read -r rps p50 p99 <<<"$parsed"
-        ticks=$((after - before))
-    else
+    if [[ -n "$setup" ]] && ! out=$(timeout "$RUN_TIMEOUT" $LOAD setup "$port" "$setup" 2>&1); then
         status=fail
-        if [[ $rc == 124 ]]; then
-            note="redis-benchmark timed out after ${RUN_TIMEOUT}s"
-        elif ! alive "$server"; then
-            note="the server died during the run"
+        note=$(echo "$out" | tail -n 1 | tr '\t\r' '  ' | cut -c1-200)
+    elif [[ -n "$during" ]] && ! start_helper "$port" "$during"; then
+        status=fail
+        note=$HELPER_OUT
+    fi
+    if [[ $status == ok ]]; then
+        before=$($PY cpu-ticks "$pid")
+        timeout "$RUN_TIMEOUT" "${cmd[@]}" >"$WORK/out" 2>"$WORK/err" &
+        local rb=$!
+        # redis-benchmark keeps reconnecting to a dead server, so stop it as
+        # soon as the server is gone instead of waiting for the timeout.
+        while kill -0 "$rb" 2>/dev/null; do
+            if ! alive "$server"; then
+                kill "$rb" 2>/dev/null
+                break
+            fi
+            sleep 0.5
+        done
+        wait "$rb"
+        rc=$?
+        after=$($PY cpu-ticks "$pid" 2>/dev/null || echo "")
+        if parsed=$($PY parse-rb "$WORK/out") && [[ $rc == 0 && -n "$after" ]]; then
+            IFS=$'\t' read -r rps p50 p99 <<<"$parsed"
+            ticks=$((after - before))
         else
-            note="redis-benchmark exit $rc: $(tr '\t\n\r' '   ' <"$WORK/err" | cut -c1-200)"
+            status=fail
+            if [[ $rc == 124 ]]; then
+                note="timed out after ${RUN_TIMEOUT}s"
+            elif ! alive "$server"; then
+                note="the server died during the run"
+            else
+                note="${cmd[0]##*/} exit $rc: $(tr '\t\n\r' '   ' <"$WORK/err" | cut -c1-200)"
+            fi
+        fi
+        if [[ -n "$during" ]]; then
+            # What the subscribers counted is a correctness check, not a
+            # figure: it goes under the table.
+            if stop_helper; then
+                printf 'note\t%s: %s\n' "$wl" "$HELPER_OUT" >>"$RECORDS"
+            else
+                printf 'note\t%s on %s, rep %s: %s\n' "$wl" "$label" "$rep" "$HELPER_OUT" >>"$RECORDS"
+            fi
         fi
     fi
-    printf 'run\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$wl" "$rep" "$status" \
+    printf 'run\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$wl" "$rep" "$status" \
         "$rps" "$p50" "$p99" "$ticks" "$N" "$note" >>"$RECORDS"
     if [[ $status == ok ]]; then
-        log "$wl rep $rep $server: $rps ops/s p50 $p50 ms p99 $p99 ms cpu ticks $ticks"
+        log "$wl rep $rep $label: $rps ops/s p50 $p50 ms p99 $p99 ms cpu ticks $ticks"
     else
-        log "$wl rep $rep $server: FAILED ($note)"
+        log "$wl rep $rep $label: FAILED ($note)"
     fi
     if ! alive "$server" || [[ "$(timeout 5 redis-cli -p "$port" ping 2>/dev/null)" != PONG ]]; then
         recover "$server" "$wl rep $rep"
     fi
 }
 
-while IFS=$'\t' read -r wl test pipe extra; do
-    [[ -z "$wl" || "$wl" == \#* ]] && continue
-    if [[ -n "$ONLY" && ! "$wl" =~ $ONLY ]]; then
-        continue
-    fi
-    for ((rep = 1; rep <= REPS; rep++)); do
-        # Alternate which server goes first so drift on the shared box
-        # (other load, thermal state) does not always favour one side.
-        if ((rep % 2)); then order="redis tessera"; else order="tessera redis"; fi
-        for server in $order; do
-            run_one "$server" "$wl" "$test" "$pipe" "${extra:-}" "$rep"
+# Runs every workload of the file against Redis and the current Tessera.
+run_workloads() {
+    local wl test pipe extra setup during spread rep order server groups
+    while IFS=$'\t' read -r wl test pipe extra setup during spread; do
+        [[ -z "$wl" || "$wl" == \#* ]] && continue
+        if [[ -n "$ONLY" && ! "$wl" =~ $ONLY ]]; then
+            continue
+        fi
+        # A dash stands for an empty column: bash's read merges adjacent tabs.
+        [[ "${extra:-}" == - ]] && extra=""
+        [[ "${setup:-}" == - ]] && setup=""
+        [[ "${during:-}" == - ]] && during=""
+        [[ "${spread:-}" == - ]] && spread=""
+        # With one shard every key is on it; the grouping says nothing then.
+        if [[ -n "$spread" && "$CUR_SHARDS" != 1 ]]; then
+            # shellcheck disable=SC2086
+            groups=$($LOAD spread "$TESSERA_PORT" $spread 2>&1)
+            printf 'note\t%s: with %s shard(s), Tessera groups its keys by shard as %s\n' \
+                "$wl" "$CUR_SHARDS" "$groups" >>"$RECORDS"
+        fi
+        for ((rep = 1; rep <= REPS; rep++)); do
+            # Alternate which server goes first so drift on the shared box
+            # (other load, thermal state) does not always favour one side.
+            if ((rep % 2)); then order="redis tessera"; else order="tessera redis"; fi
+            for server in $order; do
+                run_one "$server" "$wl" "$test" "$pipe" "${extra:-}" "${setup:-}" "${during:-}" "$rep"
+            done
         done
-    done
-done <"$WORKLOADS"
+    done <"$WORKLOADS"
+}
+
+# One pass per shard count: Tessera restarts with that count, both servers
+# start empty, and Redis runs again beside it so each pass compares the two
+# under the same machine conditions.
+for shards in $SHARDS; do
+    stop_server tessera
+    CUR_SHARDS=$shards
+    echo "=== tessera-server --shards $shards" >>"$LOGS/tessera.log"
+    start_server tessera
+    cli "$REDIS_PORT" flushall >/dev/null
+    if [[ "$MEMORY" == 1 ]]; then
+        memory_test
+    fi
+    run_workloads
+done
 
 # --- report ------------------------------------------------------------------
 
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 redis_version=$(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')
-BENCH_META="Tessera ($commit, --shards $SHARDS) vs Redis $redis_version on $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ). redis-benchmark -c $CLIENTS -r $KEYSPACE -n $N, $REPS rep(s), medians; ratio and CPU ratio are Tessera/Redis; memory rows are bytes per key over the empty server."
+shard_text=$(echo $SHARDS | sed 's/ /, /g')
+BENCH_META="Tessera ($commit, --shards $shard_text) vs Redis $redis_version on $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ). redis-benchmark -c $CLIENTS -r $KEYSPACE -n $N, $REPS rep(s), medians; ratios are Tessera/Redis; memory rows are bytes per key over the empty server."
 export BENCH_META
 $PY table "$RECORDS" "$WORKLOADS" "$CLK_TCK" | tee "$RESULTS/latest.md"
