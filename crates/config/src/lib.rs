@@ -40,6 +40,8 @@ pub struct Config {
     pub dir: PathBuf,
     /// Number of shards (one per core); `None` means use the CPUs available.
     pub shards: Option<usize>,
+    /// Whether each shard's thread is pinned to its own CPU.
+    pub shard_affinity: bool,
     /// One of debug, verbose, notice, warning (always lower case).
     pub loglevel: String,
     pub requirepass: Option<String>,
@@ -158,6 +160,7 @@ impl Default for Config {
             databases: 16,
             dir: PathBuf::from("."),
             shards: None,
+            shard_affinity: true,
             loglevel: "notice".into(),
             requirepass: None,
             proto_max_bulk_len: 512 * 1024 * 1024,

@@ -285,6 +285,14 @@ static TABLE: &[Directive] = &[
         summary: "Tessera only: number of shards, one thread each; auto means one per usable CPU.",
     },
     Directive {
+        name: "shard-affinity",
+        aliases: &[],
+        kind: boolean!(shard_affinity),
+        default: "yes",
+        mutability: Immutable,
+        summary: "Tessera only: pin each shard's thread to its own CPU; say no when other busy processes (a load generator, other pods) share these CPUs.",
+    },
+    Directive {
         name: "dir",
         aliases: &[],
         kind: Kind::Str {

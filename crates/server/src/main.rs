@@ -49,9 +49,10 @@ fn main() -> ExitCode {
         .max(1);
     let opts = tessera_runtime::server::Options {
         shards,
-        // Pin only when every shard gets a CPU of its own; with more shards
-        // than CPUs, let the kernel place them.
-        cpus: if shards <= cpus.len() {
+        // Pin only when asked (`shard-affinity yes`, the default) and every
+        // shard gets a CPU of its own; with more shards than CPUs, or other
+        // busy processes on these CPUs, the kernel places threads better.
+        cpus: if shards <= cpus.len() && config.shard_affinity {
             cpus
         } else {
             Vec::new()
