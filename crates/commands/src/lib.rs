@@ -22,6 +22,7 @@ pub mod hashes;
 pub mod keyspace;
 pub mod lists;
 pub mod sets;
+pub mod sort;
 pub mod strings;
 
 pub use keys_of::{find_keys, KeyPos};
@@ -123,5 +124,6 @@ pub fn families() -> Vec<&'static [CommandSpec]> {
         hashes::COMMANDS,
         lists::COMMANDS,
         sets::COMMANDS,
+        sort::COMMANDS,
     ]
 }
