@@ -5,9 +5,21 @@
 //! sequence is cut after its first mismatch and then reduced by delta debugging: chunks of
 //! commands are dropped, replaying from empty servers each time, while the mismatch stays.
 //!
+//! Commands inside MULTI are followed too: the driver keeps the checks of the queued
+//! commands and compares EXEC's array element by element with them. Checks that read the
+//! server again around a command (SCAN, RANDOMKEY, random picks) cannot be queued; the
+//! generator never puts them inside MULTI, and a shrunk candidate that does is discarded.
+//!
+//! Templates of commands still landing in Tessera (`Template::landing`) are left out while
+//! Tessera's `COMMAND INFO` does not know the command; the test says which on stderr.
+//!
 //! CI runs a small deterministic batch. `DIFF_SEQUENCES=N DIFF_SEED=S [DIFF_LEN=L]` run
 //! more (scripts/diff-long.sh does), and a failure prints the seed that replays it alone.
+//! `DIFF_KNOWN_BUGS=1` also generates the commands of `templates::KNOWN_BUGS`, the Tessera
+//! bugs found here and not fixed yet, which the generator otherwise steers around.
 
+mod checks;
+mod collections;
 mod templates;
 
 use rand::rngs::StdRng;
@@ -15,11 +27,11 @@ use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Duration;
-use templates::{Check, Gen, Template};
+use templates::{Check, Gen, Shape, Template};
 use tessera_testkit::{Conn, RedisServer, Reply, Server};
 
-const DEFAULT_SEQUENCES: u64 = 10;
-const DEFAULT_LEN: usize = 30;
+const DEFAULT_SEQUENCES: u64 = 40;
+const DEFAULT_LEN: usize = 40;
 const DEFAULT_SEED: u64 = 0x7e55_e2a0;
 
 /// Replays allowed while shrinking one failure, so a pathological case stays bounded.
@@ -69,6 +81,8 @@ enum Obs {
     KeySet(Vec<Vec<u8>>),
     /// RANDOMKEY returned a key that exists on that server.
     SomeExistingKey,
+    /// EXEC's array, each element normalised by the check of the command queued for it.
+    Exec(Vec<(Check, Obs)>),
     /// The connection failed: the server crashed, hung or closed it.
     Io(String),
 }
@@ -79,6 +93,13 @@ impl fmt::Display for Obs {
             Obs::Reply(r) => write!(f, "{r}"),
             Obs::KeySet(keys) => write!(f, "(keys) {}", Reply::bulks(keys)),
             Obs::SomeExistingKey => f.write_str("(an existing key)"),
+            Obs::Exec(items) => {
+                f.write_str("(exec)")?;
+                for (i, (_, o)) in items.iter().enumerate() {
+                    write!(f, " {}) {o}", i + 1)?;
+                }
+                Ok(())
+            }
             Obs::Io(e) => write!(f, "(connection failed: {e})"),
         }
     }
@@ -89,25 +110,91 @@ fn agree(check: Check, a: &Obs, b: &Obs) -> bool {
         (Check::Near(tol), Obs::Reply(Reply::Int(x)), Obs::Reply(Reply::Int(y))) => {
             x == y || (*x >= 0 && *y >= 0 && (x - y).abs() <= tol)
         }
+        (_, Obs::Exec(x), Obs::Exec(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|((c, p), (_, q))| agree(*c, p, q))
+        }
         _ => a == b,
     }
 }
 
-/// Runs one command on one side and normalises the reply.
-fn observe(c: &mut Conn, cmd: &Cmd) -> Obs {
+/// Normalises a reply by its check, for the checks that need nothing but the reply (all
+/// that may be queued in MULTI; a hash or set compares unordered inside EXEC, where the
+/// driver cannot ask for its encoding).
+fn normalise(check: Check, r: Reply) -> Obs {
+    match (check, r) {
+        (Check::Sorted, Reply::Array(items)) => {
+            let mut keys: Vec<Vec<u8>> = items
+                .iter()
+                .map(|k| k.as_bytes().unwrap_or(b"(not a string)").to_vec())
+                .collect();
+            keys.sort();
+            Obs::KeySet(keys)
+        }
+        (Check::Unordered, r) => Obs::Reply(checks::unordered(r, Shape::Flat)),
+        (Check::ByEncoding(shape), r) => Obs::Reply(checks::unordered(r, shape)),
+        (_, r) => Obs::Reply(r),
+    }
+}
+
+/// What the driver knows about the connection, from Redis's replies: whether it is inside
+/// MULTI and the checks of the commands queued so far.
+#[derive(Default)]
+struct Session {
+    in_multi: bool,
+    queued: Vec<Check>,
+}
+
+impl Session {
+    /// Follows MULTI, EXEC, DISCARD and queued commands by Redis's reply to `cmd`.
+    fn update(&mut self, cmd: &Cmd, redis: &Obs) {
+        let name = String::from_utf8_lossy(&cmd.args[0]).to_uppercase();
+        let reply = match redis {
+            Obs::Reply(r) => r,
+            // An EXEC that ran its queued commands.
+            Obs::Exec(_) => &Reply::Array(Vec::new()),
+            _ => return,
+        };
+        if !self.in_multi {
+            if name == "MULTI" && *reply == Reply::ok() {
+                self.in_multi = true;
+                self.queued.clear();
+            }
+            return;
+        }
+        let arity_error = reply
+            .error_text()
+            .is_some_and(|e| e.starts_with("ERR wrong number of arguments"));
+        if (name == "EXEC" || name == "DISCARD") && !arity_error {
+            self.in_multi = false;
+            self.queued.clear();
+        } else if *reply == Reply::simple("QUEUED") {
+            self.queued.push(cmd.check);
+        }
+    }
+}
+
+/// Runs one command on one side and normalises the reply. Random picks are run by
+/// `observe_pick`; a hash or set by encoding is left exact here and decided by the caller.
+fn observe(c: &mut Conn, cmd: &Cmd, session: &Session) -> Obs {
+    let is_exec = cmd.args[0].eq_ignore_ascii_case(b"EXEC");
     match cmd.check {
         Check::ScanAll => scan_all(c, &cmd.args),
         _ => match c.try_cmd(&cmd.args) {
             Err(e) => Obs::Io(e.to_string()),
             Ok(r) => match (cmd.check, r) {
-                (Check::Sorted, Reply::Array(items)) => {
-                    let mut keys: Vec<Vec<u8>> = items
-                        .iter()
-                        .map(|k| k.as_bytes().unwrap_or(b"(not a string)").to_vec())
-                        .collect();
-                    keys.sort();
-                    Obs::KeySet(keys)
+                (_, Reply::Array(items))
+                    if is_exec && session.in_multi && items.len() == session.queued.len() =>
+                {
+                    Obs::Exec(
+                        session
+                            .queued
+                            .iter()
+                            .zip(items)
+                            .map(|(&c, r)| (c, normalise(c, r)))
+                            .collect(),
+                    )
                 }
+                (Check::ByEncoding(_), r) => Obs::Reply(r),
                 (Check::RandomKey, Reply::Bulk(k)) => {
                     match c.try_cmd(&[b"EXISTS".as_slice(), &k]) {
                         Ok(Reply::Int(1)) => Obs::SomeExistingKey,
@@ -119,10 +206,56 @@ fn observe(c: &mut Conn, cmd: &Cmd) -> Obs {
                         Err(e) => Obs::Io(e.to_string()),
                     }
                 }
-                (_, r) => Obs::Reply(r),
+                (c, r) => normalise(c, r),
             },
         },
     }
+}
+
+/// Runs a random pick on both sides. After an SPOP that removed different members, the
+/// members are put back and taken out on Tessera so that its set equals Redis's again.
+fn observe_pick(ct: &mut Conn, cr: &mut Conn, cmd: &Cmd, pick: templates::Pick) -> (Obs, Obs) {
+    let a = checks::pick(ct, &cmd.args, pick);
+    let b = checks::pick(cr, &cmd.args, pick);
+    if let (Ok(pa), Ok(pb), templates::Pick::SetPop) = (&a, &b, pick) {
+        let key = &cmd.args[1];
+        let extra: Vec<&Vec<u8>> = pa.members.difference(&pb.members).collect();
+        let missing: Vec<&Vec<u8>> = pb.members.difference(&pa.members).collect();
+        for (verb, members) in [("SADD", extra), ("SREM", missing)] {
+            if members.is_empty() {
+                continue;
+            }
+            let mut repair: Vec<&[u8]> = vec![verb.as_bytes(), key];
+            repair.extend(members.iter().map(|m| m.as_slice()));
+            // The reply does not matter: a failure shows in the next comparison.
+            let _ = ct.try_cmd(&repair);
+        }
+    }
+    let obs = |r: std::io::Result<checks::Picked>| match r {
+        Ok(p) => Obs::Reply(p.reply),
+        Err(e) => Obs::Io(e.to_string()),
+    };
+    (obs(a), obs(b))
+}
+
+/// For a hash or set compared by encoding: when Redis holds the key as a hashtable, both
+/// replies are made unordered.
+fn by_encoding(cr: &mut Conn, cmd: &Cmd, shape: Shape, a: Obs, b: Obs) -> (Obs, Obs) {
+    let ordered = match cmd.args.get(1) {
+        Some(key) => matches!(
+            cr.try_cmd(&[b"OBJECT".as_slice(), b"ENCODING", key]),
+            Ok(Reply::Bulk(e)) if e == b"listpack" || e == b"intset"
+        ),
+        None => true,
+    };
+    if ordered {
+        return (a, b);
+    }
+    let un = |o: Obs| match o {
+        Obs::Reply(r) => Obs::Reply(checks::unordered(r, shape)),
+        o => o,
+    };
+    (un(a), un(b))
 }
 
 /// Iterates SCAN (args without the cursor) to the end; an error reply is the observation.
@@ -201,41 +334,65 @@ impl Mismatch {
 /// with `DIFF_STATS=1`, to see whether a new template mostly exercises error paths.
 type Stats = BTreeMap<&'static str, (u64, u64)>;
 
+/// A sequence that puts a command which cannot be queued inside MULTI. The generator
+/// never makes one; shrinking can, by dropping an EXEC, and such a candidate is discarded.
+struct Unqueueable;
+
 /// Runs `seq` on both sides from empty; returns the first disagreement.
-fn run(seq: &[Cmd], t: &mut Side, r: &mut Side) -> Option<Mismatch> {
+fn run(seq: &[Cmd], t: &mut Side, r: &mut Side) -> Result<Option<Mismatch>, Unqueueable> {
     run_counted(seq, t, r, &mut Stats::new())
 }
 
-fn run_counted(seq: &[Cmd], t: &mut Side, r: &mut Side, stats: &mut Stats) -> Option<Mismatch> {
+fn run_counted(
+    seq: &[Cmd],
+    t: &mut Side,
+    r: &mut Side,
+    stats: &mut Stats,
+) -> Result<Option<Mismatch>, Unqueueable> {
     let mut ct = t.fresh();
     let mut cr = r.fresh();
+    let mut session = Session::default();
     for (index, cmd) in seq.iter().enumerate() {
-        let a = observe(&mut ct, cmd);
-        let b = observe(&mut cr, cmd);
+        if session.in_multi && !cmd.check.may_queue() {
+            return Err(Unqueueable);
+        }
+        let (a, b) = match cmd.check {
+            Check::Random(pick) => observe_pick(&mut ct, &mut cr, cmd, pick),
+            Check::ByEncoding(shape) if !session.in_multi => {
+                let a = observe(&mut ct, cmd, &session);
+                let b = observe(&mut cr, cmd, &session);
+                by_encoding(&mut cr, cmd, shape, a, b)
+            }
+            _ => (
+                observe(&mut ct, cmd, &session),
+                observe(&mut cr, cmd, &session),
+            ),
+        };
+        session.update(cmd, &b);
         let entry = stats.entry(cmd.name).or_default();
         entry.0 += 1;
         if matches!(&b, Obs::Reply(r) if r.is_error()) {
             entry.1 += 1;
         }
         if !agree(cmd.check, &a, &b) {
-            return Some(Mismatch {
+            return Ok(Some(Mismatch {
                 index,
                 tessera: a,
                 redis: b,
-            });
+            }));
         }
         if matches!(a, Obs::Io(_)) {
             // Both connections failed alike; nothing after this point is meaningful.
-            return None;
+            return Ok(None);
         }
     }
-    None
+    Ok(None)
 }
 
 /// Delta debugging: the smallest sequence found that still disagrees somewhere.
 fn shrink(seq: Vec<Cmd>, t: &mut Side, r: &mut Side) -> Vec<Cmd> {
     ddmin(seq, MAX_REPLAYS, |candidate| {
-        run(candidate, t, r).map(|m| m.index)
+        run(candidate, t, r).ok().flatten().map(|m| m.index)
     })
 }
 
@@ -277,30 +434,106 @@ fn ddmin<T: Clone>(
     seq
 }
 
+/// How much more often the templates of a sequence's focus families are picked.
+const FOCUS: u32 = 5;
+
+/// Inside MULTI, the chance that the next command ends the transaction.
+const END_MULTI: f64 = 0.15;
+
+/// One sequence. It favours one or two families (its focus), so that the keys of those
+/// types build up state deep enough to cross encoding thresholds, while everything else
+/// still runs now and then against the same keys.
 fn generate(seed: u64, len: usize, table: &[Template]) -> Vec<Cmd> {
     let mut g = Gen::new(StdRng::seed_from_u64(seed));
-    let total: u32 = table.iter().map(|t| t.weight).sum();
-    (0..len)
-        .map(|_| {
-            let mut x = g.rng.gen_range(0..total);
-            let tpl = table
-                .iter()
-                .find(|t| {
-                    if x < t.weight {
-                        true
+    let families: BTreeSet<&str> = table.iter().map(|t| t.family).collect();
+    let families: Vec<&str> = families.into_iter().collect();
+    let focus: Vec<&str> = (0..g.rng.gen_range(1..=2))
+        .map(|_| families[g.rng.gen_range(0..families.len())])
+        .collect();
+    let weight = |t: &Template| {
+        if focus.contains(&t.family) {
+            t.weight * FOCUS
+        } else {
+            t.weight
+        }
+    };
+    let by_name = |name: &str| table.iter().find(|t| t.name == name);
+    let avoid_known_bugs = std::env::var_os("DIFF_KNOWN_BUGS").is_none();
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        let ending = if g.in_multi && g.chance(END_MULTI) {
+            by_name(if g.chance(0.8) { "EXEC" } else { "DISCARD" })
+        } else {
+            None
+        };
+        let tpl = match ending {
+            Some(tpl) => tpl,
+            None => {
+                let in_multi = g.in_multi;
+                let eligible = |t: &&Template| {
+                    if in_multi {
+                        t.check.may_queue()
                     } else {
-                        x -= t.weight;
-                        false
+                        !t.only_in_multi
                     }
-                })
-                .expect("weights cover the range");
-            Cmd {
-                name: tpl.name,
-                check: tpl.check,
-                args: (tpl.gen)(&mut g),
+                };
+                let total: u32 = table.iter().filter(eligible).map(weight).sum();
+                let mut x = g.rng.gen_range(0..total);
+                table
+                    .iter()
+                    .filter(eligible)
+                    .find(|t| {
+                        let w = weight(t);
+                        if x < w {
+                            true
+                        } else {
+                            x -= w;
+                            false
+                        }
+                    })
+                    .expect("weights cover the range")
             }
-        })
-        .collect()
+        };
+        let args = (tpl.gen)(&mut g);
+        if avoid_known_bugs && templates::hits_known_bug(&args) {
+            continue;
+        }
+        // MULTI inside MULTI is refused and leaves the transaction open.
+        match tpl.name {
+            "MULTI" => g.in_multi = true,
+            "EXEC" | "DISCARD" => g.in_multi = false,
+            _ => {}
+        }
+        out.push(Cmd {
+            name: tpl.name,
+            check: tpl.check,
+            args,
+        });
+    }
+    out
+}
+
+/// Leaves out the templates of commands that have not landed in Tessera yet, saying so.
+fn landed(mut table: Vec<Template>, tessera: &mut Conn) -> Vec<Template> {
+    let mut missing = BTreeSet::new();
+    for name in table.iter().filter_map(|t| t.landing) {
+        if missing.contains(name) {
+            continue;
+        }
+        let r = tessera.cmd(&["COMMAND", "INFO", name]);
+        let known = matches!(r.as_array(), Some([info]) if !info.is_nil());
+        if !known {
+            missing.insert(name);
+        }
+    }
+    if !missing.is_empty() {
+        eprintln!(
+            "differential: tessera does not have {} yet; their templates are left out",
+            missing.iter().copied().collect::<Vec<_>>().join(", ")
+        );
+    }
+    table.retain(|t| t.landing.is_none_or(|name| !missing.contains(name)));
+    table
 }
 
 fn report(seq: &[Cmd], m: &Mismatch, seed: u64, resp3: bool) -> String {
@@ -328,7 +561,7 @@ sharded! {
         let sequences = env_num("DIFF_SEQUENCES", DEFAULT_SEQUENCES);
         let seed = env_num("DIFF_SEED", DEFAULT_SEED);
         let len = env_num("DIFF_LEN", DEFAULT_LEN as u64) as usize;
-        let table = templates::table();
+        let table = landed(templates::table(), &mut srv.conn());
         let mut redis = RedisServer::start();
         let mut t = Side { label: "tessera", server: srv, resp3: false };
         let mut r = Side { label: "redis", server: &mut redis, resp3: false };
@@ -342,7 +575,15 @@ sharded! {
             let resp3 = s % 2 == 1;
             t.resp3 = resp3;
             r.resp3 = resp3;
-            if let Some(m) = run_counted(&seq, &mut t, &mut r, &mut stats) {
+            let outcome = run_counted(&seq, &mut t, &mut r, &mut stats);
+            let Ok(outcome) = outcome else {
+                let shown: Vec<String> = seq.iter().map(|c| c.to_string()).collect();
+                panic!(
+                    "seed {s}: the generator queued a command that cannot be queued in MULTI:\n{}",
+                    shown.join("\n")
+                );
+            };
+            if let Some(m) = outcome {
                 let cut = seq[..=m.index].to_vec();
                 if m.is_hang() {
                     // Every replay would wait out the read timeout, and the hung server
@@ -356,7 +597,7 @@ sharded! {
                 // The shrunk sequence is replayed once more for the report's replies. If
                 // it no longer disagrees, the difference depends on timing: say so, and
                 // show the sequence as it first failed.
-                let text = match run(&small, &mut t, &mut r) {
+                let text = match run(&small, &mut t, &mut r).ok().flatten() {
                     Some(m) => report(&small, &m, s, resp3),
                     None => format!(
                         "{}(this did not reproduce on replay: the difference depends on timing)\n",
@@ -392,13 +633,38 @@ mod generator_tests {
     #[test]
     fn generation_is_deterministic_and_covers_the_table() {
         let table = templates::table();
-        let a = generate(1, 2000, &table);
-        let b = generate(1, 2000, &table);
         let show = |s: &[Cmd]| s.iter().map(|c| c.to_string()).collect::<Vec<_>>();
-        assert_eq!(show(&a), show(&b));
-        let names: BTreeSet<&str> = a.iter().map(|c| c.name).collect();
+        assert_eq!(
+            show(&generate(1, 2000, &table)),
+            show(&generate(1, 2000, &table))
+        );
+        let mut names = BTreeSet::new();
+        for seed in 0..500 {
+            names.extend(generate(seed, 100, &table).iter().map(|c| c.name));
+        }
         for t in &table {
             assert!(names.contains(t.name), "{} never generated", t.name);
+        }
+    }
+
+    #[test]
+    fn generator_keeps_unqueueable_commands_out_of_multi() {
+        let table = templates::table();
+        for seed in 0..200 {
+            let mut in_multi = false;
+            for c in generate(seed, 100, &table) {
+                let only_in_multi = table.iter().any(|t| t.name == c.name && t.only_in_multi);
+                assert!(
+                    !in_multi || c.check.may_queue(),
+                    "seed {seed}: {c} inside MULTI"
+                );
+                assert!(in_multi || !only_in_multi, "seed {seed}: {c} outside MULTI");
+                match c.name {
+                    "MULTI" => in_multi = true,
+                    "EXEC" | "DISCARD" => in_multi = false,
+                    _ => {}
+                }
+            }
         }
     }
 
