@@ -24,6 +24,7 @@ pub mod lists;
 pub mod sets;
 pub mod sort;
 pub mod strings;
+pub mod zsets;
 
 pub use keys_of::{find_keys, KeyPos};
 pub use spec::{Arg, CommandSpec, Exec, Handler, KeySpec, Merge};
@@ -122,6 +123,7 @@ pub fn families() -> Vec<&'static [CommandSpec]> {
         expire::COMMANDS,
         introspect::COMMANDS,
         hashes::COMMANDS,
+        zsets::COMMANDS,
         lists::COMMANDS,
         sets::COMMANDS,
         sort::COMMANDS,

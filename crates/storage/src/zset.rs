@@ -150,8 +150,12 @@ impl ZSet {
     /// Sets the score of `member`, adding it if absent. Converts to the
     /// skiplist first when the packed form would exceed `limits` (more than
     /// `limits.entries` elements, or a member longer than `limits.value`).
+    ///
+    /// A score of `-0` is stored as `0`, as Redis 7.0 ends up storing it.
     pub fn upsert(&mut self, member: &[u8], score: f64, limits: Limits) -> Upsert {
         debug_assert!(!score.is_nan());
+        // Adding +0 turns -0 into +0 and leaves every other value alone.
+        let score = score + 0.0;
         if let Repr::Pack(p) = &mut self.repr {
             if let Some((start, end, old)) = p.find(member) {
                 if old != score || old.is_sign_negative() != score.is_sign_negative() {
