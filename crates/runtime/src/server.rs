@@ -475,12 +475,14 @@ pub fn preflight() -> Result<(), StartError> {
 
 /// How long an idle executor spins before parking in the kernel. Parking
 /// costs a membarrier and an eventfd wake-up for the next cross-shard
-/// message; a short spin keeps a busy server out of that path.
-/// `TESSERA_SPIN_US` overrides it (0 disables spinning).
+/// message, but spinning burns CPU that a co-located process (or the other
+/// shard) could use; measured on 2 cores with the load generator on the same
+/// box, not spinning was as fast and cheaper, so the default is 0.
+/// `TESSERA_SPIN_US` sets it in microseconds for experiments.
 fn spin_before_park() -> Duration {
     let us = std::env::var("TESSERA_SPIN_US")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(50);
+        .unwrap_or(0);
     Duration::from_micros(us)
 }
