@@ -233,7 +233,17 @@ async fn exec(conn: &mut Conn) {
     conn.out.array(state.queued.len());
     let mut i = 0;
     let queued = state.queued;
+    // MONITOR shows the queued commands as they run, then EXEC, as Redis does.
+    let monitored = crate::pubsub::monitors_exist();
+    let feed = |conn: &Conn, spec: &CommandSpec, argv: &[Bytes]| {
+        if monitored {
+            crate::monitor::feed(&conn.sh, spec, argv, conn.db, &conn.info.addr, 0);
+        }
+    };
     while i < queued.len() {
+        if !matches!(targets[i], Target::Shard(..)) {
+            feed(conn, queued[i].0, &queued[i].1);
+        }
         match targets[i] {
             Target::Conn(RuntimeHandler::Sync(f)) => f(conn, &queued[i].1),
             Target::Conn(RuntimeHandler::Async(f)) => f(conn, &queued[i].1).await,
@@ -248,6 +258,7 @@ async fn exec(conn: &mut Conn) {
                 while i < queued.len() {
                     match targets[i] {
                         Target::Shard(t, h) if t == s => {
+                            feed(conn, queued[i].0, &queued[i].1);
                             batch.push((queued[i].0, h, queued[i].1.clone()));
                             i += 1;
                         }
@@ -270,6 +281,12 @@ async fn exec(conn: &mut Conn) {
             }
         }
         i += 1;
+    }
+
+    if monitored {
+        if let Some(spec) = Table::global().get(b"exec") {
+            crate::monitor::feed(&conn.sh, spec, &[Bytes::from_static(b"EXEC")], conn.db, &conn.info.addr, 0);
+        }
     }
 
     // 4. Release, then forget the watched keys.
