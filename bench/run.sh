@@ -151,8 +151,11 @@ start_server() {
 # True while the server process runs; a zombie (exited, not yet reaped) is dead.
 # Uses only builtins because run_one polls it while a benchmark runs.
 alive() {
-    local pid stat state
-    pid=$(pid_of "$1")
+    pid_alive "$(pid_of "$1")"
+}
+
+pid_alive() {
+    local pid=$1 stat state
     [[ -n "$pid" ]] || return 1
     read -r stat 2>/dev/null <"/proc/$pid/stat" || return 1
     state=${stat##*) }
@@ -277,7 +280,7 @@ memory_collection() {
         port=$(port_of "$server")
         cli "$port" flushall >/dev/null
         base=$(used_memory "$port")
-        log "memory: loading $MEM_COLL_KEYS ${kind}es into $(label_of "$server")"
+        log "memory: loading $MEM_COLL_KEYS keys of type $kind into $(label_of "$server")"
         note=""
         if ! out=$(timeout "$RUN_TIMEOUT" $LOAD collections "$port" "$kind" "$MEM_COLL_KEYS" 2>&1); then
             note="loading failed: $(echo "$out" | tail -n 1 | cut -c1-200)"
@@ -342,12 +345,14 @@ start_helper() {
 }
 
 # Lets the helper finish counting (it exits by itself once every subscriber
-# has all messages), then stops it; HELPER_OUT gets its summary line and the
-# status says whether every message arrived.
+# has all messages; messages still queued in the server are being read), then
+# stops it; HELPER_OUT gets its summary line and the status says whether
+# every message arrived. After SIGTERM the helper still reads until the
+# sockets stay quiet for two seconds.
 stop_helper() {
     local i
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$HELPER_PID" 2>/dev/null || break
+    for ((i = 0; i < 300; i++)); do
+        pid_alive "$HELPER_PID" || break
         sleep 0.1
     done
     kill -TERM "$HELPER_PID" 2>/dev/null
