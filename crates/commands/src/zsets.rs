@@ -137,7 +137,7 @@ fn zadd(ctx: &mut Ctx, argv: &[Bytes]) {
         i += 1;
     }
     let elements = argv.len() - i;
-    if elements == 0 || elements % 2 != 0 {
+    if elements == 0 || !elements.is_multiple_of(2) {
         return ctx.out.error(errors::SYNTAX);
     }
     if f.nx && f.xx {
@@ -145,7 +145,7 @@ fn zadd(ctx: &mut Ctx, argv: &[Bytes]) {
             .out
             .error("ERR XX and NX options at the same time are not compatible");
     }
-    if (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt) {
+    if (f.nx && (f.gt || f.lt)) || (f.gt && f.lt) {
         return ctx
             .out
             .error("ERR GT, LT, and/or NX options at the same time are not compatible");

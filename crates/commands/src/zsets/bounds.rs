@@ -355,7 +355,9 @@ pub fn timeout_ms(arg: &[u8]) -> Result<i64, &'static str> {
         return Err(NOT_FLOAT);
     }
     let ms = r.value * 1000.0;
-    let ms = if (-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&ms) {
+    // 2^63, exactly representable: the end of the `long long` range.
+    let lim = i64::MAX as f64;
+    let ms = if (-lim..lim).contains(&ms) {
         ms as i64
     } else {
         i64::MIN
