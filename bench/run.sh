@@ -332,7 +332,11 @@ start_helper() {
         HELPER_OUT="unknown helper '$spec'"
         return 1
     fi
-    python3 "$HERE/subscribers.py" "$port" "$clients" "$channel" "$N" >"$WORK/helper" 2>&1 &
+    # Emptied here, not by the redirection below: that one happens in the
+    # background child, and until it does the previous run's `ready` would
+    # still be in the file and start the benchmark before anyone subscribed.
+    : >"$WORK/helper"
+    python3 "$HERE/subscribers.py" "$port" "$clients" "$channel" "$N" >>"$WORK/helper" 2>&1 &
     HELPER_PID=$!
     for ((i = 0; i < 100; i++)); do
         grep -q '^ready' "$WORK/helper" && return 0
