@@ -17,11 +17,14 @@
 //!
 //! # Memory
 //!
-//! `Set` is 16 bytes (it sits in its own box behind `Value::Set`), and an
-//! intset's integers live in one exact-size allocation of `len * width`
-//! bytes, with the length and width kept in the `Set` itself. Ten small
-//! integers therefore cost a 16-byte box plus a 20-byte array, where Redis
-//! spends a 16-byte robj plus a 28-byte intset (32 in jemalloc).
+//! `Set` is one pointer (it sits in its own box behind `Value::Set`, so
+//! that box takes the smallest allocator bin), and an intset is one
+//! exact-size allocation: an 8-byte header (width and length) then
+//! `len * width` bytes, as Redis's own intset. Ten small integers therefore
+//! cost an 8-byte box plus a 28-byte intset (32 in mimalloc's bins), where
+//! Redis spends a 16-byte robj plus the same 28-byte intset (32 in
+//! jemalloc's). A hashtable set's pointer names a box holding the table;
+//! the first byte behind the pointer tells the two apart.
 //!
 //! # The hash table
 //!
@@ -35,6 +38,7 @@
 //! incrementally; the cost is amortized O(1) per insert or removal.
 
 use rand::Rng;
+use std::alloc::{self, Layout};
 use std::fmt;
 use std::ptr::NonNull;
 use std::sync::OnceLock;
@@ -174,57 +178,87 @@ impl Width {
     }
 }
 
-/// Sorted distinct integers in one exact-size allocation of `len * width`
-/// bytes (a leaked `Box<[u8]>`). Every change builds the new array and frees
-/// the old one, as Redis reallocates its intset on every insert or removal:
-/// O(n) per change, which the small size limit keeps cheap.
+/// Bytes before an intset's integers: the width (2, 4 or 8) in byte 0 and
+/// the length as a u32 in bytes 4 to 7.
+const INTSET_HEADER: usize = 8;
+
+/// Sorted distinct integers in one exact-size, 8-aligned allocation: an
+/// 8-byte header then `len * width` bytes. The pointer is all the struct
+/// holds, so a `Set` is one word. Every change builds a new allocation and
+/// frees the old one, as Redis reallocates its intset on every insert or
+/// removal: O(n) per change, which the small size limit keeps cheap.
+#[repr(transparent)]
 struct IntSet {
     ptr: NonNull<u8>,
-    len: u32,
-    width: Width,
 }
 
-// SAFETY: an IntSet owns its buffer exclusively, like a Box<[u8]>.
+// SAFETY: an IntSet owns its allocation exclusively, like a Box<[u8]>.
 unsafe impl Send for IntSet {}
 // SAFETY: no method mutates through &self.
 unsafe impl Sync for IntSet {}
+
+fn intset_layout(data_len: usize) -> Layout {
+    Layout::from_size_align(INTSET_HEADER + data_len, 8).expect("intsets stay small")
+}
 
 impl IntSet {
     fn new() -> IntSet {
         IntSet::from_vec(Vec::new(), Width::W16)
     }
 
-    /// Takes ownership of `bytes`, which holds `bytes.len() / width` sorted
-    /// distinct integers at `width`.
+    /// Copies `bytes`, which holds `bytes.len() / width` sorted distinct
+    /// integers at `width`, into a new allocation.
     fn from_vec(bytes: Vec<u8>, width: Width) -> IntSet {
         debug_assert_eq!(bytes.len() % width.bytes(), 0);
         let len = u32::try_from(bytes.len() / width.bytes()).expect("intsets stay under 2^30");
-        let boxed: Box<[u8]> = bytes.into_boxed_slice();
-        let ptr = NonNull::new(Box::into_raw(boxed) as *mut u8).expect("Box is never null");
-        IntSet { ptr, len, width }
+        let layout = intset_layout(bytes.len());
+        // SAFETY: the layout is at least 8 bytes.
+        let base = unsafe { alloc::alloc(layout) };
+        let Some(ptr) = NonNull::new(base) else {
+            alloc::handle_alloc_error(layout);
+        };
+        // SAFETY: `base` is a fresh 8-aligned allocation of 8 + bytes.len()
+        // bytes; the header and the data are written within it.
+        unsafe {
+            base.write(width as u8);
+            base.add(4).cast::<u32>().write(len);
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), base.add(INTSET_HEADER), bytes.len());
+        }
+        IntSet { ptr }
     }
 
-    fn raw(&self) -> &[u8] {
-        // SAFETY: `ptr` came from a Box<[u8]> of exactly len * width bytes
-        // that this IntSet owns (dangling but aligned when that is zero).
-        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.byte_len()) }
-    }
-
-    fn byte_len(&self) -> usize {
-        self.len as usize * self.width.bytes()
+    fn width(&self) -> Width {
+        // SAFETY: byte 0 of the header holds one of Width's values, written
+        // by `from_vec`.
+        match unsafe { self.ptr.as_ptr().read() } {
+            2 => Width::W16,
+            4 => Width::W32,
+            _ => Width::W64,
+        }
     }
 
     fn len(&self) -> usize {
-        self.len as usize
+        // SAFETY: bytes 4..8 of the 8-aligned header hold the length.
+        unsafe { self.ptr.as_ptr().add(4).cast::<u32>().read() as usize }
+    }
+
+    fn raw(&self) -> &[u8] {
+        // SAFETY: the data follows the header and is len * width bytes,
+        // all inside the allocation this IntSet owns.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().add(INTSET_HEADER), self.byte_len()) }
+    }
+
+    fn byte_len(&self) -> usize {
+        self.len() * self.width().bytes()
     }
 
     fn get(&self, i: usize) -> i64 {
-        let w = self.width.bytes();
-        self.width.read(&self.raw()[i * w..])
+        let w = self.width().bytes();
+        self.width().read(&self.raw()[i * w..])
     }
 
     fn search(&self, v: i64) -> Result<usize, usize> {
-        if Width::of(v) > self.width {
+        if Width::of(v) > self.width() {
             // Outside the range of every stored value.
             return Err(if v < 0 { 0 } else { self.len() });
         }
@@ -251,9 +285,9 @@ impl IntSet {
             Ok(_) => return false,
             Err(at) => at,
         };
-        let width = self.width.max(Width::of(v));
+        let width = self.width().max(Width::of(v));
         let mut buf = Vec::with_capacity((self.len() + 1) * width.bytes());
-        if width == self.width {
+        if width == self.width() {
             let w = width.bytes();
             buf.extend_from_slice(&self.raw()[..at * w]);
             width.push(&mut buf, v);
@@ -273,11 +307,11 @@ impl IntSet {
 
     fn remove_at(&mut self, at: usize) -> i64 {
         let v = self.get(at);
-        let w = self.width.bytes();
+        let w = self.width().bytes();
         let mut buf = Vec::with_capacity((self.len() - 1) * w);
         buf.extend_from_slice(&self.raw()[..at * w]);
         buf.extend_from_slice(&self.raw()[(at + 1) * w..]);
-        *self = IntSet::from_vec(buf, self.width);
+        *self = IntSet::from_vec(buf, self.width());
         v
     }
 
@@ -293,28 +327,23 @@ impl IntSet {
 
     fn iter(&self) -> impl Iterator<Item = i64> + '_ {
         self.raw()
-            .chunks_exact(self.width.bytes())
-            .map(|c| self.width.read(c))
+            .chunks_exact(self.width().bytes())
+            .map(|c| self.width().read(c))
     }
 }
 
 impl Drop for IntSet {
     fn drop(&mut self) {
-        let len = self.byte_len();
-        // SAFETY: `ptr` came from Box::into_raw of a Box<[u8]> of exactly
-        // `len` bytes that this IntSet owns; rebuilding the box frees it.
-        unsafe {
-            drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
-                self.ptr.as_ptr(),
-                len,
-            )))
-        };
+        let layout = intset_layout(self.byte_len());
+        // SAFETY: the allocation came from `from_vec` with this layout (its
+        // header still says how long the data is) and this IntSet owns it.
+        unsafe { alloc::dealloc(self.ptr.as_ptr(), layout) };
     }
 }
 
 impl Clone for IntSet {
     fn clone(&self) -> IntSet {
-        IntSet::from_vec(self.raw().to_vec(), self.width)
+        IntSet::from_vec(self.raw().to_vec(), self.width())
     }
 }
 
@@ -535,16 +564,40 @@ impl Drop for Table {
 // The set.
 // ---------------------------------------------------------------------------
 
-#[derive(Clone)]
-enum Repr {
-    Ints(IntSet),
-    Table(Box<Table>),
+/// A hashtable set's allocation: the kind byte first, where an intset's
+/// allocation has its width, so one pointer can name either.
+#[repr(C)]
+struct TableBox {
+    kind: u8,
+    table: Table,
 }
 
-/// A set value.
-#[derive(Clone)]
+/// The kind byte of a `TableBox` (intset widths are 2, 4 or 8).
+const KIND_TABLE: u8 = 0;
+
+/// A set: one pointer to either an intset allocation or a `TableBox`; the
+/// first byte behind it says which. One word keeps the box behind
+/// `Value::Set` in the smallest allocator bin.
+#[repr(transparent)]
 pub struct Set {
-    repr: Repr,
+    ptr: NonNull<u8>,
+}
+
+// SAFETY: a Set owns what it points to exclusively, like a Box.
+unsafe impl Send for Set {}
+// SAFETY: no method mutates through &self.
+unsafe impl Sync for Set {}
+
+/// A set's representation, borrowed.
+enum View<'a> {
+    Ints(&'a IntSet),
+    Table(&'a Table),
+}
+
+/// A set's representation, borrowed for changes.
+enum ViewMut<'a> {
+    Ints(&'a mut IntSet),
+    Table(&'a mut Table),
 }
 
 impl Default for Set {
@@ -553,18 +606,84 @@ impl Default for Set {
     }
 }
 
+impl Drop for Set {
+    fn drop(&mut self) {
+        if self.is_table() {
+            // SAFETY: a table set's pointer came from Box::into_raw of a
+            // TableBox in `from_table`, and this Set owns it.
+            unsafe { drop(Box::from_raw(self.ptr.as_ptr().cast::<TableBox>())) };
+        } else {
+            // SAFETY: Set and IntSet are both transparent over the pointer,
+            // and an intset set's pointer is an IntSet's allocation; the
+            // IntSet's drop frees it, once, as `self` is being dropped.
+            unsafe { std::ptr::drop_in_place((self as *mut Set).cast::<IntSet>()) };
+        }
+    }
+}
+
+impl Clone for Set {
+    fn clone(&self) -> Set {
+        match self.view() {
+            View::Ints(i) => Set::from_ints(i.clone()),
+            View::Table(t) => Set::from_table(t.clone()),
+        }
+    }
+}
+
 impl Set {
     /// An empty set in the intset encoding (Redis's `createIntsetObject`).
     pub fn new() -> Set {
-        Set {
-            repr: Repr::Ints(IntSet::new()),
-        }
+        Set::from_ints(IntSet::new())
     }
 
     /// An empty set in the hashtable encoding (Redis's `createSetObject`).
     pub fn new_table() -> Set {
+        Set::from_table(Table::with_buckets(MIN_BUCKETS))
+    }
+
+    fn from_ints(ints: IntSet) -> Set {
+        let s = Set { ptr: ints.ptr };
+        // The Set owns the allocation now.
+        std::mem::forget(ints);
+        s
+    }
+
+    fn from_table(table: Table) -> Set {
+        let b = Box::new(TableBox {
+            kind: KIND_TABLE,
+            table,
+        });
         Set {
-            repr: Repr::Table(Box::new(Table::with_buckets(MIN_BUCKETS))),
+            ptr: NonNull::from(Box::leak(b)).cast::<u8>(),
+        }
+    }
+
+    fn is_table(&self) -> bool {
+        // SAFETY: both kinds of allocation start with the kind byte.
+        unsafe { self.ptr.as_ptr().read() == KIND_TABLE }
+    }
+
+    fn view(&self) -> View<'_> {
+        if self.is_table() {
+            // SAFETY: the pointer is a live TableBox owned by `self`; the
+            // borrow of `self` bounds the reference.
+            View::Table(unsafe { &(*self.ptr.as_ptr().cast::<TableBox>()).table })
+        } else {
+            // SAFETY: Set and IntSet are both transparent over the pointer,
+            // which names an intset allocation.
+            View::Ints(unsafe { &*(self as *const Set).cast::<IntSet>() })
+        }
+    }
+
+    fn view_mut(&mut self) -> ViewMut<'_> {
+        if self.is_table() {
+            // SAFETY: as in `view`, with `&mut self` making access unique.
+            ViewMut::Table(unsafe { &mut (*self.ptr.as_ptr().cast::<TableBox>()).table })
+        } else {
+            // SAFETY: as in `view`. An IntSet replaced through this
+            // reference frees its old allocation and leaves its new pointer
+            // in `self`, which stays an intset set.
+            ViewMut::Ints(unsafe { &mut *(self as *mut Set).cast::<IntSet>() })
         }
     }
 
@@ -578,9 +697,9 @@ impl Set {
     }
 
     pub fn len(&self) -> usize {
-        match &self.repr {
-            Repr::Ints(s) => s.len(),
-            Repr::Table(t) => t.len,
+        match self.view() {
+            View::Ints(s) => s.len(),
+            View::Table(t) => t.len,
         }
     }
 
@@ -590,29 +709,29 @@ impl Set {
 
     /// The encoding name OBJECT ENCODING reports.
     pub fn encoding(&self) -> &'static str {
-        match &self.repr {
-            Repr::Ints(_) => "intset",
-            Repr::Table(_) => "hashtable",
+        match self.view() {
+            View::Ints(_) => "intset",
+            View::Table(_) => "hashtable",
         }
     }
 
     pub fn is_intset(&self) -> bool {
-        matches!(self.repr, Repr::Ints(_))
+        !self.is_table()
     }
 
     /// Converts to the hashtable encoding (no-op if already there).
     fn make_table(&mut self) -> &mut Table {
-        if let Repr::Ints(ints) = &self.repr {
+        if let View::Ints(ints) = self.view() {
             let mut t = Table::with_buckets(ints.len());
             let mut buf = IntBuf::new();
             for v in ints.iter() {
                 t.insert(buf.format(v));
             }
-            self.repr = Repr::Table(Box::new(t));
+            *self = Set::from_table(t);
         }
-        match &mut self.repr {
-            Repr::Table(t) => t,
-            Repr::Ints(_) => unreachable!("converted above"),
+        match self.view_mut() {
+            ViewMut::Table(t) => t,
+            ViewMut::Ints(_) => unreachable!("converted above"),
         }
     }
 
@@ -621,7 +740,7 @@ impl Set {
     /// [`INTSET_HARD_LIMIT`]) becomes a hashtable, as does one given a
     /// member that is not an integer.
     pub fn insert(&mut self, m: &[u8], max_intset: usize) -> bool {
-        if let Repr::Ints(_) = self.repr {
+        if !self.is_table() {
             match crate::value::canonical_int(m) {
                 Some(v) => return self.insert_int(v, max_intset),
                 None => {
@@ -629,23 +748,20 @@ impl Set {
                 }
             }
         }
-        match &mut self.repr {
-            Repr::Table(t) => t.insert(m),
-            Repr::Ints(_) => unreachable!("converted above"),
-        }
+        self.make_table().insert(m)
     }
 
     /// As [`Set::insert`] for a member that may already be an integer.
     pub fn insert_member(&mut self, m: Member<'_>, max_intset: usize) -> bool {
-        match (m, &mut self.repr) {
-            (Member::Int(v), Repr::Ints(_)) => self.insert_int(v, max_intset),
-            (Member::Int(v), Repr::Table(t)) => t.insert(IntBuf::new().format(v)),
+        match (m, self.view_mut()) {
+            (Member::Int(v), ViewMut::Ints(_)) => self.insert_int(v, max_intset),
+            (Member::Int(v), ViewMut::Table(t)) => t.insert(IntBuf::new().format(v)),
             (Member::Bytes(b), _) => self.insert(b, max_intset),
         }
     }
 
     fn insert_int(&mut self, v: i64, max_intset: usize) -> bool {
-        let Repr::Ints(ints) = &mut self.repr else {
+        let ViewMut::Ints(ints) = self.view_mut() else {
             unreachable!("called on intsets only");
         };
         if !ints.insert(v) {
@@ -659,33 +775,33 @@ impl Set {
 
     /// Removes a member; returns whether it was there.
     pub fn remove(&mut self, m: &[u8]) -> bool {
-        match &mut self.repr {
-            Repr::Ints(ints) => crate::value::canonical_int(m).is_some_and(|v| ints.remove(v)),
-            Repr::Table(t) => t.remove(m),
+        match self.view_mut() {
+            ViewMut::Ints(ints) => crate::value::canonical_int(m).is_some_and(|v| ints.remove(v)),
+            ViewMut::Table(t) => t.remove(m),
         }
     }
 
     pub fn contains(&self, m: &[u8]) -> bool {
-        match &self.repr {
-            Repr::Ints(ints) => crate::value::canonical_int(m).is_some_and(|v| ints.contains(v)),
-            Repr::Table(t) => t.contains(m),
+        match self.view() {
+            View::Ints(ints) => crate::value::canonical_int(m).is_some_and(|v| ints.contains(v)),
+            View::Table(t) => t.contains(m),
         }
     }
 
     /// Membership of a member that may come unformatted from an intset.
     pub fn contains_member(&self, m: Member<'_>) -> bool {
-        match (m, &self.repr) {
-            (Member::Int(v), Repr::Ints(ints)) => ints.contains(v),
-            (Member::Int(v), Repr::Table(t)) => t.contains(IntBuf::new().format(v)),
+        match (m, self.view()) {
+            (Member::Int(v), View::Ints(ints)) => ints.contains(v),
+            (Member::Int(v), View::Table(t)) => t.contains(IntBuf::new().format(v)),
             (Member::Bytes(b), _) => self.contains(b),
         }
     }
 
     /// The members: ascending for an intset, bucket order for a hashtable.
     pub fn iter(&self) -> impl Iterator<Item = Member<'_>> + '_ {
-        let (ints, table) = match &self.repr {
-            Repr::Ints(i) => (Some(i.iter().map(Member::Int)), None),
-            Repr::Table(t) => (None, Some(t.iter().map(Member::Bytes))),
+        let (ints, table) = match self.view() {
+            View::Ints(i) => (Some(i.iter().map(Member::Int)), None),
+            View::Table(t) => (None, Some(t.iter().map(Member::Bytes))),
         };
         ints.into_iter()
             .flatten()
@@ -696,10 +812,10 @@ impl Set {
     /// a random non-empty bucket then a random member of its chain, as
     /// Redis's dict does). None when the set is empty.
     pub fn random(&self, rng: &mut impl Rng) -> Option<Member<'_>> {
-        match &self.repr {
-            Repr::Ints(ints) if ints.len() == 0 => None,
-            Repr::Ints(ints) => Some(Member::Int(ints.get(rng.gen_range(0..ints.len())))),
-            Repr::Table(t) => {
+        match self.view() {
+            View::Ints(ints) if ints.len() == 0 => None,
+            View::Ints(ints) => Some(Member::Int(ints.get(rng.gen_range(0..ints.len())))),
+            View::Table(t) => {
                 let (s, k) = t.random_slot(rng)?;
                 Some(Member::Bytes(t.nth_in(s, k)))
             }
@@ -708,13 +824,13 @@ impl Set {
 
     /// Removes and returns a random member.
     pub fn pop_random(&mut self, rng: &mut impl Rng) -> Option<OwnedMember> {
-        match &mut self.repr {
-            Repr::Ints(ints) if ints.len() == 0 => None,
-            Repr::Ints(ints) => {
+        match self.view_mut() {
+            ViewMut::Ints(ints) if ints.len() == 0 => None,
+            ViewMut::Ints(ints) => {
                 let at = rng.gen_range(0..ints.len());
                 Some(OwnedMember::Int(ints.remove_at(at)))
             }
-            Repr::Table(t) => {
+            ViewMut::Table(t) => {
                 let (s, k) = t.random_slot(rng)?;
                 Some(OwnedMember::Bytes(t.unlink(s, k)))
             }
@@ -726,21 +842,21 @@ impl Set {
     /// intset is returned whole in one step with cursor 0, as Redis does for
     /// its compact encodings.
     pub fn scan<'a>(&'a self, cursor: u64, mut f: impl FnMut(Member<'a>)) -> u64 {
-        match &self.repr {
-            Repr::Ints(ints) => {
+        match self.view() {
+            View::Ints(ints) => {
                 ints.iter().for_each(|v| f(Member::Int(v)));
                 0
             }
-            Repr::Table(t) => t.scan(cursor, |m| f(Member::Bytes(m))),
+            View::Table(t) => t.scan(cursor, |m| f(Member::Bytes(m))),
         }
     }
 
     /// Heap bytes owned by the set's members and tables, not counting the
     /// `Set` itself (for MEMORY USAGE-style estimates).
     pub fn heap_size(&self) -> usize {
-        match &self.repr {
-            Repr::Ints(ints) => ints.byte_len(),
-            Repr::Table(t) => {
+        match self.view() {
+            View::Ints(ints) => ints.byte_len(),
+            View::Table(t) => {
                 std::mem::size_of::<Table>()
                     + t.buckets.len() * std::mem::size_of::<Option<Box<Node>>>()
                     + t.iter()
@@ -753,9 +869,9 @@ impl Set {
     /// Intset width in bytes (2, 4 or 8), or None for a hashtable. For tests
     /// and introspection.
     pub fn intset_width(&self) -> Option<usize> {
-        match &self.repr {
-            Repr::Ints(i) => Some(i.width.bytes()),
-            Repr::Table(_) => None,
+        match self.view() {
+            View::Ints(i) => Some(i.width().bytes()),
+            View::Table(_) => None,
         }
     }
 }
@@ -793,7 +909,7 @@ mod tests {
 
     #[test]
     fn set_stays_small() {
-        assert_eq!(std::mem::size_of::<Set>(), 16);
+        assert_eq!(std::mem::size_of::<Set>(), 8);
         assert_eq!(std::mem::size_of::<crate::Value>(), 16);
     }
 
@@ -885,14 +1001,14 @@ mod tests {
         for i in 0..1000 {
             assert!(s.insert(format!("m{i}").as_bytes(), 512));
         }
-        let Repr::Table(t) = &s.repr else { panic!() };
+        let View::Table(t) = s.view() else { panic!() };
         assert_eq!(t.buckets.len(), 1024);
         for i in 0..995 {
             assert!(s.remove(format!("m{i}").as_bytes()));
         }
         // Shrinks happened at 102 members (to 128 buckets) and at 12 (to
         // 16); 5 of 16 is over 10% full, so it stays there.
-        let Repr::Table(t) = &s.repr else { panic!() };
+        let View::Table(t) = s.view() else { panic!() };
         assert_eq!(t.buckets.len(), 16);
         assert_eq!(members(&s).len(), 5);
     }
