@@ -39,7 +39,13 @@ def read_values(port, keys):
     c = Conn(port)
     vals = [c.call("GET", k) for k in keys]
     c.close()
-    return [int(v) if v is not None else 0 for v in vals]
+    out = []
+    for k, v in zip(keys, vals):
+        try:
+            out.append(int(v) if v is not None else 0)
+        except (TypeError, ValueError):
+            raise ValueError(f"key {k} holds {v!r}, not an integer INCR can grow") from None
+    return out
 
 
 def main(argv):
@@ -144,6 +150,6 @@ def main(argv):
 if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv))
-    except (OSError, ConnectionError) as e:
+    except (OSError, ConnectionError, ValueError) as e:
         print(f"multi_exec failed: {e}", file=sys.stderr)
         sys.exit(1)
