@@ -29,7 +29,9 @@
 //!    - `Exec::Keys`: the lock hop also copies the keys' values out; the
 //!      handler runs here on a scratch keyspace holding exactly those keys;
 //!      the keys whose key spec may be written are then written back (set
-//!      or deleted) on their shards (RENAME, COPY, MSETNX, BITOP, ...).
+//!      or deleted) on their shards (RENAME, COPY, MSETNX, BITOP, ...);
+//!    - SORT/SORT_RO: like `Exec::Keys`, but BY/GET patterns name keys that
+//!      depend on the elements, so it locks every shard (`sort_with_patterns`).
 //! 3. **Release.** The last hop to each shard releases its locks, so
 //!    executing, writing back and releasing cost one hop per shard, in parallel.
 //!
@@ -75,6 +77,7 @@ pub async fn run_bytes(
     match spec.exec {
         Exec::Split(h, merge) => split(&sh, spec, h, merge, argv, db, proto, locking).await,
         Exec::AllShards(h, merge) => all_shards(&sh, spec, h, merge, argv, db, proto, locking).await,
+        Exec::Keys(h) if tessera_commands::sort::is_sort(spec) => sort_with_patterns(&sh, spec, h, argv, db, proto, locking).await,
         Exec::Keys(h) => gather(&sh, spec, h, argv, db, proto, locking, may_block).await.0,
         _ => {
             let mut out = Out::new(proto);
@@ -520,4 +523,239 @@ fn header_len(r: &[u8]) -> usize {
         .position(|&c| c == b'\n')
         .map(|i| i + 1)
         .unwrap_or(r.len())
+}
+
+// ---------------------------------------------------------------------------
+// SORT across shards.
+// ---------------------------------------------------------------------------
+
+/// Where SORT or SORT_RO runs when there are several shards; `None` for any
+/// other command, and for a SORT whose options do not parse (the generic
+/// routing then takes it to a handler that replies the error before it
+/// reads a key).
+///
+/// A SORT whose BY or GET patterns name keys must see every key they may
+/// name, and those depend on the elements: it goes to the coordinator
+/// ([`sort_with_patterns`]). Without patterns it touches its source and
+/// STORE destination only, found by SORT's own option parser (the key spec
+/// search for the destination can be fooled by a pattern spelled `store`):
+/// on one shard it runs there, otherwise through the coordinator too.
+pub fn sort_plan(
+    here: usize,
+    spec: &'static CommandSpec,
+    h: Handler,
+    argv: &[Bytes],
+    shards: usize,
+) -> Option<crate::exec::Plan> {
+    use crate::exec::Plan;
+    if !tessera_commands::sort::is_sort(spec) {
+        return None;
+    }
+    let layout = tessera_commands::sort::layout(argv)?;
+    let s = shard_of(&layout.source, shards);
+    let split = layout
+        .store
+        .as_ref()
+        .is_some_and(|d| shard_of(d, shards) != s);
+    Some(if layout.patterns || split {
+        Plan::Multi(spec)
+    } else if s == here {
+        Plan::Local(spec, h)
+    } else {
+        Plan::Remote(s, spec, h)
+    })
+}
+
+/// For EXEC: the whole-shard lock a queued SORT/SORT_RO needs on every
+/// shard because its patterns name keys (exclusive when it stores), or
+/// `None` when it needs only its declared keys.
+pub fn sort_whole_scope(spec: &CommandSpec, argv: &[Bytes]) -> Option<Mode> {
+    if !tessera_commands::sort::is_sort(spec) {
+        return None;
+    }
+    let layout = tessera_commands::sort::layout(argv)?;
+    layout.patterns.then_some(if layout.store.is_some() {
+        Mode::Exclusive
+    } else {
+        Mode::Shared
+    })
+}
+
+/// Copies `keys` of database `db` out of this shard (value and TTL).
+fn copy_out(sh: &Rc<Shard>, db: usize, keys: Vec<Bytes>) -> Vec<(Bytes, Copied)> {
+    let now = unix_ms();
+    let mut ks = sh.ks.borrow_mut();
+    let d = ks.db(db);
+    keys.into_iter()
+        .map(|k| {
+            let c: Copied = d.peek(&k, now).cloned().map(|v| (v, d.get_expire(&k)));
+            (k, c)
+        })
+        .collect()
+}
+
+/// Runs SORT or SORT_RO across shards as one consistent snapshot: pattern
+/// keys (`BY weight_*`, `GET data_*->field`) may live on any shard, and the
+/// STORE destination on yet another.
+///
+/// 1. **Lock.** With patterns, every shard is locked whole, in ascending
+///    order: shared, except exclusive on the destination's shard. The keys
+///    a pattern names depend on the elements, which are unknown before the
+///    source is read, so nothing narrower is safe; a whole-shard lock is
+///    what KEYS or FLUSHALL take too. Without patterns only the source
+///    (shared) and the destination (exclusive) are locked. The lock hop on
+///    the source's and the destination's shards copies those keys out.
+/// 2. **Copy the pattern keys.** With every lock held nothing can change
+///    any more: the source's elements give the pattern keys
+///    (`sort::pattern_keys`), which one hop per shard copies, in parallel.
+/// 3. **Run** the handler on a scratch keyspace holding those copies.
+/// 4. **Write back and release.** If the handler stored (or deleted) the
+///    destination, the last hop to its shard writes it; every other shard
+///    just releases its lock, in parallel.
+///
+/// With `Locking::Held` (inside EXEC, which locked every shard whole for
+/// it) the hops run without taking locks.
+#[allow(clippy::too_many_arguments)]
+pub async fn sort_with_patterns(
+    sh: &Rc<Shard>,
+    spec: &'static CommandSpec,
+    h: Handler,
+    argv: &[Bytes],
+    db: usize,
+    proto: Proto,
+    locking: Locking,
+) -> Bytes {
+    let n = sh.shards();
+    let Some(layout) = tessera_commands::sort::layout(argv) else {
+        return local_error(sh, spec, h, argv, db, proto);
+    };
+    let databases = sh.config.borrow().databases;
+    if db >= databases {
+        return local_error(sh, spec, h, argv, db, proto);
+    }
+    let dst_shard = layout.store.as_ref().map(|d| shard_of(d, n));
+
+    // 1. Per shard: what to lock and which of the named keys to copy.
+    let mut per_shard: BTreeMap<usize, (Scope, Vec<Bytes>)> = BTreeMap::new();
+    if layout.patterns {
+        for s in 0..n {
+            let mode = if dst_shard == Some(s) {
+                Mode::Exclusive
+            } else {
+                Mode::Shared
+            };
+            per_shard.insert(s, (Scope::All(mode), Vec::new()));
+        }
+    }
+    let mut named = vec![(layout.source.clone(), Mode::Shared)];
+    if let Some(d) = &layout.store {
+        if *d == layout.source {
+            named[0].1 = Mode::Exclusive;
+        } else {
+            named.push((d.clone(), Mode::Exclusive));
+        }
+    }
+    for (k, mode) in named {
+        let entry = per_shard
+            .entry(shard_of(&k, n))
+            .or_insert_with(|| (Scope::Keys(Vec::new()), Vec::new()));
+        if let Scope::Keys(ks) = &mut entry.0 {
+            ks.push((db, k.clone(), mode));
+        }
+        entry.1.push(k);
+    }
+    let mut scratch = Keyspace::new(databases);
+    let mut copied: std::collections::HashSet<Bytes> = std::collections::HashSet::new();
+    let mut tickets = Vec::with_capacity(per_shard.len());
+    for (&s, (scope, keys)) in &per_shard {
+        let keys = keys.clone();
+        let (t, copies) = lock_on(sh, s, scope.clone(), locking, move |sh| {
+            copy_out(sh, db, keys)
+        })
+        .await;
+        tickets.push((s, t));
+        for (k, c) in copies {
+            if let Some((v, exp)) = c {
+                scratch.db(db).set_with_expire(&k, v, exp, unix_ms());
+            }
+            copied.insert(k);
+        }
+    }
+
+    // 2. The keys the patterns name, now that the elements are known.
+    if layout.patterns {
+        let wanted = scratch
+            .db(db)
+            .peek(&layout.source, unix_ms())
+            .map(|v| tessera_commands::sort::pattern_keys(argv, v))
+            .unwrap_or_default();
+        let mut by_shard: BTreeMap<usize, Vec<Bytes>> = BTreeMap::new();
+        for k in wanted.into_iter().filter(|k| !copied.contains(k)) {
+            by_shard.entry(shard_of(&k, n)).or_default().push(k);
+        }
+        let hops = by_shard.into_iter().map(|(s, keys)| {
+            call(sh, s, move |sh, reply| {
+                let _ = reply.send(copy_out(sh, db, keys));
+            })
+        });
+        for copies in join_all(hops).await {
+            for (k, c) in copies {
+                if let Some((v, exp)) = c {
+                    scratch.db(db).set_with_expire(&k, v, exp, unix_ms());
+                }
+            }
+        }
+    }
+
+    // 3. Run.
+    let now = unix_ms();
+    let mut out = Out::new(proto);
+    let config = sh.config.borrow().clone();
+    let r = crate::shard::run_on(
+        &mut scratch,
+        h,
+        argv,
+        db,
+        now,
+        &mut out,
+        &config,
+        sh.id,
+        n,
+        false,
+    );
+    sh.stats.borrow_mut().dirty += r.dirty;
+
+    // 4. Write the destination back (if it changed) and release everywhere.
+    let mut stored: Option<(Bytes, Copied)> = match (&layout.store, r.dirty > 0) {
+        (Some(d), true) => Some((d.clone(), scratch.db(db).take(d, now))),
+        _ => None,
+    };
+    let finishes = tickets.into_iter().map(|(s, t)| {
+        let write = if dst_shard == Some(s) {
+            stored.take()
+        } else {
+            None
+        };
+        async move {
+            finish_on(sh, s, t, move |sh| {
+                if let Some((k, v)) = write {
+                    {
+                        let mut ks = sh.ks.borrow_mut();
+                        let d = ks.db(db);
+                        match v {
+                            Some((v, exp)) => d.set_with_expire(&k, v, exp, unix_ms()),
+                            None => {
+                                d.remove(&k, unix_ms());
+                            }
+                        }
+                    }
+                    sh.key_written(db, &k);
+                }
+            })
+            .await
+        }
+    });
+    join_all(finishes).await;
+    crate::pubsub::publish_events(sh, &r.events);
+    out.buf.freeze()
 }

@@ -111,6 +111,9 @@ pub fn plan(conn: &mut Conn, argv: &[Bytes]) -> Plan {
             if shards == 1 {
                 return Plan::Local(spec, h);
             }
+            if let Some(p) = coord::sort_plan(conn.sh.id, spec, h, argv, shards) {
+                return p;
+            }
             match single_shard(spec, argv, shards) {
                 Some(None) => Plan::Local(spec, h),
                 Some(Some(s)) if s == conn.sh.id => Plan::Local(spec, h),

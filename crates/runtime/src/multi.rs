@@ -161,6 +161,12 @@ async fn exec(conn: &mut Conn) {
                     _ => Target::Multi,
                 }
             }
+            // A SORT whose patterns may name a key on any shard sees them all.
+            Exec::Keys(_) if n > 1 && coord::sort_whole_scope(spec, argv).is_some() => {
+                let m = coord::sort_whole_scope(spec, argv).unwrap_or(Mode::Shared);
+                whole = Some(if whole == Some(Mode::Exclusive) { Mode::Exclusive } else { m });
+                Target::Multi
+            }
             Exec::Keys(h) | Exec::Split(h, _) => {
                 let ks = find_keys(spec, argv).unwrap_or_default();
                 let mut owner: Option<Option<usize>> = None;

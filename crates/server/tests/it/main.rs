@@ -52,4 +52,5 @@ mod keyspace;
 mod lifecycle;
 mod pubsub;
 mod resp3;
+mod sort;
 mod transactions;
