@@ -503,7 +503,10 @@ fn range_generic(
     }
     let kind = kind_opt.unwrap_or(RangeKind::Rank);
     let rev = rev_opt.unwrap_or(false);
-    if limit.is_some() && kind == RangeKind::Rank {
+    // Redis 7.0 refuses LIMIT with an index range only when its count is not
+    // -1: a count of -1 (any offset) is accepted and then ignored, which
+    // `select` does for rank ranges.
+    if limit.is_some_and(|(_, count)| count != -1) && kind == RangeKind::Rank {
         return ctx.out.error(
             "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
         );

@@ -327,3 +327,55 @@ fn zadd_stops_at_a_nan_and_keeps_earlier_changes() {
     );
     assert_eq!(h.run(&["ZSCORE", "z", "a"]), "$3\r\ninf\r\n");
 }
+
+/// Redis 7.0 refuses LIMIT with an index range only when its count is not -1:
+/// any offset with a count of -1 is accepted and ignored, and the last LIMIT
+/// given is the one checked. Replies recorded from Redis 7.0.15.
+#[test]
+fn zrange_by_index_accepts_limit_with_count_minus_one() {
+    let refused =
+        "-ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX\r\n";
+    let all = "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n";
+    let mut h = Harness::new();
+    h.run(&["ZADD", "z", "1", "a", "2", "b", "3", "c"]);
+    assert_eq!(h.run(&["ZRANGE", "z", "0", "-1", "LIMIT", "1", "-1"]), all);
+    assert_eq!(
+        h.run(&["ZRANGE", "z", "0", "-1", "LIMIT", "0", "5"]),
+        refused
+    );
+    assert_eq!(
+        h.run(&["ZRANGE", "z", "0", "-1", "LIMIT", "0", "-2"]),
+        refused
+    );
+    assert_eq!(
+        h.run(&[
+            "ZRANGE",
+            "z",
+            "1",
+            "2",
+            "REV",
+            "LIMIT",
+            "5",
+            "-1",
+            "WITHSCORES"
+        ]),
+        "*4\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\na\r\n$1\r\n1\r\n"
+    );
+    assert_eq!(
+        h.run(&["ZRANGE", "z", "0", "-1", "LIMIT", "0", "5", "LIMIT", "1", "-1"]),
+        all
+    );
+    assert_eq!(
+        h.run(&["ZRANGE", "z", "0", "-1", "LIMIT", "1", "-1", "LIMIT", "0", "5"]),
+        refused
+    );
+    assert_eq!(
+        h.run(&["ZRANGESTORE", "d", "z", "0", "-1", "LIMIT", "1", "-1"]),
+        ":3\r\n"
+    );
+    assert_eq!(h.run(&["ZRANGE", "d", "0", "-1"]), all);
+    assert_eq!(
+        h.run(&["ZRANGESTORE", "d", "z", "0", "-1", "LIMIT", "0", "0"]),
+        refused
+    );
+}
