@@ -185,7 +185,15 @@ fn serve_key(sh: &Shard, db: usize, key: &[u8]) {
         }
         let (spec, h, argv, wdb, proto) = {
             let b = sh.blocked.borrow();
-            let Some(Kind::Serve { spec, h, argv, db, proto, .. }) = b.waiters.get(&id).map(|w| &w.kind) else {
+            let Some(Kind::Serve {
+                spec,
+                h,
+                argv,
+                db,
+                proto,
+                ..
+            }) = b.waiters.get(&id).map(|w| &w.kind)
+            else {
                 continue;
             };
             (*spec, *h, argv.clone(), *db, *proto)
@@ -196,7 +204,11 @@ fn serve_key(sh: &Shard, db: usize, key: &[u8]) {
             // Nothing left for this waiter, so nothing for later ones either.
             break;
         }
-        if let Some(Waiter { kind: Kind::Serve { tx, .. }, .. }) = sh.blocked.borrow_mut().remove(id) {
+        if let Some(Waiter {
+            kind: Kind::Serve { tx, .. },
+            ..
+        }) = sh.blocked.borrow_mut().remove(id)
+        {
             let _ = tx.send(out.buf.freeze());
         }
     }
@@ -235,7 +247,10 @@ async fn single_shard(
     let (tx, rx) = oneshot::channel::<Bytes>();
     let argv_owned = argv.to_vec();
     let scope_argv = argv.to_vec();
-    let wkeys: Vec<(usize, Box<[u8]>)> = keys.iter().map(|k| (db, Box::from(&argv[k.index][..]))).collect();
+    let wkeys: Vec<(usize, Box<[u8]>)> = keys
+        .iter()
+        .map(|k| (db, Box::from(&argv[k.index][..])))
+        .collect();
     let attempt = call(&conn.sh, s, move |sh, reply| {
         let sh = sh.clone();
         let run = move |sh: &Rc<Shard>| {
@@ -246,7 +261,17 @@ async fn single_shard(
                 Some(t) => {
                     sh.blocked.borrow_mut().add(
                         id,
-                        Waiter { keys: wkeys, kind: Kind::Serve { spec, h, argv: argv_owned, db, proto, tx } },
+                        Waiter {
+                            keys: wkeys,
+                            kind: Kind::Serve {
+                                spec,
+                                h,
+                                argv: argv_owned,
+                                db,
+                                proto,
+                                tx,
+                            },
+                        },
                     );
                     Attempt::Blocked(t)
                 }
@@ -318,7 +343,13 @@ async fn multi_shard(
             .collect();
         let tx = tx.clone();
         call(&conn.sh, s, move |sh, reply| {
-            sh.blocked.borrow_mut().add(id, Waiter { keys: wkeys, kind: Kind::Retry(tx) });
+            sh.blocked.borrow_mut().add(
+                id,
+                Waiter {
+                    keys: wkeys,
+                    kind: Kind::Retry(tx),
+                },
+            );
             let _ = reply.send(());
         })
         .await;
@@ -327,7 +358,8 @@ async fn multi_shard(
     let end = loop {
         while rx.try_recv().is_ok() {}
         let sh = conn.sh.clone();
-        let (bytes, block) = coord::gather(&sh, spec, h, argv, db, proto, Locking::Take, true).await;
+        let (bytes, block) =
+            coord::gather(&sh, spec, h, argv, db, proto, Locking::Take, true).await;
         match block {
             None => {
                 conn.out.raw(&bytes);
@@ -377,7 +409,9 @@ enum WaitOn<'a> {
 fn end_reply(conn: &mut Conn, kind: GoneKind) {
     match kind {
         GoneKind::Timeout => conn.out.null_array(),
-        GoneKind::UnblockError => conn.out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+        GoneKind::UnblockError => conn
+            .out
+            .error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
         GoneKind::Disconnected => {}
     }
 }
@@ -417,7 +451,11 @@ async fn wait(conn: &mut Conn, timeout: Ms, on: WaitOn<'_>) -> Woken {
             };
             match select(&mut urx, Box::pin(glommio::timer::sleep(step))).await {
                 Either::Left((Ok(err), _)) => {
-                    return if err { GoneKind::UnblockError } else { GoneKind::Timeout };
+                    return if err {
+                        GoneKind::UnblockError
+                    } else {
+                        GoneKind::Timeout
+                    };
                 }
                 Either::Left((Err(_), _)) => return GoneKind::Disconnected,
                 Either::Right(_) => {
@@ -441,7 +479,14 @@ fn peer_closed(fd: i32) -> bool {
     let mut b = [0u8; 1];
     // SAFETY: recv into a one-byte local buffer on a descriptor this
     // connection owns; MSG_PEEK leaves the data in the socket.
-    let n = unsafe { libc::recv(fd, b.as_mut_ptr() as *mut libc::c_void, 1, libc::MSG_PEEK | libc::MSG_DONTWAIT) };
+    let n = unsafe {
+        libc::recv(
+            fd,
+            b.as_mut_ptr() as *mut libc::c_void,
+            1,
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
     n == 0
 }
 

@@ -76,9 +76,17 @@ pub async fn run_bytes(
     let proto = conn.out.proto;
     match spec.exec {
         Exec::Split(h, merge) => split(&sh, spec, h, merge, argv, db, proto, locking).await,
-        Exec::AllShards(h, merge) => all_shards(&sh, spec, h, merge, argv, db, proto, locking).await,
-        Exec::Keys(h) if tessera_commands::sort::is_sort(spec) => sort_with_patterns(&sh, spec, h, argv, db, proto, locking).await,
-        Exec::Keys(h) => gather(&sh, spec, h, argv, db, proto, locking, may_block).await.0,
+        Exec::AllShards(h, merge) => {
+            all_shards(&sh, spec, h, merge, argv, db, proto, locking).await
+        }
+        Exec::Keys(h) if tessera_commands::sort::is_sort(spec) => {
+            sort_with_patterns(&sh, spec, h, argv, db, proto, locking).await
+        }
+        Exec::Keys(h) => {
+            gather(&sh, spec, h, argv, db, proto, locking, may_block)
+                .await
+                .0
+        }
         _ => {
             let mut out = Out::new(proto);
             out.error("ERR command cannot run across shards");
@@ -118,6 +126,67 @@ where
     }
     let (t, r) = lock_now(from, to, scope, then).await;
     (Some(t), r)
+}
+
+/// Locks `parts` (shard, scope, payload; in ascending shard order) and runs
+/// `then(shard, payload)` on each shard once its lock is held. Returns each
+/// part's ticket (None with `Locking::Held`) and result, in `parts` order.
+///
+/// First every shard is asked at once to grant its lock only if it is free
+/// right away (one parallel hop, the common case). If any shard is busy, the
+/// locks granted are given back and they are taken one shard at a time in
+/// ascending order, waiting where needed: the deadlock-free path. A try that
+/// never waits cannot deadlock, and the fallback waits in FIFO order, so
+/// nothing starves.
+pub async fn lock_parts<P, T, F>(
+    from: &Rc<Shard>,
+    parts: Vec<(usize, Scope, P)>,
+    locking: Locking,
+    then: F,
+) -> Vec<(Option<Ticket>, T)>
+where
+    P: Clone + Send + 'static,
+    T: Send + 'static,
+    F: Fn(&Rc<Shard>, P) -> T + Clone + Send + 'static,
+{
+    if locking == Locking::Take && parts.len() > 1 {
+        let tries = join_all(parts.iter().map(|(s, scope, p)| {
+            let (scope, p, f) = (scope.clone(), p.clone(), then.clone());
+            call(from, *s, move |sh, reply| {
+                let free = {
+                    let locks = sh.locks.borrow();
+                    locks.is_empty() || locks.is_free(&scope)
+                };
+                let r = free.then(|| {
+                    let (t, _granted) = sh.locks.borrow_mut().acquire(scope);
+                    (t, f(sh, p))
+                });
+                let _ = reply.send(r);
+            })
+        }))
+        .await;
+        if tries.iter().all(Option::is_some) {
+            return tries
+                .into_iter()
+                .flatten()
+                .map(|(t, v)| (Some(t), v))
+                .collect();
+        }
+        join_all(
+            parts
+                .iter()
+                .zip(tries)
+                .filter_map(|((s, _, _), r)| r.map(|(t, _)| (*s, t)))
+                .map(|(s, t)| finish_on(from, s, Some(t), |_| ())),
+        )
+        .await;
+    }
+    let mut out = Vec::with_capacity(parts.len());
+    for (s, scope, p) in parts {
+        let f = then.clone();
+        out.push(lock_on(from, s, scope, locking, move |sh| f(sh, p)).await);
+    }
+    out
 }
 
 /// Takes a lock on shard `to` and runs `then` there once it is granted.
@@ -209,12 +278,18 @@ async fn split(
         };
         entry.1.push((argv[k.index].clone(), mode));
     }
-    let mut tickets = Vec::with_capacity(per_shard.len());
-    for (&s, (_, ks)) in &per_shard {
-        let scope = Scope::Keys(ks.iter().map(|(k, m)| (db, k.clone(), *m)).collect());
-        let (t, ()) = lock_on(sh, s, scope, locking, |_| ()).await;
-        tickets.push(t);
-    }
+    let parts = per_shard
+        .iter()
+        .map(|(&s, (_, ks))| {
+            let scope = Scope::Keys(ks.iter().map(|(k, m)| (db, k.clone(), *m)).collect());
+            (s, scope, ())
+        })
+        .collect();
+    let tickets: Vec<Option<Ticket>> = lock_parts(sh, parts, locking, |_, ()| ())
+        .await
+        .into_iter()
+        .map(|(t, ())| t)
+        .collect();
     let runs = per_shard
         .into_iter()
         .zip(tickets)
@@ -260,11 +335,12 @@ async fn all_shards(
 ) -> Bytes {
     let n = sh.shards();
     let scope = scope_of(spec, argv, db);
-    let mut tickets = Vec::with_capacity(n);
-    for s in 0..n {
-        let (t, ()) = lock_on(sh, s, scope.clone(), locking, |_| ()).await;
-        tickets.push(t);
-    }
+    let parts = (0..n).map(|s| (s, scope.clone(), ())).collect();
+    let tickets: Vec<Option<Ticket>> = lock_parts(sh, parts, locking, |_, ()| ())
+        .await
+        .into_iter()
+        .map(|(t, ())| t)
+        .collect();
     let argv: Vec<Bytes> = argv.to_vec();
     let runs = tickets.into_iter().enumerate().map(|(s, t)| {
         let argv = argv.clone();
@@ -351,27 +427,34 @@ pub async fn gather(
         }
     }
     let mut scratch = Keyspace::new(databases);
-    let mut tickets = Vec::with_capacity(per_shard.len());
-    for (&s, list) in &per_shard {
-        let scope = Scope::Keys(
-            list.iter()
-                .map(|(d, k, m, _)| (*d, k.clone(), *m))
-                .collect(),
-        );
-        let wanted: Vec<(usize, Bytes)> = list.iter().map(|(d, k, _, _)| (*d, k.clone())).collect();
-        let (t, copies) = lock_on(sh, s, scope, locking, move |sh| {
-            let now = unix_ms();
-            let mut ks = sh.ks.borrow_mut();
-            wanted
-                .into_iter()
-                .map(|(d, k)| {
-                    let db = ks.db(d);
-                    let copied: Copied = db.peek(&k, now).cloned().map(|v| (v, db.get_expire(&k)));
-                    (d, k, copied)
-                })
-                .collect::<Vec<_>>()
+    let parts = per_shard
+        .iter()
+        .map(|(&s, list)| {
+            let scope = Scope::Keys(
+                list.iter()
+                    .map(|(d, k, m, _)| (*d, k.clone(), *m))
+                    .collect(),
+            );
+            let wanted: Vec<(usize, Bytes)> =
+                list.iter().map(|(d, k, _, _)| (*d, k.clone())).collect();
+            (s, scope, wanted)
         })
-        .await;
+        .collect();
+    let locked = lock_parts(sh, parts, locking, |sh, wanted: Vec<(usize, Bytes)>| {
+        let now = unix_ms();
+        let mut ks = sh.ks.borrow_mut();
+        wanted
+            .into_iter()
+            .map(|(d, k)| {
+                let db = ks.db(d);
+                let copied: Copied = db.peek(&k, now).cloned().map(|v| (v, db.get_expire(&k)));
+                (d, k, copied)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    let mut tickets = Vec::with_capacity(locked.len());
+    for (t, copies) in locked {
         for (d, k, c) in copies {
             if let Some((v, exp)) = c {
                 scratch.db(d).set_with_expire(&k, v, exp, unix_ms());

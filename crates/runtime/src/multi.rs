@@ -23,7 +23,7 @@
 //! goes away; a client that leaves before EXEC runs nothing.
 
 use crate::conn::Conn;
-use crate::coord::{self, finish_on, lock_now, Locking};
+use crate::coord::{self, finish_on, Locking};
 use crate::exec::{unknown_command, RuntimeHandler};
 use crate::locks::{Mode, Scope, Ticket};
 use crate::mesh::call;
@@ -126,7 +126,8 @@ async fn exec(conn: &mut Conn) {
     };
     if state.failed {
         crate::watch::unwatch(conn).await;
-        conn.out.error("EXECABORT Transaction discarded because of previous errors.");
+        conn.out
+            .error("EXECABORT Transaction discarded because of previous errors.");
         return;
     }
     let sh = conn.sh.clone();
@@ -140,13 +141,23 @@ async fn exec(conn: &mut Conn) {
     let mut targets = Vec::with_capacity(state.queued.len());
     for (spec, argv) in &state.queued {
         let target = match spec.exec {
-            Exec::Runtime(any) => match (any as &dyn std::any::Any).downcast_ref::<RuntimeHandler>() {
-                Some(h) => Target::Conn(h),
-                None => Target::Multi,
-            },
+            Exec::Runtime(any) => {
+                match (any as &dyn std::any::Any).downcast_ref::<RuntimeHandler>() {
+                    Some(h) => Target::Conn(h),
+                    None => Target::Multi,
+                }
+            }
             Exec::AllShards(..) | Exec::ByCursor(..) => {
-                let m = if spec.has(WRITE) { Mode::Exclusive } else { Mode::Shared };
-                whole = Some(if whole == Some(Mode::Exclusive) { Mode::Exclusive } else { m });
+                let m = if spec.has(WRITE) {
+                    Mode::Exclusive
+                } else {
+                    Mode::Shared
+                };
+                whole = Some(if whole == Some(Mode::Exclusive) {
+                    Mode::Exclusive
+                } else {
+                    m
+                });
                 match spec.exec {
                     Exec::ByCursor(h) => {
                         let s = tessera_commands::parse::scan_cursor(&argv[1])
@@ -164,7 +175,11 @@ async fn exec(conn: &mut Conn) {
             // A SORT whose patterns may name a key on any shard sees them all.
             Exec::Keys(_) if n > 1 && coord::sort_whole_scope(spec, argv).is_some() => {
                 let m = coord::sort_whole_scope(spec, argv).unwrap_or(Mode::Shared);
-                whole = Some(if whole == Some(Mode::Exclusive) { Mode::Exclusive } else { m });
+                whole = Some(if whole == Some(Mode::Exclusive) {
+                    Mode::Exclusive
+                } else {
+                    m
+                });
                 Target::Multi
             }
             Exec::Keys(h) | Exec::Split(h, _) => {
@@ -172,8 +187,14 @@ async fn exec(conn: &mut Conn) {
                 let mut owner: Option<Option<usize>> = None;
                 for k in &ks {
                     let s = shard_of(&argv[k.index], n);
-                    let mode = if k.flags & kflags::WRITES != 0 { Mode::Exclusive } else { Mode::Shared };
-                    keys.entry(s).or_default().push((db, argv[k.index].clone(), mode));
+                    let mode = if k.flags & kflags::WRITES != 0 {
+                        Mode::Exclusive
+                    } else {
+                        Mode::Shared
+                    };
+                    keys.entry(s)
+                        .or_default()
+                        .push((db, argv[k.index].clone(), mode));
                     owner = match owner {
                         None => Some(Some(s)),
                         Some(Some(o)) if o == s => Some(Some(o)),
@@ -197,36 +218,71 @@ async fn exec(conn: &mut Conn) {
         }
         targets.push(target);
     }
-    let watched: Vec<(usize, Bytes)> = conn.watch.as_ref().map(|w| w.keys.clone()).unwrap_or_default();
+    let watched: Vec<(usize, Bytes)> = conn
+        .watch
+        .as_ref()
+        .map(|w| w.keys.clone())
+        .unwrap_or_default();
     let mut watched_by_shard: BTreeMap<usize, Vec<(usize, Bytes)>> = BTreeMap::new();
     for (d, k) in &watched {
         let s = shard_of(k, n);
-        keys.entry(s).or_default().push((*d, k.clone(), Mode::Shared));
+        keys.entry(s)
+            .or_default()
+            .push((*d, k.clone(), Mode::Shared));
         watched_by_shard.entry(s).or_default().push((*d, k.clone()));
     }
 
-    // 2. Lock, in ascending shard order, and check the watched keys.
-    let shards: Vec<usize> = if whole.is_some() { (0..n).collect() } else { keys.keys().copied().collect() };
-    let mut tickets: Vec<(usize, Ticket)> = Vec::with_capacity(shards.len());
-    for &s in &shards {
-        let scope = match whole {
-            Some(m) => Scope::All(if keys.values().flatten().any(|k| k.2 == Mode::Exclusive) { Mode::Exclusive } else { m }),
-            None => Scope::Keys(keys.get(&s).cloned().unwrap_or_default()),
-        };
-        let mine = watched_by_shard.get(&s).cloned().unwrap_or_default();
-        let (t, expired) = lock_now(&sh, s, scope, move |sh| {
-            let now = unix_ms();
-            mine.iter().any(|(d, k)| crate::watch::expired_since_watch(sh, *d, k, now))
+    // 2. Lock (all shards at once when they are free, else in ascending
+    //    shard order), and check the watched keys.
+    let shards: Vec<usize> = if whole.is_some() {
+        (0..n).collect()
+    } else {
+        keys.keys().copied().collect()
+    };
+    let parts: Vec<(usize, Scope, Vec<(usize, Bytes)>)> = shards
+        .iter()
+        .map(|&s| {
+            let scope = match whole {
+                Some(m) => Scope::All(if keys.values().flatten().any(|k| k.2 == Mode::Exclusive) {
+                    Mode::Exclusive
+                } else {
+                    m
+                }),
+                None => Scope::Keys(keys.get(&s).cloned().unwrap_or_default()),
+            };
+            (
+                s,
+                scope,
+                watched_by_shard.get(&s).cloned().unwrap_or_default(),
+            )
         })
-        .await;
-        tickets.push((s, t));
+        .collect();
+    let locked = coord::lock_parts(
+        &sh,
+        parts,
+        Locking::Take,
+        |sh, mine: Vec<(usize, Bytes)>| {
+            let now = unix_ms();
+            mine.iter()
+                .any(|(d, k)| crate::watch::expired_since_watch(sh, *d, k, now))
+        },
+    )
+    .await;
+    let mut tickets: Vec<(usize, Ticket)> = Vec::with_capacity(shards.len());
+    for (&s, (t, expired)) in shards.iter().zip(locked) {
+        if let Some(t) = t {
+            tickets.push((s, t));
+        }
         if expired {
             if let Some(w) = &conn.watch {
                 w.flag.store(true, Ordering::Release);
             }
         }
     }
-    let aborted = conn.watch.as_ref().is_some_and(|w| w.flag.load(Ordering::Acquire));
+    let aborted = conn
+        .watch
+        .as_ref()
+        .is_some_and(|w| w.flag.load(Ordering::Acquire));
     if aborted {
         release(conn, tickets).await;
         crate::watch::unwatch(conn).await;
@@ -237,6 +293,11 @@ async fn exec(conn: &mut Conn) {
     // 3. Run the commands in order.
     sh.stats.borrow_mut().commands += state.queued.len() as u64;
     conn.out.array(state.queued.len());
+    if targets.iter().all(|t| matches!(t, Target::Shard(..))) {
+        run_grouped(conn, &state.queued, &targets, tickets).await;
+        crate::watch::unwatch(conn).await;
+        return;
+    }
     let mut i = 0;
     let queued = state.queued;
     // MONITOR shows the queued commands as they run, then EXEC, as Redis does.
@@ -291,13 +352,87 @@ async fn exec(conn: &mut Conn) {
 
     if monitored {
         if let Some(spec) = Table::global().get(b"exec") {
-            crate::monitor::feed(&conn.sh, spec, &[Bytes::from_static(b"EXEC")], conn.db, &conn.info.addr, 0);
+            crate::monitor::feed(
+                &conn.sh,
+                spec,
+                &[Bytes::from_static(b"EXEC")],
+                conn.db,
+                &conn.info.addr,
+                0,
+            );
         }
     }
 
     // 4. Release, then forget the watched keys.
     release(conn, tickets).await;
     crate::watch::unwatch(conn).await;
+}
+
+/// Runs a transaction whose commands each live on one shard: every shard
+/// runs its own commands, in their order, and releases its lock in the same
+/// hop, all shards at once. Commands on different shards touch different
+/// keys, and the locks keep everyone else out until the release, so the
+/// order between shards cannot be observed: the result is the same as
+/// running the queue in order, with one parallel hop instead of one per
+/// run of commands.
+async fn run_grouped(
+    conn: &mut Conn,
+    queued: &[(&'static CommandSpec, Vec<Bytes>)],
+    targets: &[Target],
+    tickets: Vec<(usize, Ticket)>,
+) {
+    if crate::pubsub::monitors_exist() {
+        for (spec, argv) in queued {
+            crate::monitor::feed(&conn.sh, spec, argv, conn.db, &conn.info.addr, 0);
+        }
+        if let Some(spec) = Table::global().get(b"exec") {
+            crate::monitor::feed(
+                &conn.sh,
+                spec,
+                &[Bytes::from_static(b"EXEC")],
+                conn.db,
+                &conn.info.addr,
+                0,
+            );
+        }
+    }
+    type Cmd = (usize, &'static CommandSpec, Handler, Vec<Bytes>);
+    let mut per: BTreeMap<usize, (Option<Ticket>, Vec<Cmd>)> = BTreeMap::new();
+    for (s, t) in tickets {
+        per.entry(s).or_default().0 = Some(t);
+    }
+    for (i, (t, (spec, argv))) in targets.iter().zip(queued).enumerate() {
+        if let Target::Shard(s, h) = t {
+            per.entry(*s)
+                .or_default()
+                .1
+                .push((i, *spec, *h, argv.clone()));
+        }
+    }
+    let sh = conn.sh.clone();
+    let db = conn.db;
+    let proto = conn.out.proto;
+    let runs = per.into_iter().map(|(s, (ticket, cmds))| {
+        let sh = sh.clone();
+        async move {
+            finish_on(&sh, s, ticket, move |sh| {
+                let now = unix_ms();
+                cmds.into_iter()
+                    .map(|(i, spec, h, argv)| {
+                        let mut out = Out::new(proto);
+                        sh.run_handler(spec, h, &argv, db, now, &mut out, false);
+                        (i, out.buf.freeze())
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await
+        }
+    });
+    let mut replies: Vec<(usize, Bytes)> = join_all(runs).await.into_iter().flatten().collect();
+    replies.sort_by_key(|(i, _)| *i);
+    for (_, r) in replies {
+        conn.out.raw(&r);
+    }
 }
 
 async fn release(conn: &Conn, tickets: Vec<(usize, Ticket)>) {

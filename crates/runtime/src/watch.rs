@@ -49,7 +49,9 @@ impl WatchTable {
     }
 
     fn remove(&mut self, db: usize, key: &[u8], flag: &WatchFlag) {
-        let Some(m) = self.by_db.get_mut(db) else { return };
+        let Some(m) = self.by_db.get_mut(db) else {
+            return;
+        };
         if let Some(v) = m.get_mut(key) {
             let before = v.len();
             v.retain(|f| !Arc::ptr_eq(f, flag));
@@ -62,7 +64,9 @@ impl WatchTable {
 
     /// Sets the flags of everyone watching `key` and forgets them.
     fn touch(&mut self, db: usize, key: &[u8]) {
-        let Some(m) = self.by_db.get_mut(db) else { return };
+        let Some(m) = self.by_db.get_mut(db) else {
+            return;
+        };
         if let Some(v) = m.remove(key) {
             self.count -= v.len();
             for f in v {
@@ -72,7 +76,10 @@ impl WatchTable {
     }
 
     fn keys_in(&self, db: usize) -> Vec<Box<[u8]>> {
-        self.by_db.get(db).map(|m| m.keys().cloned().collect()).unwrap_or_default()
+        self.by_db
+            .get(db)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -92,7 +99,11 @@ pub fn before_all_shards_write(sh: &Shard, spec: &CommandSpec, argv: &[Bytes], d
         return;
     }
     let databases = sh.config.borrow().databases;
-    let parse = |a: &Bytes| std::str::from_utf8(a).ok().and_then(|s| s.parse::<usize>().ok());
+    let parse = |a: &Bytes| {
+        std::str::from_utf8(a)
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+    };
     let dbs: Vec<usize> = match spec.name {
         "flushdb" => vec![db],
         "flushall" => (0..databases).collect(),
@@ -147,7 +158,10 @@ pub async fn watch(conn: &mut Conn, keys: &[Bytes]) {
             let _ = reply.send(());
         })
         .await;
-        let session = conn.watch.get_or_insert_with(|| WatchSession { flag: flag.clone(), keys: Vec::new() });
+        let session = conn.watch.get_or_insert_with(|| WatchSession {
+            flag: flag.clone(),
+            keys: Vec::new(),
+        });
         for k in ks {
             if !session.keys.iter().any(|(d, x)| *d == db && *x == k) {
                 session.keys.push((db, k));
@@ -158,7 +172,9 @@ pub async fn watch(conn: &mut Conn, keys: &[Bytes]) {
 
 /// Forgets every watched key of this connection.
 pub async fn unwatch(conn: &mut Conn) {
-    let Some(session) = conn.watch.take() else { return };
+    let Some(session) = conn.watch.take() else {
+        return;
+    };
     let n = conn.sh.shards();
     let mut by_shard: HashMap<usize, Vec<(usize, Bytes)>> = HashMap::new();
     for (d, k) in session.keys {
