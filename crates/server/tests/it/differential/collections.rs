@@ -481,10 +481,10 @@ pub fn sets() -> Vec<Template> {
     ]
 }
 
-/// The arguments of ZRANGE/ZRANGESTORE after the key(s): a range by index, score or lex,
-/// with REV, LIMIT and (if `scores`) WITHSCORES in random combination.
-fn zrange_tail(g: &mut Gen, a: &mut Vec<String>, scores: bool) {
-    let by = g.rng.gen_range(0..3);
+/// The arguments of ZRANGE/ZRANGESTORE after the key(s): a range by index or score (or
+/// by lex if `lex`), with REV, LIMIT and (if `scores`) WITHSCORES in random combination.
+fn zrange_tail(g: &mut Gen, a: &mut Vec<String>, scores: bool, lex: bool) {
+    let by = if lex { 2 } else { g.rng.gen_range(0..2) };
     let (lo, hi) = match by {
         0 => (g.index(), g.index()),
         1 => (g.pick(SCORE_RANGE), g.pick(SCORE_RANGE)),
@@ -560,8 +560,11 @@ pub fn zsets() -> Vec<Template> {
                     a.push(format!("m{i}"));
                 }
             } else {
+                // One score for every member now and then, so lex ranges have sets with
+                // equal scores to work on.
+                let same = g.chance(0.3);
                 for _ in 0..g.rng.gen_range(1..=3) {
-                    a.push(g.score());
+                    a.push(if same { "0".to_string() } else { g.score() });
                     a.push(g.elem());
                 }
                 if g.chance(0.05) {
@@ -587,7 +590,7 @@ pub fn zsets() -> Vec<Template> {
                 g.pick(SCORE_RANGE),
             ])
         }),
-        t("ZLEXCOUNT", 2, |g| {
+        checked("ZLEXCOUNT", 2, Check::SameScores(1), |g| {
             args([
                 "ZLEXCOUNT".to_string(),
                 g.key(),
@@ -609,14 +612,24 @@ pub fn zsets() -> Vec<Template> {
         t("ZREVRANK", 2, |g| {
             args(["ZREVRANK".to_string(), g.key(), g.elem()])
         }),
-        t("ZRANGE", 7, |g| {
+        t("ZRANGE", 6, |g| {
             let mut a = vec!["ZRANGE".to_string(), g.key()];
-            zrange_tail(g, &mut a, true);
+            zrange_tail(g, &mut a, true, false);
+            args(a)
+        }),
+        checked("ZRANGE BYLEX", 2, Check::SameScores(1), |g| {
+            let mut a = vec!["ZRANGE".to_string(), g.key()];
+            zrange_tail(g, &mut a, true, true);
             args(a)
         }),
         t("ZRANGESTORE", 2, |g| {
             let mut a = vec!["ZRANGESTORE".to_string(), g.key(), g.key()];
-            zrange_tail(g, &mut a, false);
+            zrange_tail(g, &mut a, false, false);
+            args(a)
+        }),
+        checked("ZRANGESTORE BYLEX", 1, Check::SameScores(2), |g| {
+            let mut a = vec!["ZRANGESTORE".to_string(), g.key(), g.key()];
+            zrange_tail(g, &mut a, false, true);
             args(a)
         }),
         t("ZREVRANGE", 2, |g| {
@@ -641,7 +654,7 @@ pub fn zsets() -> Vec<Template> {
             }
             args(a)
         }),
-        t("ZRANGEBYLEX", 3, |g| {
+        checked("ZRANGEBYLEX", 3, Check::SameScores(1), |g| {
             let name = g.pick(&["ZRANGEBYLEX", "ZREVRANGEBYLEX"]);
             let mut a = vec![name, g.key(), g.pick(LEX_RANGE), g.pick(LEX_RANGE)];
             if g.chance(0.4) {
@@ -664,7 +677,7 @@ pub fn zsets() -> Vec<Template> {
                 g.pick(SCORE_RANGE),
             ])
         }),
-        t("ZREMRANGEBYLEX", 1, |g| {
+        checked("ZREMRANGEBYLEX", 1, Check::SameScores(1), |g| {
             args([
                 "ZREMRANGEBYLEX".to_string(),
                 g.key(),
@@ -763,20 +776,37 @@ pub fn zsets() -> Vec<Template> {
     all.into_iter().map(|tpl| tpl.landing("zadd")).collect()
 }
 
+/// Which ordering a SORT template asks for.
+#[derive(Clone, Copy, PartialEq)]
+enum SortBy {
+    /// By the elements or by numeric weights: Redis breaks ties by comparing the elements,
+    /// so the order is fully specified.
+    Specified,
+    /// BY a pattern with ALPHA: Redis compares only the weights, so elements with equal
+    /// (or missing) weights come out in the order its sort leaves them, from a set's or
+    /// sorted set's hashtable order: unspecified.
+    AlphaWeights,
+    /// BY nosort: a list's or sorted set's own order, a set's hashtable order.
+    Nosort,
+}
+
 /// `BY`/`LIMIT`/`GET`/`ASC|DESC`/`ALPHA` options of SORT and SORT_RO. The patterns reach
 /// keys of the pool: elements `1` and `2` make `k*` read `k1` and `k2`, and `*` reads the
 /// element itself as a key (`a`, `b`, ...), so weights and GETs find strings, hashes
 /// (`->f1`) and wrong types alike.
-fn sort_options(g: &mut Gen, a: &mut Vec<String>, nosort: bool) {
-    if nosort {
-        a.extend(["BY".into(), "nosort".into()]);
-    } else if g.chance(0.4) {
-        a.extend([
-            "BY".into(),
-            g.pick(&["k*", "*", "w_*", "k*->f1", "*->a", "{t}*"]),
-        ]);
+fn sort_options(g: &mut Gen, a: &mut Vec<String>, by: SortBy) {
+    const PATTERNS: &[&str] = &["k*", "*", "w_*", "k*->f1", "*->a", "{t}*"];
+    match by {
+        SortBy::Nosort => a.extend(["BY".into(), "nosort".into()]),
+        SortBy::AlphaWeights => a.extend(["BY".into(), g.pick(PATTERNS)]),
+        SortBy::Specified => {
+            if g.chance(0.4) {
+                a.extend(["BY".into(), g.pick(PATTERNS)]);
+            }
+        }
     }
-    if !nosort && g.chance(0.3) {
+    // A LIMIT picks by position, which is unspecified for ties of alpha weights too.
+    if by == SortBy::Specified && g.chance(0.3) {
         a.extend([
             "LIMIT".into(),
             g.pick(&["0", "1", "-1", "x"]),
@@ -794,34 +824,40 @@ fn sort_options(g: &mut Gen, a: &mut Vec<String>, nosort: bool) {
     if g.chance(0.4) {
         a.push(g.pick(&["ASC", "DESC", "desc"]));
     }
-    if g.chance(0.4) {
+    let by_pattern = a.iter().any(|w| w == "BY");
+    if by == SortBy::AlphaWeights || (!by_pattern && g.chance(0.4)) {
         a.push("ALPHA".into());
     }
 }
 
-/// SORT and SORT_RO, marked as landing until Tessera has them.
+/// SORT and SORT_RO, marked as landing until Tessera has them. The orders Redis leaves
+/// unspecified (see `SortBy`) are compared unordered and never stored.
 pub fn sort() -> Vec<Template> {
     vec![
         t("SORT", 4, |g| {
             let mut a = vec!["SORT".to_string(), g.key()];
-            sort_options(g, &mut a, false);
+            sort_options(g, &mut a, SortBy::Specified);
             if g.chance(0.3) {
                 a.extend(["STORE".into(), g.key()]);
             }
             args(a)
         })
         .landing("sort"),
-        // BY nosort keeps a list's or sorted set's order but a set's is its hashtable's,
-        // which Redis leaves unspecified: compared unordered.
+        checked("SORT BY ALPHA", 1, Check::Unordered, |g| {
+            let mut a = vec!["SORT".to_string(), g.key()];
+            sort_options(g, &mut a, SortBy::AlphaWeights);
+            args(a)
+        })
+        .landing("sort"),
         checked("SORT nosort", 1, Check::Unordered, |g| {
             let mut a = vec!["SORT".to_string(), g.key()];
-            sort_options(g, &mut a, true);
+            sort_options(g, &mut a, SortBy::Nosort);
             args(a)
         })
         .landing("sort"),
         t("SORT_RO", 2, |g| {
             let mut a = vec!["SORT_RO".to_string(), g.key()];
-            sort_options(g, &mut a, false);
+            sort_options(g, &mut a, SortBy::Specified);
             if g.chance(0.1) {
                 a.extend(["STORE".into(), g.key()]);
             }

@@ -47,6 +47,10 @@ pub enum Check {
     /// against the collection read just before it on the same server. After an SPOP the
     /// driver makes Tessera's set equal to Redis's again, so later commands stay comparable.
     Random(Pick),
+    /// A lex range over the sorted set whose key is the argument at this index: Redis
+    /// leaves the result unspecified unless all members share one score, so the driver reads
+    /// the scores on Redis first and, when they differ, runs the command on neither side.
+    SameScores(usize),
 }
 
 /// How the elements of an unordered reply group.
@@ -76,7 +80,10 @@ impl Check {
     /// the server again around the command (SCAN's cursor loop, RANDOMKEY's EXISTS, a
     /// random pick's snapshot) cannot, because those reads would be queued too.
     pub fn may_queue(self) -> bool {
-        !matches!(self, Check::ScanAll | Check::RandomKey | Check::Random(_))
+        !matches!(
+            self,
+            Check::ScanAll | Check::RandomKey | Check::Random(_) | Check::SameScores(_)
+        )
     }
 }
 
@@ -333,33 +340,128 @@ pub struct KnownBug {
     pub what: &'static str,
     /// Whether a generated command (its words, upper-cased) hits the bug.
     pub hits: fn(&[String]) -> bool,
+    /// Whether it hits the bug after the earlier commands of its sequence (words again).
+    pub hits_after: fn(&[Vec<String>], &[String]) -> bool,
 }
 
-/// Whether `words` holds `LIMIT` followed by `offset` and `count`.
-fn has_limit(words: &[String], offset: &str, count: &str) -> bool {
-    words
-        .windows(3)
-        .any(|w| w[0] == "LIMIT" && w[1] == offset && w[2] == count)
+/// Whether `words` holds `LIMIT <any offset> <count>`.
+fn has_limit_count(words: &[String], count: &str) -> bool {
+    words.windows(3).any(|w| w[0] == "LIMIT" && w[2] == count)
 }
 
-pub const KNOWN_BUGS: &[KnownBug] = &[KnownBug {
-    what: "ZRANGE z 0 -1 LIMIT 0 -1 (an index range with the default LIMIT): Redis accepts \
-           it, because it only refuses a LIMIT that differs from 0 -1; Tessera replies \
-           'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX'",
-    hits: |w| {
-        matches!(w[0].as_str(), "ZRANGE" | "ZRANGESTORE")
-            && !w.iter().any(|a| a == "BYSCORE" || a == "BYLEX")
-            && has_limit(w, "0", "-1")
+pub const KNOWN_BUGS: &[KnownBug] = &[
+    KnownBug {
+        what: "ZRANGE z 0 -1 LIMIT 1 -1 (an index range with a LIMIT count of -1): Redis 7.0 \
+           accepts it and ignores the LIMIT, because it only refuses a count other than -1; \
+           Tessera replies 'ERR syntax error, LIMIT is only supported in combination with \
+           either BYSCORE or BYLEX'. Same for ZRANGESTORE.",
+        hits: |w| {
+            matches!(w[0].as_str(), "ZRANGE" | "ZRANGESTORE")
+                && !w.iter().any(|a| a == "BYSCORE" || a == "BYLEX")
+                && has_limit_count(w, "-1")
+        },
+        hits_after: |_, _| false,
     },
-}];
+    KnownBug {
+        what: "BZMPOP -1 0 k MAX: Redis checks numkeys (and the rest) before the timeout and \
+           replies 'ERR numkeys should be greater than 0'; Tessera checks the timeout first \
+           ('ERR timeout is negative', or 'ERR timeout is not a float or out of range' for x).",
+        hits: |w| w[0] == "BZMPOP" && w.len() > 1 && matches!(w[1].as_str(), "-1" | "X"),
+        hits_after: |_, _| false,
+    },
+    KnownBug {
+        what: "ZRANDMEMBER k x WITHVALUES: Redis parses the count first ('ERR value is not an \
+           integer or out of range'); Tessera checks the keyword first ('ERR syntax error'). \
+           HRANDFIELD gets this order right.",
+        hits: |w| w[0] == "ZRANDMEMBER" && w.len() > 3 && w[3] != "WITHSCORES",
+        hits_after: |_, _| false,
+    },
+    KnownBug {
+        what: "SET k 1, BITCOUNT k -1 -100 WORD: Redis 7.0 answers 0 for two negative indexes \
+           with start > end before it looks at the unit; Tessera replies 'ERR syntax error'.",
+        hits: |w| w[0] == "BITCOUNT" && w.len() == 5 && !matches!(w[4].as_str(), "BIT" | "BYTE"),
+        hits_after: |_, _| false,
+    },
+    KnownBug {
+        what: "ZADD z 1 a, SORT z, OBJECT ENCODING z: Redis 7.0's SORT and SORT_RO convert a \
+           sorted set to skiplist before reading it, so OBJECT ENCODING says 'skiplist' \
+           afterwards; Tessera keeps 'listpack'.",
+        hits: |_| false,
+        hits_after: |earlier, w| {
+            w.len() == 3
+                && w[0] == "OBJECT"
+                && earlier
+                    .iter()
+                    .any(|e| matches!(e[0].as_str(), "SORT" | "SORT_RO") && e.get(1) == w.get(2))
+        },
+    },
+    KnownBug {
+        what: "WATCH w, SET c 1, DEL w c, MULTI, PING, EXEC: Redis runs the transaction, since \
+               DEL only touches the keys it deleted; Tessera aborts it (nil), as if the missing \
+               w had been modified, when w and c are on the same shard (always with --shards 1). \
+               The same for every command whose keys are all written: RPUSH l a, WATCH w, \
+               LMPOP 2 l w LEFT; ZMPOP; BLPOP/BZPOPMIN... inside MULTI. Commands that also read \
+               keys (SUNIONSTORE d w s) do not touch the keys they only read.",
+        hits: |_| false,
+        hits_after: |earlier, w| {
+            let all_written = matches!(
+                w[0].as_str(),
+                "DEL"
+                    | "UNLINK"
+                    | "LMPOP"
+                    | "BLMPOP"
+                    | "ZMPOP"
+                    | "BZMPOP"
+                    | "BLPOP"
+                    | "BRPOP"
+                    | "BZPOPMIN"
+                    | "BZPOPMAX"
+            );
+            all_written && earlier.iter().any(|e| e[0] == "WATCH")
+        },
+    },
+    KnownBug {
+        what: "SET w 1, WATCH w, SWAPDB 0 0, MULTI, PING, EXEC: Redis runs the transaction \
+               (swapping a database with itself does nothing); Tessera aborts it as if w had \
+               been modified.",
+        hits: |_| false,
+        hits_after: |earlier, w| {
+            w[0] == "SWAPDB"
+                && w.len() == 3
+                && w[1] == w[2]
+                && earlier.iter().any(|e| e[0] == "WATCH")
+        },
+    },
+    KnownBug {
+        what: "SET w 1, WATCH w, FLUSHDB NOW, MULTI, PING, EXEC: FLUSHDB NOW is refused \
+               ('ERR syntax error') and Redis runs the transaction; Tessera aborts it, so the \
+               refused FLUSHDB still touched the watched keys.",
+        hits: |_| false,
+        hits_after: |earlier, w| {
+            w[0] == "FLUSHDB" && w.len() > 1 && earlier.iter().any(|e| e[0] == "WATCH")
+        },
+    },
+    KnownBug {
+        what: "ZINCRBY z -0 <a 65-byte member>, ZSCORE z <member>: in a skiplist-encoded \
+               sorted set Redis keeps the score -0.0 and replies \"-0\" (ZSCORE, ZRANGE \
+               WITHSCORES, ZPOPMIN...; a listpack stores it as 0); Tessera replies \"0\".",
+        hits: |w| matches!(w[0].as_str(), "ZADD" | "ZINCRBY") && w.iter().any(|a| a == "-0"),
+        hits_after: |_, _| false,
+    },
+];
 
-/// Whether a generated command hits one of the known bugs.
-pub fn hits_known_bug(args: &[Vec<u8>]) -> bool {
-    let words: Vec<String> = args
-        .iter()
+/// A command's words, upper-cased, as the known bugs match them.
+pub fn words(args: &[Vec<u8>]) -> Vec<String> {
+    args.iter()
         .map(|a| String::from_utf8_lossy(a).to_uppercase())
-        .collect();
-    KNOWN_BUGS.iter().any(|b| (b.hits)(&words))
+        .collect()
+}
+
+/// Whether a generated command hits one of the known bugs after `earlier` commands.
+pub fn hits_known_bug(earlier: &[Vec<String>], words: &[String]) -> bool {
+    KNOWN_BUGS
+        .iter()
+        .any(|b| (b.hits)(words) || (b.hits_after)(earlier, words))
 }
 
 /// Builds an argument list from anything string-like.
