@@ -831,11 +831,17 @@ fn parse_mpop(argv: &[Bytes], at: usize) -> Result<(&[Bytes], bool, usize), &'st
     Ok((&argv[first..where_idx], max, count.unwrap_or(1)))
 }
 
-/// The shared body of ZMPOP and BZMPOP; `timeout` is BZMPOP's.
-fn mpop_generic(ctx: &mut Ctx, argv: &[Bytes], at: usize, timeout: Option<Ms>) {
+/// The shared body of ZMPOP and BZMPOP; `timeout` is BZMPOP's argument.
+fn mpop_generic(ctx: &mut Ctx, argv: &[Bytes], at: usize, timeout: Option<&[u8]>) {
     let (keys, max, count) = match parse_mpop(argv, at) {
         Ok(p) => p,
         Err(e) => return ctx.out.error(e),
+    };
+    // Redis parses numkeys, the direction and COUNT before the timeout.
+    let timeout = match timeout.map(bounds::timeout_ms) {
+        None => None,
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => return ctx.out.error(e),
     };
     match first_zset(ctx, keys) {
         Err(()) => ctx.out.error(errors::WRONGTYPE),
@@ -859,11 +865,7 @@ fn zmpop(ctx: &mut Ctx, argv: &[Bytes]) {
 
 /// BZMPOP timeout numkeys key [key ...] MIN | MAX [COUNT count]
 fn bzmpop(ctx: &mut Ctx, argv: &[Bytes]) {
-    let timeout = match bounds::timeout_ms(&argv[1]) {
-        Ok(t) => t,
-        Err(e) => return ctx.out.error(e),
-    };
-    mpop_generic(ctx, argv, 2, Some(timeout));
+    mpop_generic(ctx, argv, 2, Some(&argv[1]));
 }
 
 /// ZRANDMEMBER key [count [WITHSCORES]]

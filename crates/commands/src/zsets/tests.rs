@@ -379,3 +379,43 @@ fn zrange_by_index_accepts_limit_with_count_minus_one() {
         refused
     );
 }
+
+/// Redis parses BZMPOP's numkeys, direction and COUNT before its timeout, so a
+/// bad timeout is only reported when the rest is valid. Replies recorded from
+/// Redis 7.0.15.
+#[test]
+fn bzmpop_checks_numkeys_before_the_timeout() {
+    let mut h = Harness::new();
+    let cases = [
+        ("-1 0 k MAX", "-ERR numkeys should be greater than 0\r\n"),
+        ("x 0 k MAX", "-ERR numkeys should be greater than 0\r\n"),
+        ("-1 x k MAX", "-ERR numkeys should be greater than 0\r\n"),
+        ("-1 5 k MAX", "-ERR syntax error\r\n"),
+        ("x 1 k FOO", "-ERR syntax error\r\n"),
+        ("-1 1 k MAX junk", "-ERR syntax error\r\n"),
+        (
+            "-1 1 k MAX COUNT 0",
+            "-ERR count should be greater than 0\r\n",
+        ),
+        (
+            "-1 1 k MAX COUNT x",
+            "-ERR count should be greater than 0\r\n",
+        ),
+        ("-1 1 k MAX", "-ERR timeout is negative\r\n"),
+        (
+            "x 1 k MAX",
+            "-ERR timeout is not a float or out of range\r\n",
+        ),
+    ];
+    for (rest, want) in cases {
+        let mut args = vec!["BZMPOP"];
+        args.extend(rest.split(' '));
+        assert_eq!(h.run(&args), want, "{args:?}");
+    }
+    // The timeout is also checked before the keys are looked at.
+    h.run(&["SET", "k", "v"]);
+    assert_eq!(
+        h.run(&["BZMPOP", "-1", "1", "k", "MAX"]),
+        "-ERR timeout is negative\r\n"
+    );
+}
