@@ -6,12 +6,12 @@
 //! accepted it for its whole life.
 
 use crate::exec::{self, Plan, RemoteCmd};
-use tessera_commands::spec::flags::BLOCKING;
 use crate::shard::{unix_ms, ClientInfo, Shard};
 use bytes::{Bytes, BytesMut};
 use futures::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 use std::rc::Rc;
+use tessera_commands::spec::flags::BLOCKING;
 use tessera_resp::{parse_command, Limits, Out, Proto};
 
 /// What the client asked with CLIENT REPLY.

@@ -52,6 +52,7 @@ pub async fn in_multi(conn: &mut Conn, argv: &[Bytes]) {
         b"exec" if argv.len() == 1 => return exec(conn).await,
         b"discard" if argv.len() == 1 => {
             conn.multi = None;
+            mark_multi(conn, false);
             crate::watch::unwatch(conn).await;
             conn.out.ok();
             return;
@@ -104,6 +105,7 @@ pub async fn in_multi(conn: &mut Conn, argv: &[Bytes]) {
     }
     if let Some(m) = conn.multi.as_mut() {
         m.queued.push((spec, argv.to_vec()));
+        conn.info.multi.set(m.queued.len() as i64);
     }
     conn.out.simple("QUEUED");
 }
@@ -124,6 +126,7 @@ async fn exec(conn: &mut Conn) {
         conn.out.error("ERR EXEC without MULTI");
         return;
     };
+    mark_multi(conn, false);
     if state.failed {
         crate::watch::unwatch(conn).await;
         conn.out
@@ -444,10 +447,17 @@ async fn release(conn: &Conn, tickets: Vec<(usize, Ticket)>) {
     .await;
 }
 
+/// Keeps CLIENT LIST's `multi` count and `x` flag in step with the connection.
+pub(crate) fn mark_multi(c: &Conn, on: bool) {
+    c.info.multi.set(if on { 0 } else { -1 });
+    crate::pubsub::set_flag(&mut c.info.flags.borrow_mut(), 'x', on);
+}
+
 /// MULTI
 fn multi(c: &mut Conn, _argv: &[Bytes]) {
     // Nested MULTI is answered in `in_multi`; here no transaction is open.
     c.multi = Some(MultiState::default());
+    mark_multi(c, true);
     c.out.ok();
 }
 

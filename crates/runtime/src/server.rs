@@ -295,6 +295,7 @@ async fn accept_loop(
             flags: RefCell::new("N".into()),
             no_evict: Cell::new(false),
             killed: Cell::new(false),
+            multi: Cell::new(-1),
             pubsub: Default::default(),
         });
         sh.clients.borrow_mut().insert(info.id, info.clone());

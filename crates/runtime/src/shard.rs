@@ -70,6 +70,8 @@ pub struct ClientInfo {
     pub flags: RefCell<String>,
     pub no_evict: Cell<bool>,
     pub killed: Cell<bool>,
+    /// Commands queued in MULTI, or -1 outside a transaction (CLIENT LIST `multi`).
+    pub multi: Cell<i64>,
     /// Subscriptions, MONITOR, and messages not yet written (see `pubsub.rs`).
     pub pubsub: crate::pubsub::ClientPubSub,
 }
@@ -191,7 +193,18 @@ impl Shard {
         let config = self.config.borrow().clone();
         let r = {
             let mut ks = self.ks.borrow_mut();
-            run_on(&mut ks, h, argv, db, now, out, &config, self.id, self.shards(), may_block)
+            run_on(
+                &mut ks,
+                h,
+                argv,
+                db,
+                now,
+                out,
+                &config,
+                self.id,
+                self.shards(),
+                may_block,
+            )
         };
         self.stats.borrow_mut().dirty += r.dirty;
         if r.dirty > 0 {
@@ -277,7 +290,11 @@ pub fn run_on(
     ctx.notify_mask = crate::pubsub::config_mask(config);
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         h(&mut ctx, argv);
-        RunResult { dirty: ctx.dirty, block: ctx.block, events: std::mem::take(&mut ctx.events) }
+        RunResult {
+            dirty: ctx.dirty,
+            block: ctx.block,
+            events: std::mem::take(&mut ctx.events),
+        }
     }));
     match r {
         Ok(r) => r,

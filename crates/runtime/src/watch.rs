@@ -172,17 +172,27 @@ pub async fn watch(conn: &mut Conn, keys: &[Bytes]) {
 
 /// Forgets every watched key of this connection.
 pub async fn unwatch(conn: &mut Conn) {
-    let Some(session) = conn.watch.take() else {
-        return;
-    };
-    let n = conn.sh.shards();
+    let Some(session) = conn.watch.take() else { return };
+    unregister(conn.sh.clone(), session).await;
+}
+
+/// Like [`unwatch`], for callers that cannot wait (RESET): the shards are
+/// told in a task of their own.
+pub fn unwatch_in_background(conn: &mut Conn) {
+    if let Some(session) = conn.watch.take() {
+        glommio::spawn_local(unregister(conn.sh.clone(), session)).detach();
+    }
+}
+
+async fn unregister(sh: std::rc::Rc<Shard>, session: WatchSession) {
+    let n = sh.shards();
     let mut by_shard: HashMap<usize, Vec<(usize, Bytes)>> = HashMap::new();
     for (d, k) in session.keys {
         by_shard.entry(shard_of(&k, n)).or_default().push((d, k));
     }
     for (s, ks) in by_shard {
         let f = session.flag.clone();
-        call(&conn.sh, s, move |sh, reply| {
+        call(&sh, s, move |sh, reply| {
             let mut w = sh.watches.borrow_mut();
             for (d, k) in &ks {
                 w.remove(*d, k, &f);

@@ -194,7 +194,7 @@ pub fn client_line(c: &ClientInfo, now_ms: i64) -> String {
     let _ = write!(
         s,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
-         sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 \
+         sub={} psub={} ssub={} multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 \
          rbs={} rbp=0 obl=0 oll=0 omem=0 tot-mem={} events=r cmd={} user=default \
          redir=-1 resp={}",
         c.id,
@@ -209,6 +209,7 @@ pub fn client_line(c: &ClientInfo, now_ms: i64) -> String {
         sub,
         psub,
         ssub,
+        c.multi.get(),
         qbuf,
         obuf,
         qbuf + obuf,
@@ -680,7 +681,10 @@ static SUBCOMMANDS: &[CommandSpec] = &[
             Arg::integer("client-id"),
             Arg::oneof(
                 "unblock-type",
-                &[Arg::token("timeout", "TIMEOUT"), Arg::token("error", "ERROR")],
+                &[
+                    Arg::token("timeout", "TIMEOUT"),
+                    Arg::token("error", "ERROR"),
+                ],
             )
             .optional(),
         ],
@@ -816,6 +820,7 @@ mod tests {
             flags: RefCell::new("N".into()),
             no_evict: Cell::new(false),
             killed: Cell::new(false),
+            multi: Cell::new(-1),
             pubsub: Default::default(),
         }
     }

@@ -155,6 +155,9 @@ fn hello(c: &mut Conn, argv: &[Bytes]) {
 fn reset(c: &mut Conn, _argv: &[Bytes]) {
     crate::pubsub::pending_into(&c.info, &mut c.out);
     crate::pubsub::forget(&c.sh, &c.info);
+    c.multi = None;
+    crate::multi::mark_multi(c, false);
+    crate::watch::unwatch_in_background(c);
     c.set_db(0);
     c.out.proto = Proto::Resp2;
     c.info.resp.set(2);

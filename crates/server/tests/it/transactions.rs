@@ -107,7 +107,10 @@ fn balances(c: &mut Conn) -> Vec<i64> {
     mget.extend((0..ACCOUNTS).map(account));
     q(c, &mget.iter().map(String::as_str).collect::<Vec<_>>());
     let r = c.cmd(&["EXEC"]);
-    let items = r.as_array().expect("EXEC array")[0].as_array().expect("MGET array").to_vec();
+    let items = r.as_array().expect("EXEC array")[0]
+        .as_array()
+        .expect("MGET array")
+        .to_vec();
     items
         .iter()
         .map(|b| b.as_string().and_then(|s| s.parse().ok()).expect("balance"))
@@ -189,5 +192,22 @@ sharded! {
         let b = balances(&mut setup);
         assert_eq!(b.iter().sum::<i64>(), total);
         assert!(snapshots.load(Ordering::Relaxed) > 0);
+    }
+}
+
+sharded! {
+    fn client_list_shows_the_queue_and_reset_ends_the_transaction(srv) {
+        let mut c = srv.conn();
+        assert_eq!(c.cmd(&["MULTI"]), Reply::ok());
+        q(&mut c, &["SET", "a", "1"]);
+        q(&mut c, &["SET", "b", "2"]);
+        let mut other = srv.conn();
+        let list = other.cmd(&["CLIENT", "LIST"]).as_string().unwrap();
+        assert!(list.lines().any(|l| l.contains(" multi=2 ") && l.contains("flags=x ")), "{list}");
+        assert_eq!(c.cmd(&["RESET"]), Reply::simple("RESET"));
+        assert_eq!(c.cmd(&["EXEC"]).error_text().as_deref(), Some("ERR EXEC without MULTI"));
+        assert_eq!(c.cmd(&["EXISTS", "a", "b"]), Reply::Int(0));
+        let list = other.cmd(&["CLIENT", "LIST"]).as_string().unwrap();
+        assert!(list.lines().all(|l| l.contains(" multi=-1 ")), "{list}");
     }
 }
