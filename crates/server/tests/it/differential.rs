@@ -15,7 +15,8 @@
 //!
 //! CI runs a small deterministic batch. `DIFF_SEQUENCES=N DIFF_SEED=S [DIFF_LEN=L]` run
 //! more (scripts/diff-long.sh does), and a failure prints the seed that replays it alone.
-//! `DIFF_KNOWN_BUGS=1` also generates the commands of `templates::KNOWN_BUGS`, the Tessera
+//! `DIFF_STATS=1` prints per-template counts and `DIFF_TRACE=<template>` one template's
+//! commands with Redis's replies, to tune the generator. `DIFF_KNOWN_BUGS=1` also generates the commands of `templates::KNOWN_BUGS`, the Tessera
 //! bugs found here and not fixed yet, which the generator otherwise steers around.
 
 mod checks;
@@ -355,7 +356,22 @@ impl Mismatch {
 
 /// Per template: how often it ran and how often Redis answered it with an error. Printed
 /// with `DIFF_STATS=1`, to see whether a new template mostly exercises error paths.
-type Stats = BTreeMap<&'static str, (u64, u64)>;
+/// Some templates also count what Redis answered (`OBJECT ENCODING -> skiplist`, `EXEC ->
+/// aborted by WATCH`), to see whether thresholds and transactions are really reached.
+type Stats = BTreeMap<String, (u64, u64)>;
+
+/// The outcome worth counting for `cmd`, from Redis's observation.
+fn outcome(cmd: &Cmd, redis: &Obs) -> Option<String> {
+    let what = match (cmd.name, redis) {
+        ("OBJECT ENCODING", Obs::Reply(Reply::Bulk(e))) => String::from_utf8_lossy(e).into_owned(),
+        ("EXEC", Obs::Exec(items)) => format!("ran {} commands", items.len()),
+        ("EXEC", Obs::Reply(r)) if r.is_nil() => "aborted by WATCH".into(),
+        ("EXEC", Obs::Reply(Reply::Error(e))) if e.starts_with("EXECABORT") => "EXECABORT".into(),
+        (_, Obs::NotRun) => "not run".into(),
+        _ => return None,
+    };
+    Some(format!("{} -> {what}", cmd.name))
+}
 
 /// A sequence that puts a command which cannot be queued inside MULTI. The generator
 /// never makes one; shrinking can, by dropping an EXEC, and such a candidate is discarded.
@@ -375,6 +391,8 @@ fn run_counted(
     let mut ct = t.fresh();
     let mut cr = r.fresh();
     let mut session = Session::default();
+    // DIFF_TRACE=<template name> prints that template's commands with Redis's replies.
+    let trace = std::env::var("DIFF_TRACE").ok();
     for (index, cmd) in seq.iter().enumerate() {
         if session.in_multi && !cmd.check.may_queue() {
             return Err(Unqueueable);
@@ -395,10 +413,16 @@ fn run_counted(
             ),
         };
         session.update(cmd, &b);
-        let entry = stats.entry(cmd.name).or_default();
+        let entry = stats.entry(cmd.name.to_string()).or_default();
         entry.0 += 1;
         if matches!(&b, Obs::Reply(r) if r.is_error()) {
             entry.1 += 1;
+        }
+        if let Some(o) = outcome(cmd, &b) {
+            stats.entry(o).or_default().0 += 1;
+        }
+        if trace.as_deref() == Some(cmd.name) {
+            eprintln!("{cmd}\n  -> {b}");
         }
         if !agree(cmd.check, &a, &b) {
             return Ok(Some(Mismatch {
@@ -521,7 +545,9 @@ fn generate(seed: u64, len: usize, table: &[Template]) -> Vec<Cmd> {
                     .expect("weights cover the range")
             }
         };
+        g.family = tpl.family;
         let args = (tpl.gen)(&mut g);
+        g.last_arg = args.get(1).map(|a| String::from_utf8_lossy(a).into_owned());
         if avoid_known_bugs {
             let words = templates::words(&args);
             if templates::hits_known_bug(&history, &words) {
@@ -593,6 +619,16 @@ sharded! {
         let seed = env_num("DIFF_SEED", DEFAULT_SEED);
         let len = env_num("DIFF_LEN", DEFAULT_LEN as u64) as usize;
         let table = landed(templates::table(), &mut srv.conn());
+        if std::env::var_os("DIFF_KNOWN_BUGS").is_none() {
+            eprintln!(
+                "differential: steering around {} known Tessera bugs (DIFF_KNOWN_BUGS=1 \
+                 generates them):",
+                templates::KNOWN_BUGS.len()
+            );
+            for bug in templates::KNOWN_BUGS {
+                eprintln!("  - {}", bug.what);
+            }
+        }
         let mut redis = RedisServer::start();
         let mut t = Side { label: "tessera", server: srv, resp3: false };
         let mut r = Side { label: "redis", server: &mut redis, resp3: false };
@@ -644,7 +680,7 @@ sharded! {
         }
         if std::env::var_os("DIFF_STATS").is_some() {
             for (name, (n, errors)) in &stats {
-                eprintln!("{name:>12}: {n:>6} run, {errors:>6} errors");
+                eprintln!("{name:>24}: {n:>6} run, {errors:>6} errors");
             }
         }
         assert!(

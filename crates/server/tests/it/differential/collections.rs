@@ -80,9 +80,12 @@ const PICK_COUNTS: &[&str] = &["1", "2", "3", "5", "200", "0", "-1", "-3", "-5",
 
 /// Sorted-set scores and increments.
 const SCORES: &[&str] = &[
-    "0", "1", "1", "2", "-1", "2.5", "1e2", "10", "3", "-inf", "+inf", "inf", "nan", "abc", "1.5",
-    "0.1", "-0", "",
+    "0", "1", "1", "2", "-1", "2.5", "1e2", "10", "3", "-inf", "+inf", "inf", "1.5", "0.1", "-0",
+    "3.0", "0x10",
 ];
+
+/// Scores that are not floats, drawn now and then.
+const BAD_SCORES: &[&str] = &["nan", "abc", "", "1.5x"];
 
 /// Score range ends: inclusive, exclusive, infinite, malformed.
 const SCORE_RANGE: &[&str] = &[
@@ -109,7 +112,7 @@ impl Gen {
     /// Between `lo` and `hi` elements; now and then a batch around an encoding threshold
     /// (`ints` picks the set batch of integers around 512, otherwise strings around 128).
     pub fn elems(&mut self, lo: usize, hi: usize, ints: bool) -> Vec<String> {
-        if self.chance(0.04) {
+        if self.chance(0.06) {
             let n = if ints {
                 self.rng.gen_range(509..=514)
             } else {
@@ -152,7 +155,11 @@ impl Gen {
     }
 
     pub fn score(&mut self) -> String {
-        self.pick(SCORES)
+        if self.chance(0.06) {
+            self.pick(BAD_SCORES)
+        } else {
+            self.pick(SCORES)
+        }
     }
 
     /// `numkeys key...`: usually the right count, sometimes a wrong or malformed one.
@@ -301,7 +308,7 @@ pub fn lists() -> Vec<Template> {
 /// `field value...` pairs for HSET/HMSET: sometimes a batch around 128 fields, sometimes
 /// a dangling field (a wrong number of arguments).
 fn field_values(g: &mut Gen, a: &mut Vec<String>) {
-    if g.chance(0.04) {
+    if g.chance(0.07) {
         let n = g.rng.gen_range(125..=131);
         for i in 0..n {
             a.push(format!("f{i}"));
@@ -496,13 +503,13 @@ fn zrange_tail(g: &mut Gen, a: &mut Vec<String>, scores: bool, lex: bool) {
     match by {
         1 => opts.push(vec!["BYSCORE".into()]),
         2 => opts.push(vec!["BYLEX".into()]),
-        // An index range with BYSCORE/BYLEX missing: LIMIT is refused then.
         _ => {}
     }
     if g.chance(0.4) {
         opts.push(vec!["REV".into()]);
     }
-    if g.chance(0.35) {
+    // An index range refuses LIMIT (other than a count of -1), so it gets one seldom.
+    if g.chance(if by == 0 { 0.05 } else { 0.35 }) {
         opts.push(vec![
             "LIMIT".into(),
             g.pick(&["0", "1", "2", "-1", "x"]),
@@ -549,10 +556,12 @@ pub fn zsets() -> Vec<Template> {
     let all = vec![
         t("ZADD", 8, |g| {
             let mut a = vec!["ZADD".to_string(), g.key()];
-            for _ in 0..g.rng.gen_range(0..=2) {
-                a.push(g.pick(&["NX", "XX", "GT", "LT", "CH", "INCR", "CH", "gt"]));
+            if g.chance(0.4) {
+                for _ in 0..g.rng.gen_range(1..=2) {
+                    a.push(g.pick(&["NX", "XX", "GT", "LT", "CH", "INCR", "CH", "gt"]));
+                }
             }
-            if g.chance(0.04) {
+            if g.chance(0.07) {
                 // A batch around the 128-entry listpack limit, all on close scores.
                 let n = g.rng.gen_range(125..=131);
                 for i in 0..n {

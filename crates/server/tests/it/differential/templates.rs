@@ -121,6 +121,15 @@ impl Template {
 /// The keyspace: few keys, two sharing a hash tag so they land on one shard.
 pub const KEYS: &[&str] = &["a", "b", "c", "d", "k1", "k2", "{t}x", "{t}y"];
 
+/// The keys each collection family favours. They overlap (sets and sorted sets share two,
+/// which ZUNION and ZINTER read together) and each spans several shards.
+const FAVOURED: &[(&str, &[&str])] = &[
+    ("lists", &["a", "k1", "{t}x"]),
+    ("hashes", &["b", "k2", "{t}y"]),
+    ("sets", &["c", "d", "k1", "{t}y"]),
+    ("zsets", &["c", "d", "k2", "{t}x"]),
+];
+
 const VALUES: &[&str] = &[
     "",
     "0",
@@ -210,6 +219,10 @@ pub struct Gen {
     /// Whether the commands generated so far leave the connection inside MULTI; kept by
     /// the sequence generator so templates that cannot be queued are not picked there.
     pub in_multi: bool,
+    /// The family of the template being generated, set by the sequence generator.
+    pub family: &'static str,
+    /// The first argument of the previous command, usually its key (set by the generator).
+    pub last_arg: Option<String>,
     now_secs: u64,
     /// Slots already used by this sequence's positive expiry times.
     used_slots: Vec<u64>,
@@ -224,6 +237,8 @@ impl Gen {
         Gen {
             rng,
             in_multi: false,
+            family: "",
+            last_arg: None,
             now_secs,
             used_slots: Vec::new(),
         }
@@ -239,8 +254,17 @@ impl Gen {
         self.rng.gen_bool(p)
     }
 
+    /// A key: half of the time one of the keys the current family favours, so that keys of
+    /// one type live long enough to grow, and otherwise any key, so that types still clash.
     pub fn key(&mut self) -> String {
-        self.pick(KEYS)
+        let favoured = FAVOURED
+            .iter()
+            .find(|(family, _)| *family == self.family)
+            .map(|(_, keys)| *keys);
+        match favoured {
+            Some(keys) if self.chance(0.5) => self.pick(keys),
+            _ => self.pick(KEYS),
+        }
     }
 
     /// Between `lo` and `hi` distinct-or-not keys.
@@ -519,8 +543,13 @@ pub fn table() -> Vec<Template> {
     }
     all.push(Template {
         family: "encodings",
-        ..t("OBJECT ENCODING", 4, |g| {
-            args(["OBJECT".to_string(), "ENCODING".into(), g.key()])
+        ..t("OBJECT ENCODING", 6, |g| {
+            // Often the key the previous command wrote, to catch a conversion as it happens.
+            let key = match g.last_arg.clone() {
+                Some(k) if KEYS.contains(&k.as_str()) && g.chance(0.6) => k,
+                _ => g.key(),
+            };
+            args(["OBJECT".to_string(), "ENCODING".into(), key])
         })
     });
     all
