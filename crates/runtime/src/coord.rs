@@ -128,6 +128,11 @@ where
     (Some(t), r)
 }
 
+thread_local! {
+    /// How many more multi-shard lockings on this shard skip the parallel try.
+    static SKIP_TRY: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 /// Locks `parts` (shard, scope, payload; in ascending shard order) and runs
 /// `then(shard, payload)` on each shard once its lock is held. Returns each
 /// part's ticket (None with `Locking::Held`) and result, in `parts` order.
@@ -149,7 +154,14 @@ where
     T: Send + 'static,
     F: Fn(&Rc<Shard>, P) -> T + Clone + Send + 'static,
 {
-    if locking == Locking::Take && parts.len() > 1 {
+    // Under contention the try mostly fails and costs two wasted hops; after
+    // a failure this shard goes straight to ordered locking for a while.
+    let skip_try = SKIP_TRY.with(|c| {
+        let n = c.get();
+        c.set(n.saturating_sub(1));
+        n > 0
+    });
+    if locking == Locking::Take && parts.len() > 1 && !skip_try {
         let tries = join_all(parts.iter().map(|(s, scope, p)| {
             let (scope, p, f) = (scope.clone(), p.clone(), then.clone());
             call(from, *s, move |sh, reply| {
@@ -180,6 +192,7 @@ where
                 .map(|(s, t)| finish_on(from, s, Some(t), |_| ())),
         )
         .await;
+        SKIP_TRY.with(|c| c.set(16));
     }
     let mut out = Vec::with_capacity(parts.len());
     for (s, scope, p) in parts {
