@@ -172,7 +172,9 @@ pub async fn watch(conn: &mut Conn, keys: &[Bytes]) {
 
 /// Forgets every watched key of this connection.
 pub async fn unwatch(conn: &mut Conn) {
-    let Some(session) = conn.watch.take() else { return };
+    let Some(session) = conn.watch.take() else {
+        return;
+    };
     unregister(conn.sh.clone(), session).await;
 }
 
