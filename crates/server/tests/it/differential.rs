@@ -31,7 +31,7 @@ use std::time::Duration;
 use templates::{Check, Gen, Shape, Template};
 use tessera_testkit::{Conn, RedisServer, Reply, Server};
 
-const DEFAULT_SEQUENCES: u64 = 40;
+const DEFAULT_SEQUENCES: u64 = 100;
 const DEFAULT_LEN: usize = 40;
 const DEFAULT_SEED: u64 = 0x7e55_e2a0;
 

@@ -466,6 +466,15 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         },
     },
     KnownBug {
+        what: "SET s 1, SET w 5, WATCH w, COPY s w DB 1, MULTI, PING, EXEC: the copy writes w in \
+               database 1 and Redis runs the transaction; Tessera aborts it, as if the copy had \
+               touched w in the current database (also with REPLACE).",
+        hits: |_| false,
+        hits_after: |earlier, w| {
+            w[0] == "COPY" && w.iter().any(|a| a == "DB") && earlier.iter().any(|e| e[0] == "WATCH")
+        },
+    },
+    KnownBug {
         what: "ZINCRBY z -0 <a 65-byte member>, ZSCORE z <member>: in a skiplist-encoded \
                sorted set Redis keeps the score -0.0 and replies \"-0\" (ZSCORE, ZRANGE \
                WITHSCORES, ZPOPMIN...; a listpack stores it as 0); Tessera replies \"0\".",
