@@ -242,7 +242,9 @@ async fn exec(conn: &mut Conn) {
     } else {
         keys.keys().copied().collect()
     };
-    let parts: Vec<(usize, Scope, Vec<(usize, Bytes)>)> = shards
+    // Per shard: its lock scope and the watched keys it checks.
+    type Part = (usize, Scope, Vec<(usize, Bytes)>);
+    let parts: Vec<Part> = shards
         .iter()
         .map(|&s| {
             let scope = match whole {
