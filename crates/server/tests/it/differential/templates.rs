@@ -1,8 +1,14 @@
 //! The command generator for the differential test: a table of weighted templates, one function per command family; it only builds argument lists and never talks to a server.
 //!
-//! To cover a new family (lists, hashes, ...), write a `fn lists() -> Vec<Template>` like
-//! `strings()` below and add it to `table()`. Each template says how its replies compare
-//! (`Check`), so commands whose order or value is unspecified can still be covered.
+//! To cover a new family, write a `fn family() -> Vec<Template>` like `strings()` below (the
+//! collection families live in `collections.rs`) and add it to `table()`. Each template
+//! says how its replies compare (`Check`), so commands whose order or value is unspecified
+//! can still be covered, whether it may only run inside MULTI, and whether its command may
+//! still be landing in Tessera. Each sequence favours one or two families, and each family
+//! favours a few keys, so collections grow past the encoding thresholds.
+//!
+//! `KNOWN_BUGS` lists the Tessera bugs this test found that are not fixed yet; the
+//! generator steers around the commands that hit them, so CI stays green meanwhile.
 //!
 //! Arguments come from small pools on purpose: eight keys make keys collide and types
 //! clash, and the value pools hold the edge cases (empty, signed, overflowing, non-numeric)
@@ -473,6 +479,17 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         hits_after: |earlier, w| {
             w[0] == "COPY" && w.iter().any(|a| a == "DB") && earlier.iter().any(|e| e[0] == "WATCH")
         },
+    },
+    KnownBug {
+        what: "ZADD a 0 x 0 y, ZADD b 0 z, ZUNION 2 a b WEIGHTS 1 -1 WITHSCORES: z's score is \
+               0 * -1 = -0, which equals 0, so Redis orders the three by name (x 0 y 0 z -0); \
+               Tessera replies z -0 x 0 y 0: -0 sorts before 0 in its sorted-set order.",
+        hits: |w| {
+            w[0].starts_with('Z')
+                && w.iter().any(|a| a == "WEIGHTS")
+                && w.iter().any(|a| a.starts_with('-'))
+        },
+        hits_after: |_, _| false,
     },
     KnownBug {
         what: "ZINCRBY z -0 <a 65-byte member>, ZSCORE z <member>: in a skiplist-encoded \
