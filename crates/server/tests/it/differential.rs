@@ -10,6 +10,10 @@
 //! server again around a command (SCAN, RANDOMKEY, random picks) cannot be queued; the
 //! generator never puts them inside MULTI, and a shrunk candidate that does is discarded.
 //!
+//! Run with `TESSERA_TEST_SERVER=redis DIFF_KNOWN_BUGS=1`, the test compares two Redis
+//! processes, whose hash seeds (so hashtable orders and random picks) differ: it must pass,
+//! which is how the unordered and random checks themselves are checked.
+//!
 //! Templates of commands still landing in Tessera (`Template::landing`) are left out while
 //! Tessera's `COMMAND INFO` does not know the command; the test says which on stderr.
 //!
