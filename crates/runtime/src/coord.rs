@@ -467,11 +467,16 @@ pub async fn gather(
     })
     .await;
     let mut tickets = Vec::with_capacity(locked.len());
+    let mut originals: std::collections::HashMap<(usize, Bytes), Copied> =
+        std::collections::HashMap::new();
     for (t, copies) in locked {
         for (d, k, c) in copies {
-            if let Some((v, exp)) = c {
-                scratch.db(d).set_with_expire(&k, v, exp, unix_ms());
+            if let Some((v, exp)) = &c {
+                scratch
+                    .db(d)
+                    .set_with_expire(&k, v.clone(), *exp, unix_ms());
             }
+            originals.insert((d, k), c);
         }
         tickets.push(t);
     }
@@ -498,7 +503,11 @@ pub async fn gather(
             for (d, k, _, w) in list {
                 if w {
                     let v = scratch.db(d).take(&k, now);
-                    updates.push((d, k, v));
+                    // A key the command left as it was is not written back,
+                    // so its watchers and waiters are not disturbed.
+                    if originals.get(&(d, k.clone())) != Some(&v) {
+                        updates.push((d, k, v));
+                    }
                 }
             }
         }

@@ -190,6 +190,14 @@ impl Shard {
         if spec.has(flags::WRITE) && matches!(spec.exec, Exec::AllShards(..)) {
             crate::watch::before_all_shards_write(self, spec, argv, db);
         }
+        // With watchers present, remember which written keys exist, so that
+        // only keys the command could really have changed are touched (a
+        // DEL of a missing key changes nothing, as in Redis).
+        let watched_before = if self.watches.borrow().is_empty() {
+            None
+        } else {
+            Some(self.write_keys_existing(spec, argv, db, now))
+        };
         let config = self.config.borrow().clone();
         let r = {
             let mut ks = self.ks.borrow_mut();
@@ -208,7 +216,17 @@ impl Shard {
         };
         self.stats.borrow_mut().dirty += r.dirty;
         if r.dirty > 0 {
-            self.after_write(spec, argv, db);
+            match watched_before {
+                None => self.after_write(spec, argv, db),
+                Some(before) => {
+                    let after = self.write_keys_existing(spec, argv, db, now);
+                    for ((d, key, was), (_, _, is)) in before.into_iter().zip(after) {
+                        if was || is {
+                            self.key_written(d, &key);
+                        }
+                    }
+                }
+            }
         }
         self.drain_expired(db);
         crate::pubsub::publish_events(self, &r.events);
@@ -216,14 +234,39 @@ impl Shard {
         r
     }
 
+    /// The keys a command may write, each with whether it exists now.
+    fn write_keys_existing(
+        &self,
+        spec: &'static CommandSpec,
+        argv: &[Bytes],
+        db: usize,
+        now: Ms,
+    ) -> Vec<(usize, Bytes, bool)> {
+        let databases = self.config.borrow().databases;
+        let mut ks = self.ks.borrow_mut();
+        find_keys(spec, argv)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|k| k.flags & kflags::WRITES != 0)
+            .map(|k| {
+                let key = argv[k.index].clone();
+                let d = written_db(spec, argv, k.index, db, databases);
+                let exists = ks.db(d).contains(&key, now);
+                (d, key, exists)
+            })
+            .collect()
+    }
+
     /// Tells watchers and blocked clients that a command wrote its keys.
     pub fn after_write(&self, spec: &'static CommandSpec, argv: &[Bytes], db: usize) {
         if self.watches.borrow().is_empty() && self.blocked.borrow().is_empty() {
             return;
         }
+        let databases = self.config.borrow().databases;
         for k in find_keys(spec, argv).unwrap_or_default() {
             if k.flags & kflags::WRITES != 0 {
-                self.key_written(db, &argv[k.index]);
+                let d = written_db(spec, argv, k.index, db, databases);
+                self.key_written(d, &argv[k.index]);
             }
         }
     }
@@ -257,6 +300,32 @@ impl Shard {
         let locks = self.locks.borrow();
         locks.is_empty() || locks.is_free(&scope())
     }
+}
+
+/// The database a written key lives in: the selected one, except for COPY's
+/// destination with a `DB` option.
+fn written_db(
+    spec: &CommandSpec,
+    argv: &[Bytes],
+    index: usize,
+    db: usize,
+    databases: usize,
+) -> usize {
+    if spec.name == "copy" && index == 2 {
+        for w in argv[3..].windows(2) {
+            if w[0].eq_ignore_ascii_case(b"db") {
+                if let Some(d) = std::str::from_utf8(&w[1])
+                    .ok()
+                    .and_then(|s| s.parse::<usize>().ok())
+                {
+                    if d < databases {
+                        return d;
+                    }
+                }
+            }
+        }
+    }
+    db
 }
 
 /// What a handler run produced besides its reply.

@@ -104,11 +104,18 @@ pub fn before_all_shards_write(sh: &Shard, spec: &CommandSpec, argv: &[Bytes], d
             .ok()
             .and_then(|s| s.parse::<usize>().ok())
     };
+    // Only a command that will run touches anything: a refused FLUSHDB
+    // (bad argument) or a SWAPDB of a database with itself changes nothing.
+    let flush_args_ok = match argv.len() {
+        1 => true,
+        2 => argv[1].eq_ignore_ascii_case(b"async") || argv[1].eq_ignore_ascii_case(b"sync"),
+        _ => false,
+    };
     let dbs: Vec<usize> = match spec.name {
-        "flushdb" => vec![db],
-        "flushall" => (0..databases).collect(),
+        "flushdb" if flush_args_ok => vec![db],
+        "flushall" if flush_args_ok => (0..databases).collect(),
         "swapdb" => match (argv.get(1).and_then(parse), argv.get(2).and_then(parse)) {
-            (Some(a), Some(b)) if a < databases && b < databases => vec![a, b],
+            (Some(a), Some(b)) if a < databases && b < databases && a != b => vec![a, b],
             _ => return,
         },
         _ => return,

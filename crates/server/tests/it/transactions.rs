@@ -211,3 +211,45 @@ sharded! {
         assert!(list.lines().all(|l| l.contains(" multi=-1 ")), "{list}");
     }
 }
+
+/// Runs `setup` on a second connection between WATCH w and MULTI/EXEC, and
+/// returns whether EXEC ran.
+fn exec_runs_after(srv: &tessera_testkit::Server, setup: &[&[&str]]) -> bool {
+    let mut c = srv.conn();
+    let mut other = srv.conn();
+    assert_eq!(c.cmd(&["WATCH", "w"]), Reply::ok());
+    for cmd in setup {
+        let _ = other.cmd(cmd);
+    }
+    assert_eq!(c.cmd(&["MULTI"]), Reply::ok());
+    q(&mut c, &["PING"]);
+    !c.cmd(&["EXEC"]).is_nil()
+}
+
+sharded! {
+    fn watch_is_not_touched_by_a_del_of_the_missing_key(srv) {
+        assert!(exec_runs_after(srv, &[&["SET", "c", "1"], &["DEL", "w", "c"]]));
+        assert!(exec_runs_after(srv, &[&["RPUSH", "l", "a"], &["LMPOP", "2", "l", "w", "LEFT"]]));
+    }
+}
+
+sharded! {
+    fn watch_is_not_touched_by_swapdb_of_a_db_with_itself_or_a_refused_flushdb(srv) {
+        let mut c = srv.conn();
+        assert_eq!(c.cmd(&["SET", "w", "1"]), Reply::ok());
+        assert!(exec_runs_after(srv, &[&["SWAPDB", "0", "0"]]));
+        assert!(exec_runs_after(srv, &[&["FLUSHDB", "NOW"]]));
+    }
+}
+
+sharded! {
+    fn watch_is_not_touched_by_copy_into_another_db(srv) {
+        let mut c = srv.conn();
+        assert_eq!(c.cmd(&["SET", "s", "1"]), Reply::ok());
+        assert_eq!(c.cmd(&["SET", "w", "5"]), Reply::ok());
+        assert!(exec_runs_after(srv, &[&["COPY", "s", "w", "DB", "1"]]));
+        assert!(exec_runs_after(srv, &[&["COPY", "s", "w", "DB", "1", "REPLACE"]]));
+        // A write that does change w still aborts.
+        assert!(!exec_runs_after(srv, &[&["DEL", "w"]]));
+    }
+}

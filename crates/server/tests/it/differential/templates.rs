@@ -374,31 +374,7 @@ pub struct KnownBug {
     pub hits_after: fn(&[Vec<String>], &[String]) -> bool,
 }
 
-/// Whether `words` holds `LIMIT <any offset> <count>`.
-fn has_limit_count(words: &[String], count: &str) -> bool {
-    words.windows(3).any(|w| w[0] == "LIMIT" && w[2] == count)
-}
-
 pub const KNOWN_BUGS: &[KnownBug] = &[
-    KnownBug {
-        what: "ZRANGE z 0 -1 LIMIT 1 -1 (an index range with a LIMIT count of -1): Redis 7.0 \
-           accepts it and ignores the LIMIT, because it only refuses a count other than -1; \
-           Tessera replies 'ERR syntax error, LIMIT is only supported in combination with \
-           either BYSCORE or BYLEX'. Same for ZRANGESTORE.",
-        hits: |w| {
-            matches!(w[0].as_str(), "ZRANGE" | "ZRANGESTORE")
-                && !w.iter().any(|a| a == "BYSCORE" || a == "BYLEX")
-                && has_limit_count(w, "-1")
-        },
-        hits_after: |_, _| false,
-    },
-    KnownBug {
-        what: "BZMPOP -1 0 k MAX: Redis checks numkeys (and the rest) before the timeout and \
-           replies 'ERR numkeys should be greater than 0'; Tessera checks the timeout first \
-           ('ERR timeout is negative', or 'ERR timeout is not a float or out of range' for x).",
-        hits: |w| w[0] == "BZMPOP" && w.len() > 1 && matches!(w[1].as_str(), "-1" | "X"),
-        hits_after: |_, _| false,
-    },
     KnownBug {
         what: "ZRANDMEMBER k x WITHVALUES: Redis parses the count first ('ERR value is not an \
            integer or out of range'); Tessera checks the keyword first ('ERR syntax error'). \
@@ -423,61 +399,6 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
                 && earlier
                     .iter()
                     .any(|e| matches!(e[0].as_str(), "SORT" | "SORT_RO") && e.get(1) == w.get(2))
-        },
-    },
-    KnownBug {
-        what: "WATCH w, SET c 1, DEL w c, MULTI, PING, EXEC: Redis runs the transaction, since \
-               DEL only touches the keys it deleted; Tessera aborts it (nil), as if the missing \
-               w had been modified, when w and c are on the same shard (always with --shards 1). \
-               The same for every command whose keys are all written: RPUSH l a, WATCH w, \
-               LMPOP 2 l w LEFT; ZMPOP; BLPOP/BZPOPMIN... inside MULTI. Commands that also read \
-               keys (SUNIONSTORE d w s) do not touch the keys they only read.",
-        hits: |_| false,
-        hits_after: |earlier, w| {
-            let all_written = matches!(
-                w[0].as_str(),
-                "DEL"
-                    | "UNLINK"
-                    | "LMPOP"
-                    | "BLMPOP"
-                    | "ZMPOP"
-                    | "BZMPOP"
-                    | "BLPOP"
-                    | "BRPOP"
-                    | "BZPOPMIN"
-                    | "BZPOPMAX"
-            );
-            all_written && earlier.iter().any(|e| e[0] == "WATCH")
-        },
-    },
-    KnownBug {
-        what: "SET w 1, WATCH w, SWAPDB 0 0, MULTI, PING, EXEC: Redis runs the transaction \
-               (swapping a database with itself does nothing); Tessera aborts it as if w had \
-               been modified.",
-        hits: |_| false,
-        hits_after: |earlier, w| {
-            w[0] == "SWAPDB"
-                && w.len() == 3
-                && w[1] == w[2]
-                && earlier.iter().any(|e| e[0] == "WATCH")
-        },
-    },
-    KnownBug {
-        what: "SET w 1, WATCH w, FLUSHDB NOW, MULTI, PING, EXEC: FLUSHDB NOW is refused \
-               ('ERR syntax error') and Redis runs the transaction; Tessera aborts it, so the \
-               refused FLUSHDB still touched the watched keys.",
-        hits: |_| false,
-        hits_after: |earlier, w| {
-            w[0] == "FLUSHDB" && w.len() > 1 && earlier.iter().any(|e| e[0] == "WATCH")
-        },
-    },
-    KnownBug {
-        what: "SET s 1, SET w 5, WATCH w, COPY s w DB 1, MULTI, PING, EXEC: the copy writes w in \
-               database 1 and Redis runs the transaction; Tessera aborts it, as if the copy had \
-               touched w in the current database (also with REPLACE).",
-        hits: |_| false,
-        hits_after: |earlier, w| {
-            w[0] == "COPY" && w.iter().any(|a| a == "DB") && earlier.iter().any(|e| e[0] == "WATCH")
         },
     },
     KnownBug {
