@@ -870,10 +870,7 @@ fn bzmpop(ctx: &mut Ctx, argv: &[Bytes]) {
 
 /// ZRANDMEMBER key [count [WITHSCORES]]
 fn zrandmember(ctx: &mut Ctx, argv: &[Bytes]) {
-    if argv.len() > 4 || (argv.len() == 4 && !parse::is(&argv[3], "withscores")) {
-        return ctx.out.error(errors::SYNTAX);
-    }
-    let withscores = argv.len() == 4;
+    // Redis parses the count before it looks at the WITHSCORES keyword.
     let count = match argv.get(2) {
         None => None,
         Some(a) => match parse::int(a) {
@@ -884,6 +881,10 @@ fn zrandmember(ctx: &mut Ctx, argv: &[Bytes]) {
             Some(n) => Some(n),
         },
     };
+    if argv.len() > 4 || (argv.len() == 4 && !parse::is(&argv[3], "withscores")) {
+        return ctx.out.error(errors::SYNTAX);
+    }
+    let withscores = argv.len() == 4;
     let (db, out, now) = parts(ctx);
     let z = match read(db, &argv[1], now) {
         Err(()) => return out.error(errors::WRONGTYPE),

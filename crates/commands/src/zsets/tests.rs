@@ -419,3 +419,18 @@ fn bzmpop_checks_numkeys_before_the_timeout() {
         "-ERR timeout is negative\r\n"
     );
 }
+
+#[test]
+fn zrandmember_parses_the_count_before_the_withscores_keyword() {
+    // Checked against Redis 7.0.15: the count error wins over the syntax error.
+    let mut h = Harness::new();
+    run(&mut h, &["ZADD", "k", "1", "a"]);
+    assert_eq!(
+        run(&mut h, &["ZRANDMEMBER", "k", "x", "WITHVALUES"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        run(&mut h, &["ZRANDMEMBER", "k", "1", "WITHVALUES"]),
+        "-ERR syntax error\r\n"
+    );
+}

@@ -376,13 +376,6 @@ pub struct KnownBug {
 
 pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
-        what: "ZRANDMEMBER k x WITHVALUES: Redis parses the count first ('ERR value is not an \
-           integer or out of range'); Tessera checks the keyword first ('ERR syntax error'). \
-           HRANDFIELD gets this order right.",
-        hits: |w| w[0] == "ZRANDMEMBER" && w.len() > 3 && w[3] != "WITHSCORES",
-        hits_after: |_, _| false,
-    },
-    KnownBug {
         what: "SET k 1, BITCOUNT k -1 -100 WORD: Redis 7.0 answers 0 for two negative indexes \
            with start > end before it looks at the unit; Tessera replies 'ERR syntax error'.",
         hits: |w| w[0] == "BITCOUNT" && w.len() == 5 && !matches!(w[4].as_str(), "BIT" | "BYTE"),
