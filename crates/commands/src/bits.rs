@@ -126,6 +126,11 @@ fn bitcount(ctx: &mut Ctx, argv: &[Bytes]) {
             let (Some(start), Some(end)) = (parse::int(&argv[2]), parse::int(&argv[3])) else {
                 return out.error(errors::NOT_INT);
             };
+            // Redis 7.0 answers 0 for two negative indexes with start > end
+            // before it looks at the unit.
+            if start < 0 && end < 0 && start > end {
+                return out.int(0);
+            }
             let is_bit = match argv.get(4).map(|a| unit_is_bit(a)) {
                 None => false,
                 Some(Ok(b)) => b,
@@ -409,6 +414,18 @@ pub static COMMANDS: &[CommandSpec] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bitcount_answers_zero_for_reversed_negative_indexes_before_the_unit() {
+        // Checked against Redis 7.0.15: `BITCOUNT k -1 -100 WORD` is 0, not a syntax error.
+        let mut h = crate::harness::Harness::new();
+        assert_eq!(h.run(&["SET", "k", "1"]), "+OK\r\n");
+        assert_eq!(h.run(&["BITCOUNT", "k", "-1", "-100", "WORD"]), ":0\r\n");
+        assert_eq!(
+            h.run(&["BITCOUNT", "k", "0", "-1", "WORD"]),
+            "-ERR syntax error\r\n"
+        );
+    }
 
     #[test]
     fn count_bits_masks_edges() {

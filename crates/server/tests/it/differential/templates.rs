@@ -376,12 +376,6 @@ pub struct KnownBug {
 
 pub const KNOWN_BUGS: &[KnownBug] = &[
     KnownBug {
-        what: "SET k 1, BITCOUNT k -1 -100 WORD: Redis 7.0 answers 0 for two negative indexes \
-           with start > end before it looks at the unit; Tessera replies 'ERR syntax error'.",
-        hits: |w| w[0] == "BITCOUNT" && w.len() == 5 && !matches!(w[4].as_str(), "BIT" | "BYTE"),
-        hits_after: |_, _| false,
-    },
-    KnownBug {
         what: "ZADD z 1 a, SORT z, OBJECT ENCODING z: Redis 7.0's SORT and SORT_RO convert a \
            sorted set to skiplist before reading it, so OBJECT ENCODING says 'skiplist' \
            afterwards; Tessera keeps 'listpack'.",
