@@ -105,8 +105,7 @@ impl BlockedTable {
 }
 
 thread_local! {
-    /// Set while this shard serves waiters or runs a transaction's commands
-    /// back to back, so serving does not recurse or interleave.
+    /// Set while this shard serves waiters, so serving does not recurse.
     static SERVING: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -120,18 +119,6 @@ pub fn key_ready(sh: &Shard, db: usize, key: &[u8]) {
     if b.by_key.contains_key(&k) && !b.ready.contains(&k) {
         b.ready.push(k);
     }
-}
-
-/// Runs `f` with serving of ready keys held back (a transaction running
-/// its commands back to back), then serves what became ready.
-pub fn hold_serving<T>(sh: &Shard, f: impl FnOnce() -> T) -> T {
-    let was = SERVING.with(|s| s.replace(true));
-    let r = f();
-    SERVING.with(|s| s.set(was));
-    if !was {
-        serve_ready(sh);
-    }
-    r
 }
 
 /// Serves the waiters of every ready key that no multi-shard operation holds.

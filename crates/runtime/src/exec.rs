@@ -51,16 +51,7 @@ pub fn plan(conn: &mut Conn, argv: &[Bytes]) -> Plan {
             return Plan::Done;
         }
         Lookup::UnknownSubcommand(parent) => {
-            match argv.get(1) {
-                None => conn
-                    .out
-                    .error(&tessera_commands::errors::arity(parent.name)),
-                Some(sub) => conn.out.error(&format!(
-                    "ERR unknown subcommand '{}'. Try {} HELP.",
-                    truncated(sub, 128),
-                    parent.name.to_ascii_uppercase()
-                )),
-            }
+            conn.out.error(&unknown_subcommand(parent, argv));
             return Plan::Done;
         }
     };
@@ -274,6 +265,18 @@ pub async fn run_plan(conn: &mut Conn, plan: Plan, argv: &[Bytes]) {
         Plan::Multi(spec) => coord::run(conn, spec, argv).await,
         Plan::Runtime(_, RuntimeHandler::Sync(f)) => f(conn, argv),
         Plan::Runtime(_, RuntimeHandler::Async(f)) => f(conn, argv).await,
+    }
+}
+
+/// Redis's error for a container command with a missing or unknown subcommand.
+pub fn unknown_subcommand(parent: &CommandSpec, argv: &[Bytes]) -> String {
+    match argv.get(1) {
+        None => tessera_commands::errors::arity(parent.name),
+        Some(sub) => format!(
+            "ERR unknown subcommand '{}'. Try {} HELP.",
+            truncated(sub, 128),
+            parent.name.to_ascii_uppercase()
+        ),
     }
 }
 

@@ -24,7 +24,7 @@
 
 use crate::conn::Conn;
 use crate::coord::{self, finish_on, Locking};
-use crate::exec::{unknown_command, RuntimeHandler};
+use crate::exec::{unknown_command, unknown_subcommand, RuntimeHandler};
 use crate::locks::{Mode, Scope, Ticket};
 use crate::mesh::call;
 use crate::shard::{shard_of, unix_ms};
@@ -83,15 +83,7 @@ pub async fn in_multi(conn: &mut Conn, argv: &[Bytes]) {
         Lookup::Found(s) => s,
         Lookup::UnknownCommand => return reject(conn, &unknown_command(argv)),
         Lookup::UnknownSubcommand(parent) => {
-            let msg = match argv.get(1) {
-                None => errors::arity(parent.name),
-                Some(sub) => format!(
-                    "ERR unknown subcommand '{}'. Try {} HELP.",
-                    String::from_utf8_lossy(&sub[..sub.len().min(128)]),
-                    String::from_utf8_lossy(&argv[0]).to_ascii_uppercase()
-                ),
-            };
-            return reject(conn, &msg);
+            return reject(conn, &unknown_subcommand(parent, argv));
         }
     };
     if !spec.arity_ok(argv.len()) {

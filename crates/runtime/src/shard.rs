@@ -5,7 +5,7 @@
 //! thread's tasks through `Rc`; its fields are `RefCell`s that are never
 //! borrowed across an `.await`. Other threads reach it only through the mesh.
 
-use crate::locks::{LockTable, Scope};
+use crate::locks::LockTable;
 use crate::mesh::Mesh;
 use crate::stats::{CmdStats, ShardStats};
 use bytes::Bytes;
@@ -293,12 +293,6 @@ impl Shard {
         for key in expired {
             crate::watch::touch(self, db, &key);
         }
-    }
-
-    /// Whether a command over `scope` may run now without waiting for a lock.
-    pub fn lock_free(&self, scope: impl FnOnce() -> Scope) -> bool {
-        let locks = self.locks.borrow();
-        locks.is_empty() || locks.is_free(&scope())
     }
 }
 
