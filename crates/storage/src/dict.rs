@@ -407,6 +407,25 @@ impl<H: NodeHash> RawTable<H> {
         }
     }
 
+    /// Every node, one bucket after another (both arrays while rehashing).
+    fn iter(&self) -> RawIter<'_> {
+        RawIter {
+            tables: &self.t,
+            ti: 0,
+            bi: 0,
+            cur: ptr::null_mut(),
+        }
+    }
+
+    /// Sizes an empty table for `n` nodes up front, so that filling it
+    /// (a conversion or a copy) never resizes.
+    fn reserve(&mut self, n: usize) {
+        if self.len() == 0 && !self.is_rehashing() {
+            let size = n.max(MIN_SIZE).next_power_of_two();
+            self.t[0] = Table::with_size(size);
+        }
+    }
+
     /// Empties the table, handing every node to `f` (which must free it).
     fn drain(&mut self, mut f: impl FnMut(NonNull<u8>)) {
         let tables = std::mem::replace(&mut self.t, [Table::empty(), Table::empty()]);
@@ -489,6 +508,37 @@ impl<H: NodeHash> RawTable<H> {
             }
             i = (i + 1) % max_size;
             steps -= 1;
+        }
+    }
+}
+
+/// Iterator over the nodes of a `RawTable`, in bucket order.
+struct RawIter<'a> {
+    tables: &'a [Table; 2],
+    ti: usize,
+    bi: usize,
+    cur: Link,
+}
+
+impl Iterator for RawIter<'_> {
+    type Item = NonNull<u8>;
+
+    fn next(&mut self) -> Option<NonNull<u8>> {
+        loop {
+            if let Some(node) = NonNull::new(self.cur) {
+                // SAFETY: nodes reachable from the table are live, and the
+                // shared borrow of the table keeps them so.
+                self.cur = unsafe { next_of(node) };
+                return Some(node);
+            }
+            let t = self.tables.get(self.ti)?;
+            if self.bi < t.size() {
+                self.cur = t.buckets[self.bi];
+                self.bi += 1;
+            } else {
+                self.ti += 1;
+                self.bi = 0;
+            }
         }
     }
 }
@@ -783,6 +833,416 @@ struct ExpHash;
 impl NodeHash for ExpHash {
     unsafe fn hash(node: NonNull<u8>) -> u64 {
         ptr_hash(ExpNode(node).key().0)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Field tables: the large form of hashes (field and value) and sets (member).
+
+/// The hasher of hash fields and set members. Its seeds are drawn once per
+/// process, so clients cannot precompute fields that all land in one bucket
+/// (Redis seeds SipHash the same way); a table rehashes with the hasher it
+/// was built with, so SCAN cursors stay valid for the life of the process.
+pub(crate) fn field_hash(field: &[u8]) -> u64 {
+    static HASHER: std::sync::OnceLock<ahash::RandomState> = std::sync::OnceLock::new();
+    HASHER
+        .get_or_init(|| {
+            let mut r = rand::thread_rng();
+            ahash::RandomState::with_seeds(r.gen(), r.gen(), r.gen(), r.gen())
+        })
+        .hash_one(field)
+}
+
+/// The 24-bit length that marks a node in the long form.
+const FIELD_LONG: u32 = 0xFF_FFFF;
+
+/// The meta word of a node: the field length (or FIELD_LONG) in the high 24
+/// bits and the top 8 bits of the field's hash in the low 8, so one compare
+/// rejects nearly every other node of a chain before looking at its bytes.
+fn field_meta(hash: u64, len: usize) -> u32 {
+    let len = if len >= FIELD_LONG as usize {
+        FIELD_LONG
+    } else {
+        len as u32
+    };
+    (len << 8) | (hash >> 56) as u32
+}
+
+/// A pointer to a live field node. `PAIR` nodes (hashes) hold a field and a
+/// value, the others (sets) a member only. Layout, 8-aligned:
+///
+/// ```text
+/// 0   next node
+/// 8   meta: u32 (field length or FIELD_LONG << 8 | 8 hash bits)
+/// 12  PAIR: value length, u32       | no PAIR: field bytes
+/// 16  PAIR: field bytes, value bytes |
+/// ```
+///
+/// A field of 16 MiB or more, or a value of 4 GiB or more, takes the long
+/// form: the lengths as u64 at 16 (and 24 for PAIR), the bytes after them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct FieldNode<const PAIR: bool>(NonNull<u8>);
+
+impl<const PAIR: bool> FieldNode<PAIR> {
+    const SHORT_HEAD: usize = if PAIR { 16 } else { 12 };
+    const LONG_HEAD: usize = if PAIR { 32 } else { 24 };
+
+    fn meta(self) -> u32 {
+        // SAFETY: live node; the meta word is 4-aligned at offset 8.
+        unsafe { self.0.as_ptr().add(8).cast::<u32>().read() }
+    }
+
+    /// Field length, value length and the offset of the field bytes.
+    fn layout(self) -> (usize, usize, usize) {
+        let meta = self.meta();
+        // SAFETY: live node; the words read are those its form has, each at
+        // its natural alignment.
+        unsafe {
+            let p = self.0.as_ptr();
+            if meta >> 8 != FIELD_LONG {
+                let vlen = if PAIR {
+                    p.add(12).cast::<u32>().read() as usize
+                } else {
+                    0
+                };
+                ((meta >> 8) as usize, vlen, Self::SHORT_HEAD)
+            } else {
+                let vlen = if PAIR {
+                    p.add(24).cast::<u64>().read() as usize
+                } else {
+                    0
+                };
+                (
+                    p.add(16).cast::<u64>().read() as usize,
+                    vlen,
+                    Self::LONG_HEAD,
+                )
+            }
+        }
+    }
+
+    fn size(self) -> usize {
+        let (f, v, off) = self.layout();
+        off + f + v
+    }
+
+    /// The field bytes; valid while the node lives.
+    fn field<'a>(self) -> &'a [u8] {
+        let (f, _, off) = self.layout();
+        // SAFETY: live node; the field bytes follow the header.
+        unsafe { std::slice::from_raw_parts(self.0.as_ptr().add(off), f) }
+    }
+
+    /// The value bytes (empty for a member node); valid while the node lives.
+    fn value<'a>(self) -> &'a [u8] {
+        let (f, v, off) = self.layout();
+        // SAFETY: live node; the value bytes follow the field.
+        unsafe { std::slice::from_raw_parts(self.0.as_ptr().add(off + f), v) }
+    }
+
+    /// Whether the node holds `field`, whose meta word is `meta`.
+    fn holds(self, meta: u32, field: &[u8]) -> bool {
+        let m = self.meta();
+        (m == meta || (m >> 8 == FIELD_LONG && (m ^ meta) & 0xFF == 0)) && self.field() == field
+    }
+
+    fn node_layout(size: usize) -> Layout {
+        Layout::from_size_align(size, NODE_ALIGN).expect("field node layout")
+    }
+
+    /// Allocates a node for `field` (whose hash is `hash`) and `value`.
+    fn alloc(hash: u64, field: &[u8], value: &[u8]) -> Self {
+        debug_assert!(PAIR || value.is_empty());
+        let long = field.len() >= FIELD_LONG as usize || value.len() >= u32::MAX as usize;
+        let off = if long {
+            Self::LONG_HEAD
+        } else {
+            Self::SHORT_HEAD
+        };
+        let layout = Self::node_layout(off + field.len() + value.len());
+        // SAFETY: the size is at least the header, so not zero.
+        let base = unsafe { alloc::alloc(layout) };
+        let Some(base) = NonNull::new(base) else {
+            alloc::handle_alloc_error(layout)
+        };
+        let meta = if long {
+            (FIELD_LONG << 8) | (hash >> 56) as u32
+        } else {
+            field_meta(hash, field.len())
+        };
+        // SAFETY: `base` is a fresh 8-aligned allocation big enough for the
+        // header of this form and both byte strings; every write is at its
+        // field's natural alignment.
+        unsafe {
+            let p = base.as_ptr();
+            p.cast::<Link>().write(ptr::null_mut());
+            p.add(8).cast::<u32>().write(meta);
+            if long {
+                p.add(16).cast::<u64>().write(field.len() as u64);
+                if PAIR {
+                    p.add(24).cast::<u64>().write(value.len() as u64);
+                }
+            } else if PAIR {
+                p.add(12).cast::<u32>().write(value.len() as u32);
+            }
+            ptr::copy_nonoverlapping(field.as_ptr(), p.add(off), field.len());
+            ptr::copy_nonoverlapping(value.as_ptr(), p.add(off + field.len()), value.len());
+        }
+        FieldNode(base)
+    }
+
+    /// A copy of the node, unlinked.
+    fn duplicate(self) -> Self {
+        let size = self.size();
+        let layout = Self::node_layout(size);
+        // SAFETY: size is at least the header, so not zero.
+        let base = unsafe { alloc::alloc(layout) };
+        let Some(base) = NonNull::new(base) else {
+            alloc::handle_alloc_error(layout)
+        };
+        // SAFETY: both blocks are `size` bytes and distinct.
+        unsafe {
+            ptr::copy_nonoverlapping(self.0.as_ptr(), base.as_ptr(), size);
+            base.as_ptr().cast::<Link>().write(ptr::null_mut());
+        }
+        FieldNode(base)
+    }
+
+    /// Overwrites the value with bytes of the same length.
+    ///
+    /// # Safety
+    /// The caller holds the only access to the node (`&mut` on its table).
+    unsafe fn overwrite_value(self, value: &[u8]) {
+        let (f, v, off) = self.layout();
+        assert_eq!(v, value.len(), "same-length overwrite");
+        // SAFETY: the value bytes are inside the node and unaliased.
+        unsafe { ptr::copy_nonoverlapping(value.as_ptr(), self.0.as_ptr().add(off + f), v) }
+    }
+
+    /// # Safety
+    /// The node must be unlinked and not used again.
+    unsafe fn free(self) {
+        let layout = Self::node_layout(self.size());
+        // SAFETY: allocated by `alloc` or `duplicate` with this layout.
+        unsafe { alloc::dealloc(self.0.as_ptr(), layout) }
+    }
+}
+
+struct FieldHash<const PAIR: bool>;
+impl<const PAIR: bool> NodeHash for FieldHash<PAIR> {
+    unsafe fn hash(node: NonNull<u8>) -> u64 {
+        field_hash(FieldNode::<PAIR>(node).field())
+    }
+}
+
+/// The large form of a hash (`PAIR`: field and value per node) or of a set
+/// (a member per node): a `RawTable` of one-allocation field nodes, so a
+/// probe costs one cache miss per node it visits and rejects other fields by
+/// their meta word. It resizes incrementally (each write moves a bucket, as
+/// Redis's dict does on every access; reads take `&self` and only look in
+/// both arrays), scans with the resize-proof cursor and picks at random as
+/// Redis's `dictGetRandomKey`.
+pub(crate) struct FieldTable<const PAIR: bool> {
+    raw: RawTable<FieldHash<PAIR>>,
+}
+
+// SAFETY: the table owns its nodes exclusively (like a Box tree) and `&self`
+// allows no mutation.
+unsafe impl<const PAIR: bool> Send for FieldTable<PAIR> {}
+// SAFETY: see Send.
+unsafe impl<const PAIR: bool> Sync for FieldTable<PAIR> {}
+
+impl<const PAIR: bool> Drop for FieldTable<PAIR> {
+    fn drop(&mut self) {
+        self.raw.drain(|n| {
+            // SAFETY: drained nodes are unlinked and freed exactly once.
+            unsafe { FieldNode::<PAIR>(n).free() }
+        });
+    }
+}
+
+impl<const PAIR: bool> Clone for FieldTable<PAIR> {
+    fn clone(&self) -> Self {
+        let mut t = FieldTable::with_capacity(self.len());
+        for n in self.raw.iter() {
+            let n = FieldNode::<PAIR>(n);
+            let copy = n.duplicate();
+            // SAFETY: a fresh node, hashed by its field, in no table.
+            unsafe { t.raw.insert(field_hash(n.field()), copy.0) };
+        }
+        t
+    }
+}
+
+impl<const PAIR: bool> Default for FieldTable<PAIR> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const PAIR: bool> FieldTable<PAIR> {
+    pub(crate) fn new() -> Self {
+        FieldTable {
+            raw: RawTable::new(),
+        }
+    }
+
+    /// An empty table with buckets for `n` fields.
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        let mut t = Self::new();
+        t.raw.reserve(n);
+        t
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    /// Bucket slots allocated (both arrays while rehashing).
+    #[cfg(test)]
+    pub(crate) fn buckets(&self) -> usize {
+        self.raw.buckets()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn is_rehashing(&self) -> bool {
+        self.raw.is_rehashing()
+    }
+
+    /// Moves up to `n` buckets of a resize under way; true while one is.
+    #[cfg(test)]
+    pub(crate) fn rehash(&mut self, n: usize) -> bool {
+        self.raw.rehash(n)
+    }
+
+    fn find(&self, hash: u64, field: &[u8]) -> Option<FieldNode<PAIR>> {
+        let meta = field_meta(hash, field.len());
+        self.raw
+            .find(hash, |n| FieldNode::<PAIR>(n).holds(meta, field))
+            .map(FieldNode)
+    }
+
+    /// The stored field and value for `field`.
+    pub(crate) fn get(&self, field: &[u8]) -> Option<(&[u8], &[u8])> {
+        let n = self.find(field_hash(field), field)?;
+        Some((n.field(), n.value()))
+    }
+
+    pub(crate) fn contains(&self, field: &[u8]) -> bool {
+        self.find(field_hash(field), field).is_some()
+    }
+
+    /// Sets `field` to `value`; true when the field is new. A value of the
+    /// same length is written in place; another is a new node put where the
+    /// old one was.
+    pub(crate) fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
+        let hash = field_hash(field);
+        match self.find(hash, field) {
+            Some(old) => {
+                // An overwrite is an access too: it moves a resize along.
+                self.raw.step();
+                if old.value().len() == value.len() {
+                    // SAFETY: `&mut self` makes this the only access.
+                    unsafe { old.overwrite_value(value) };
+                } else {
+                    let new = FieldNode::<PAIR>::alloc(hash, field, value);
+                    // SAFETY: `old` is linked under `hash` (a rehash step
+                    // moves nodes but frees none); `new` is fresh with the
+                    // same field, so the same hash.
+                    unsafe {
+                        self.raw.replace(hash, old.0, new.0);
+                        old.free();
+                    }
+                }
+                false
+            }
+            None => {
+                let node = FieldNode::<PAIR>::alloc(hash, field, value);
+                // SAFETY: a fresh node, hashed by its field, in no table.
+                unsafe { self.raw.insert(hash, node.0) };
+                true
+            }
+        }
+    }
+
+    /// Adds a field known to be absent (a conversion or a copy).
+    pub(crate) fn insert_new(&mut self, field: &[u8], value: &[u8]) {
+        let hash = field_hash(field);
+        debug_assert!(self.find(hash, field).is_none());
+        let node = FieldNode::<PAIR>::alloc(hash, field, value);
+        // SAFETY: a fresh node, hashed by its field, in no table.
+        unsafe { self.raw.insert(hash, node.0) };
+    }
+
+    /// Removes `field`; returns whether it was there.
+    pub(crate) fn remove(&mut self, field: &[u8]) -> bool {
+        let hash = field_hash(field);
+        let meta = field_meta(hash, field.len());
+        match self
+            .raw
+            .unlink(hash, |n| FieldNode::<PAIR>(n).holds(meta, field))
+        {
+            Some(n) => {
+                // SAFETY: just unlinked; freed once.
+                unsafe { FieldNode::<PAIR>(n).free() };
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A random field and value: a random non-empty bucket, then a random
+    /// node of its chain (Redis's `dictGetRandomKey`).
+    pub(crate) fn random(&self, rng: &mut impl Rng) -> Option<(&[u8], &[u8])> {
+        let n = FieldNode::<PAIR>(self.raw.random(rng)?);
+        Some((n.field(), n.value()))
+    }
+
+    /// Removes a field picked as `random` does and returns its bytes.
+    pub(crate) fn pop_random(&mut self, rng: &mut impl Rng) -> Option<Box<[u8]>> {
+        let n = FieldNode::<PAIR>(self.raw.random(rng)?);
+        let field: Box<[u8]> = n.field().into();
+        let unlinked = self.raw.unlink(field_hash(&field), |m| m == n.0);
+        debug_assert!(unlinked.is_some());
+        // SAFETY: unlinked above; freed once.
+        unsafe { n.free() };
+        Some(field)
+    }
+
+    /// One SCAN step (see the module docs for the guarantee).
+    pub(crate) fn scan<'a>(&'a self, cursor: u64, mut f: impl FnMut(&'a [u8], &'a [u8])) -> u64 {
+        self.raw.scan(cursor, |n| {
+            let n = FieldNode::<PAIR>(n);
+            f(n.field(), n.value())
+        })
+    }
+
+    /// Every field and value, in bucket order.
+    pub(crate) fn iter(&self) -> FieldIter<'_, PAIR> {
+        FieldIter(self.raw.iter())
+    }
+
+    /// Heap bytes: the table header, bucket arrays and nodes.
+    pub(crate) fn heap_size(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.raw.buckets() * std::mem::size_of::<Link>()
+            + self
+                .raw
+                .iter()
+                .map(|n| FieldNode::<PAIR>(n).size())
+                .sum::<usize>()
+    }
+}
+
+/// Iterator over a field table's fields and values.
+pub(crate) struct FieldIter<'a, const PAIR: bool>(RawIter<'a>);
+
+impl<'a, const PAIR: bool> Iterator for FieldIter<'a, PAIR> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let n = FieldNode::<PAIR>(self.0.next()?);
+        Some((n.field(), n.value()))
     }
 }
 
@@ -1491,6 +1951,79 @@ mod tests {
         }
         for i in 0..500 {
             assert!(seen.contains(&k(i)), "key {i} missed");
+        }
+    }
+
+    #[test]
+    fn field_table_scan_and_random_while_resizing() {
+        let mut rng = SmallRng::seed_from_u64(3);
+        let mut t: FieldTable<true> = FieldTable::new();
+        for i in 0..300 {
+            assert!(t.set(&k(i), b"v"));
+        }
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut next = 300;
+        let mut mid_rehash_steps = 0;
+        loop {
+            mid_rehash_steps += usize::from(t.is_rehashing());
+            cursor = t.scan(cursor, |f, v| {
+                assert_eq!(v, b"v");
+                seen.insert(f.to_vec());
+            });
+            for _ in 0..rng.gen_range(0..40) {
+                assert!(t.set(&k(next), b"v"));
+                next += 1;
+            }
+            if next > 2_500 {
+                for i in 300..next {
+                    assert!(t.remove(&k(i)));
+                }
+                next = 300;
+            }
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert!(mid_rehash_steps > 0, "no scan step ran during a resize");
+        for i in 0..300 {
+            assert!(seen.contains(&k(i)), "field {i} missed");
+        }
+        // Random picks reach every field, also in the middle of a resize.
+        let mut t: FieldTable<false> = FieldTable::new();
+        for i in 0..64 {
+            t.set(&k(i), b"");
+        }
+        t.set(&k(64), b"");
+        assert!(t.is_rehashing());
+        let mut hits: HashMap<Vec<u8>, usize> = HashMap::new();
+        for _ in 0..65_000 {
+            let (f, v) = t.random(&mut rng).unwrap();
+            assert!(v.is_empty());
+            *hits.entry(f.to_vec()).or_default() += 1;
+        }
+        assert_eq!(hits.len(), 65);
+        let mut popped = HashSet::new();
+        while let Some(m) = t.pop_random(&mut rng) {
+            assert!(popped.insert(m));
+        }
+        assert_eq!(popped.len(), 65);
+        assert_eq!(t.len(), 0);
+    }
+
+    #[test]
+    fn field_nodes_are_one_small_allocation() {
+        let f = b"element:000000123456";
+        let pair = FieldNode::<true>::alloc(field_hash(f), f, b"xxx");
+        assert_eq!(pair.size(), 16 + 20 + 3);
+        assert_eq!((pair.field(), pair.value()), (&f[..], &b"xxx"[..]));
+        let member = FieldNode::<false>::alloc(field_hash(f), f, b"");
+        assert_eq!(member.size(), 12 + 20);
+        assert_eq!((member.field(), member.value()), (&f[..], &b""[..]));
+        // SAFETY: never linked.
+        unsafe {
+            pair.free();
+            member.free();
         }
     }
 

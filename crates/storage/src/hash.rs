@@ -27,19 +27,23 @@
 //!
 //! # The table form
 //!
-//! A power-of-two array of buckets, each a chain of entries; an entry is one
-//! node holding the field and value bytes in one buffer. The table doubles
-//! when it holds more entries than buckets and halves (to the next power of
-//! two above its length) when under a tenth full, rehashing all at once:
-//! every write stays amortized O(1). SCAN walks buckets in reverse-binary
-//! order (the order of Redis's `dictScan`), so a cursor stays meaningful
-//! across any number of resizes between calls and every field present for
-//! the whole scan is returned at least once.
+//! A `dict::FieldTable`: the keyspace's chained table with one allocation
+//! per pair (a 16-byte header with the chain link, 8 hash bits and both
+//! lengths, then the field and value bytes), so a probe costs one cache miss
+//! per node and skips other fields by their header alone. It grows when it
+//! holds as many pairs as buckets and shrinks when under a tenth full, moving
+//! the buckets over incrementally: each write moves one (reads, which take
+//! `&self`, look in both arrays meanwhile), so no write stalls on a big
+//! hash. SCAN walks buckets in reverse-binary order (the order of Redis's
+//! `dictScan`), so a cursor stays meaningful across any number of resizes
+//! between calls and every field present for the whole scan is returned at
+//! least once. A value overwritten with one of the same length is written in
+//! place.
 
+use crate::dict::{FieldIter, FieldTable};
 use rand::Rng;
 use std::fmt;
 use std::ops::Deref;
-use std::sync::OnceLock;
 
 /// The size thresholds of the packed form (`hash-max-listpack-entries` and
 /// `hash-max-listpack-value`).
@@ -64,9 +68,6 @@ impl Default for Limits {
 /// Largest size of a packed buffer (Redis's `LISTPACK_MAX_SAFETY_SIZE`):
 /// a write that would take it past this converts to the table first.
 const PACK_MAX_BYTES: usize = 1 << 30;
-
-/// Buckets of the smallest table (Redis's `DICT_HT_INITIAL_SIZE`).
-const TABLE_MIN_BUCKETS: usize = 4;
 
 // ---------------------------------------------------------------------------
 // Elements handed out to callers.
@@ -396,198 +397,17 @@ impl<'a> Iterator for PackIter<'a> {
 // The table form.
 // ---------------------------------------------------------------------------
 
-/// The hasher of hash fields. Its seeds are drawn once per process, so
-/// clients cannot precompute colliding fields (Redis seeds SipHash the same
-/// way); a table rehashes with the same hasher it was built with, so cursors
-/// stay valid for the life of the process.
-fn field_hash(field: &[u8]) -> u64 {
-    static HASHER: OnceLock<ahash::RandomState> = OnceLock::new();
-    HASHER.get_or_init(ahash::RandomState::new).hash_one(field)
-}
+/// The table form: one node per pair (see `dict::FieldTable`).
+type Table = FieldTable<true>;
 
-/// One pair of the table: the field's bytes then the value's, in one buffer.
-#[derive(Clone)]
-struct Entry {
-    next: Option<Box<Entry>>,
-    data: Box<[u8]>,
-    field_len: u32,
-}
-
-impl Entry {
-    fn new(field: &[u8], value: &[u8], next: Option<Box<Entry>>) -> Entry {
-        let mut data = Vec::with_capacity(field.len() + value.len());
-        data.extend_from_slice(field);
-        data.extend_from_slice(value);
-        Entry {
-            next,
-            data: data.into_boxed_slice(),
-            field_len: u32::try_from(field.len()).expect("field shorter than 4 GB"),
-        }
-    }
-
-    fn field(&self) -> &[u8] {
-        &self.data[..self.field_len as usize]
-    }
-
-    fn value(&self) -> &[u8] {
-        &self.data[self.field_len as usize..]
-    }
-}
-
-#[derive(Clone)]
-struct Table {
-    /// Always a power of two long, at least TABLE_MIN_BUCKETS.
-    buckets: Vec<Option<Box<Entry>>>,
-    len: usize,
-}
-
-impl Drop for Table {
-    /// Unlinks chains iteratively so a long chain cannot overflow the stack.
-    fn drop(&mut self) {
-        for b in &mut self.buckets {
-            let mut cur = b.take();
-            while let Some(mut e) = cur {
-                cur = e.next.take();
-            }
-        }
-    }
-}
-
-fn empty_buckets(n: usize) -> Vec<Option<Box<Entry>>> {
-    (0..n).map(|_| None).collect()
-}
-
-impl Table {
-    fn with_capacity(n: usize) -> Table {
-        Table {
-            buckets: empty_buckets(n.max(TABLE_MIN_BUCKETS).next_power_of_two()),
-            len: 0,
-        }
-    }
-
-    fn index(&self, field: &[u8]) -> usize {
-        (field_hash(field) as usize) & (self.buckets.len() - 1)
-    }
-
-    fn find(&self, field: &[u8]) -> Option<&Entry> {
-        let mut cur = self.buckets[self.index(field)].as_deref();
-        while let Some(e) = cur {
-            if e.field() == field {
-                return Some(e);
-            }
-            cur = e.next.as_deref();
-        }
-        None
-    }
-
-    /// Sets `field` to `value`; true when the field is new.
-    fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
-        let i = self.index(field);
-        let mut cur = self.buckets[i].as_deref_mut();
-        while let Some(e) = cur {
-            if e.field() == field {
-                let next = e.next.take();
-                *e = Entry::new(field, value, next);
-                return false;
-            }
-            cur = e.next.as_deref_mut();
-        }
-        let head = self.buckets[i].take();
-        self.buckets[i] = Some(Box::new(Entry::new(field, value, head)));
-        self.len += 1;
-        if self.len > self.buckets.len() {
-            self.resize(self.buckets.len() * 2);
-        }
-        true
-    }
-
-    fn remove(&mut self, field: &[u8]) -> bool {
-        let i = self.index(field);
-        let mut slot = &mut self.buckets[i];
-        while slot.as_ref().is_some_and(|e| e.field() != field) {
-            slot = &mut slot.as_mut().expect("checked to be Some").next;
-        }
-        let Some(mut e) = slot.take() else {
-            return false;
-        };
-        *slot = e.next.take();
-        self.len -= 1;
-        // Shrink as Redis does after a delete: when under a tenth full.
-        if self.buckets.len() > TABLE_MIN_BUCKETS && self.len * 10 < self.buckets.len() {
-            self.resize(self.len.max(TABLE_MIN_BUCKETS).next_power_of_two());
-        }
-        true
-    }
-
-    /// Moves every entry into a table of `n` buckets (a power of two).
-    fn resize(&mut self, n: usize) {
-        let old = std::mem::replace(&mut self.buckets, empty_buckets(n));
-        for mut cur in old {
-            while let Some(mut e) = cur {
-                cur = e.next.take();
-                let i = self.index(e.field());
-                e.next = self.buckets[i].take();
-                self.buckets[i] = Some(e);
-            }
-        }
-    }
-
-    /// Visits the bucket the cursor names and returns the next cursor (0 when
-    /// the walk is complete). The cursor counts with its bits reversed, so
-    /// the buckets that one bucket splits into (or merges from) after a
-    /// resize are always visited together, before or after the cursor.
-    fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8], &[u8])) -> u64 {
-        let mask = (self.buckets.len() - 1) as u64;
-        let mut cur = self.buckets[(cursor & mask) as usize].as_deref();
-        while let Some(e) = cur {
-            f(e.field(), e.value());
-            cur = e.next.as_deref();
-        }
-        let v = cursor | !mask;
-        v.reverse_bits().wrapping_add(1).reverse_bits()
-    }
-
-    /// A random pair: a random non-empty bucket, then a random entry of its
-    /// chain. The table is kept at least a tenth full, so few buckets are
-    /// drawn before one is non-empty.
-    fn random(&self, rng: &mut impl Rng) -> Option<(&[u8], &[u8])> {
-        if self.len == 0 {
-            return None;
-        }
-        loop {
-            let Some(head) = self.buckets[rng.gen_range(0..self.buckets.len())].as_deref() else {
-                continue;
-            };
-            let mut n = 0;
-            let mut cur = Some(head);
-            while let Some(e) = cur {
-                n += 1;
-                cur = e.next.as_deref();
-            }
-            let mut e = head;
-            for _ in 0..rng.gen_range(0..n) {
-                e = e.next.as_deref().expect("within the chain");
-            }
-            return Some((e.field(), e.value()));
-        }
-    }
-}
-
-struct TableIter<'a> {
-    buckets: std::slice::Iter<'a, Option<Box<Entry>>>,
-    cur: Option<&'a Entry>,
-}
+/// Iterator over the table form's pairs.
+struct TableIter<'a>(FieldIter<'a, true>);
 
 impl<'a> Iterator for TableIter<'a> {
     type Item = (Elem<'a>, Elem<'a>);
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(e) = self.cur {
-                self.cur = e.next.as_deref();
-                return Some((Elem::bytes(e.field()), Elem::bytes(e.value())));
-            }
-            self.cur = self.buckets.next()?.as_deref();
-        }
+        let (f, v) = self.0.next()?;
+        Some((Elem::bytes(f), Elem::bytes(v)))
     }
 }
 
@@ -642,7 +462,7 @@ impl Hash {
     pub fn len(&self) -> usize {
         match &self.repr {
             Repr::Pack(p) => p.len(),
-            Repr::Table(t) => t.len,
+            Repr::Table(t) => t.len(),
         }
     }
 
@@ -667,14 +487,14 @@ impl Hash {
     pub fn get(&self, field: &[u8]) -> Option<Elem<'_>> {
         match &self.repr {
             Repr::Pack(p) => p.get(field),
-            Repr::Table(t) => t.find(field).map(|e| Elem::bytes(e.value())),
+            Repr::Table(t) => t.get(field).map(|(_, v)| Elem::bytes(v)),
         }
     }
 
     pub fn contains(&self, field: &[u8]) -> bool {
         match &self.repr {
             Repr::Pack(p) => p.find(field).is_some(),
-            Repr::Table(t) => t.find(field).is_some(),
+            Repr::Table(t) => t.contains(field),
         }
     }
 
@@ -685,7 +505,7 @@ impl Hash {
         };
         let mut t = Table::with_capacity(p.len());
         for (f, v) in p.iter() {
-            t.set(&f, &v);
+            t.insert_new(&f, &v);
         }
         self.repr = Repr::Table(Box::new(t));
     }
@@ -747,10 +567,7 @@ impl Hash {
     pub fn iter(&self) -> Iter<'_> {
         Iter(match &self.repr {
             Repr::Pack(p) => IterRepr::Pack(p.iter()),
-            Repr::Table(t) => IterRepr::Table(TableIter {
-                buckets: t.buckets.iter(),
-                cur: None,
-            }),
+            Repr::Table(t) => IterRepr::Table(TableIter(t.iter())),
         })
     }
 
@@ -789,28 +606,8 @@ impl Hash {
     pub fn heap_size(&self) -> usize {
         match &self.repr {
             Repr::Pack(p) => p.buf.len(),
-            Repr::Table(t) => {
-                let entry = std::mem::size_of::<Entry>();
-                std::mem::size_of::<Table>()
-                    + t.buckets.len() * std::mem::size_of::<Option<Box<Entry>>>()
-                    + t.iter_entries()
-                        .map(|e| entry + e.data.len())
-                        .sum::<usize>()
-            }
+            Repr::Table(t) => t.heap_size(),
         }
-    }
-}
-
-impl Table {
-    fn iter_entries(&self) -> impl Iterator<Item = &Entry> {
-        self.buckets.iter().flat_map(|b| {
-            let mut cur = b.as_deref();
-            std::iter::from_fn(move || {
-                let e = cur?;
-                cur = e.next.as_deref();
-                Some(e)
-            })
-        })
     }
 }
 

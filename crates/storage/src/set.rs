@@ -28,26 +28,25 @@
 //!
 //! # The hash table
 //!
-//! Power-of-two bucket arrays with chaining, resized as Redis's dict: it
-//! doubles when an insert finds as many members as buckets, and shrinks to
-//! fit when a removal leaves it under 10% full (never below 4 buckets). The
+//! A `dict::FieldTable`, the keyspace's chained table with one allocation
+//! per member (a 12-byte header with the chain link, 8 hash bits and the
+//! length, then the bytes). It grows when an insert finds as many members as
+//! buckets and shrinks when a removal leaves it under 10% full (never below
+//! 4 buckets), as Redis's dict, and like it moves the buckets over
+//! incrementally: each write moves one, so no SADD stalls on a big set. The
 //! fill bound keeps random picks O(1) expected. [`Set::scan`] walks buckets
 //! in reverse-binary cursor order, which gives SSCAN Redis's guarantee: every
 //! member present for the whole scan is returned at least once however the
-//! table is resized between calls. Resizes happen at once rather than
-//! incrementally; the cost is amortized O(1) per insert or removal.
+//! table is resized between calls, even while a resize is under way.
 
+use crate::dict::FieldTable;
 use rand::Rng;
 use std::alloc::{self, Layout};
 use std::fmt;
 use std::ptr::NonNull;
-use std::sync::OnceLock;
 
 /// Redis limits intsets to 2^30 entries whatever `set-max-intset-entries` says.
 pub const INTSET_HARD_LIMIT: usize = 1 << 30;
-
-/// Fewest buckets of a hash table.
-const MIN_BUCKETS: usize = 4;
 
 /// A borrowed set member: integers come out of intsets unformatted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -351,214 +350,8 @@ impl Clone for IntSet {
 // The hash table.
 // ---------------------------------------------------------------------------
 
-/// The hasher of set members. Seeded at random once per process: nothing
-/// depends on member order across processes, and a secret seed keeps
-/// clients from choosing members that all land in one bucket.
-fn member_hash(m: &[u8]) -> u64 {
-    static HASHER: OnceLock<ahash::RandomState> = OnceLock::new();
-    HASHER
-        .get_or_init(|| {
-            let mut r = rand::thread_rng();
-            ahash::RandomState::with_seeds(r.gen(), r.gen(), r.gen(), r.gen())
-        })
-        .hash_one(m)
-}
-
-struct Node {
-    member: Box<[u8]>,
-    next: Option<Box<Node>>,
-}
-
-struct Table {
-    buckets: Box<[Option<Box<Node>>]>,
-    len: usize,
-}
-
-impl Table {
-    fn with_buckets(n: usize) -> Table {
-        let n = n.max(MIN_BUCKETS).next_power_of_two();
-        Table {
-            buckets: (0..n).map(|_| None).collect(),
-            len: 0,
-        }
-    }
-
-    fn mask(&self) -> u64 {
-        self.buckets.len() as u64 - 1
-    }
-
-    fn slot(&self, m: &[u8]) -> usize {
-        (member_hash(m) & self.mask()) as usize
-    }
-
-    fn contains(&self, m: &[u8]) -> bool {
-        self.contains_in(m, self.slot(m))
-    }
-
-    /// Whether `m` is in the chain of bucket `s`.
-    fn contains_in(&self, m: &[u8], s: usize) -> bool {
-        let mut cur = self.buckets[s].as_deref();
-        while let Some(n) = cur {
-            if &*n.member == m {
-                return true;
-            }
-            cur = n.next.as_deref();
-        }
-        false
-    }
-
-    /// Moves every node into a table of `n` buckets (a power of two).
-    fn resize(&mut self, n: usize) {
-        let n = n.max(MIN_BUCKETS).next_power_of_two();
-        if n == self.buckets.len() {
-            return;
-        }
-        let old = std::mem::replace(&mut self.buckets, (0..n).map(|_| None).collect());
-        for mut head in old.into_vec() {
-            while let Some(mut node) = head {
-                head = node.next.take();
-                let s = self.slot(&node.member);
-                node.next = self.buckets[s].take();
-                self.buckets[s] = Some(node);
-            }
-        }
-    }
-
-    fn insert(&mut self, m: &[u8]) -> bool {
-        // Hash once: the slot after a resize is the same hash under the
-        // new mask.
-        let h = member_hash(m);
-        if self.contains_in(m, (h & self.mask()) as usize) {
-            return false;
-        }
-        // Redis's rule: grow when the table is full before the insert.
-        if self.len >= self.buckets.len() {
-            self.resize(self.len + 1);
-        }
-        let s = (h & self.mask()) as usize;
-        let next = self.buckets[s].take();
-        self.buckets[s] = Some(Box::new(Node {
-            member: m.into(),
-            next,
-        }));
-        self.len += 1;
-        true
-    }
-
-    /// Unlinks and returns the `k`th node of bucket `s`.
-    fn unlink(&mut self, s: usize, k: usize) -> Box<[u8]> {
-        let mut link = &mut self.buckets[s];
-        for _ in 0..k {
-            link = &mut link.as_mut().expect("chain has k nodes").next;
-        }
-        let mut node = link.take().expect("chain has k nodes");
-        *link = node.next.take();
-        self.len -= 1;
-        self.shrink_if_sparse();
-        node.member
-    }
-
-    fn remove(&mut self, m: &[u8]) -> bool {
-        let s = self.slot(m);
-        let mut k = 0;
-        let mut cur = self.buckets[s].as_deref();
-        while let Some(n) = cur {
-            if &*n.member == m {
-                self.unlink(s, k);
-                return true;
-            }
-            k += 1;
-            cur = n.next.as_deref();
-        }
-        false
-    }
-
-    /// Redis's `htNeedsResize` then `dictResize`: under 10% full, shrink to
-    /// the smallest power of two that holds every member.
-    fn shrink_if_sparse(&mut self) {
-        let size = self.buckets.len();
-        if size > MIN_BUCKETS && self.len * 100 / size < 10 {
-            self.resize(self.len);
-        }
-    }
-
-    /// A random bucket that is not empty, and a random position in its chain.
-    fn random_slot(&self, rng: &mut impl Rng) -> Option<(usize, usize)> {
-        if self.len == 0 {
-            return None;
-        }
-        // The table is at least 10% full (or tiny), so this takes about ten
-        // tries at worst on average.
-        loop {
-            let s = rng.gen_range(0..self.buckets.len());
-            let mut chain = 0;
-            let mut cur = self.buckets[s].as_deref();
-            while let Some(n) = cur {
-                chain += 1;
-                cur = n.next.as_deref();
-            }
-            if chain > 0 {
-                return Some((s, rng.gen_range(0..chain)));
-            }
-        }
-    }
-
-    fn nth_in(&self, s: usize, k: usize) -> &[u8] {
-        let mut cur = self.buckets[s].as_deref().expect("chain has k nodes");
-        for _ in 0..k {
-            cur = cur.next.as_deref().expect("chain has k nodes");
-        }
-        &cur.member
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        self.buckets.iter().flat_map(|head| {
-            let mut cur = head.as_deref();
-            std::iter::from_fn(move || {
-                let n = cur?;
-                cur = n.next.as_deref();
-                Some(&*n.member)
-            })
-        })
-    }
-
-    /// Visits the bucket the cursor names and returns the next cursor: the
-    /// cursor's bits are counted up from the top (reverse binary), so the
-    /// buckets already visited stay visited when the table doubles or halves.
-    fn scan<'a>(&'a self, cursor: u64, mut f: impl FnMut(&'a [u8])) -> u64 {
-        let mask = self.mask();
-        let mut cur = self.buckets[(cursor & mask) as usize].as_deref();
-        while let Some(n) = cur {
-            f(&n.member);
-            cur = n.next.as_deref();
-        }
-        let v = (cursor | !mask).reverse_bits().wrapping_add(1);
-        v.reverse_bits()
-    }
-}
-
-impl Clone for Table {
-    fn clone(&self) -> Table {
-        let mut t = Table::with_buckets(self.buckets.len());
-        for m in self.iter() {
-            t.insert(m);
-        }
-        t
-    }
-}
-
-impl Drop for Table {
-    /// Frees the chains iteratively: the derived drop would recurse once
-    /// per node of a chain.
-    fn drop(&mut self) {
-        for head in self.buckets.iter_mut() {
-            let mut cur = head.take();
-            while let Some(mut n) = cur {
-                cur = n.next.take();
-            }
-        }
-    }
-}
+/// The hashtable encoding: one node per member (see `dict::FieldTable`).
+type Table = FieldTable<false>;
 
 // ---------------------------------------------------------------------------
 // The set.
@@ -638,7 +431,7 @@ impl Set {
 
     /// An empty set in the hashtable encoding (Redis's `createSetObject`).
     pub fn new_table() -> Set {
-        Set::from_table(Table::with_buckets(MIN_BUCKETS))
+        Set::from_table(Table::new())
     }
 
     fn from_ints(ints: IntSet) -> Set {
@@ -699,7 +492,7 @@ impl Set {
     pub fn len(&self) -> usize {
         match self.view() {
             View::Ints(s) => s.len(),
-            View::Table(t) => t.len,
+            View::Table(t) => t.len(),
         }
     }
 
@@ -722,10 +515,10 @@ impl Set {
     /// Converts to the hashtable encoding (no-op if already there).
     fn make_table(&mut self) -> &mut Table {
         if let View::Ints(ints) = self.view() {
-            let mut t = Table::with_buckets(ints.len());
+            let mut t = Table::with_capacity(ints.len());
             let mut buf = IntBuf::new();
             for v in ints.iter() {
-                t.insert(buf.format(v));
+                t.insert_new(buf.format(v), b"");
             }
             *self = Set::from_table(t);
         }
@@ -748,14 +541,14 @@ impl Set {
                 }
             }
         }
-        self.make_table().insert(m)
+        self.make_table().set(m, b"")
     }
 
     /// As [`Set::insert`] for a member that may already be an integer.
     pub fn insert_member(&mut self, m: Member<'_>, max_intset: usize) -> bool {
         match (m, self.view_mut()) {
             (Member::Int(v), ViewMut::Ints(_)) => self.insert_int(v, max_intset),
-            (Member::Int(v), ViewMut::Table(t)) => t.insert(IntBuf::new().format(v)),
+            (Member::Int(v), ViewMut::Table(t)) => t.set(IntBuf::new().format(v), b""),
             (Member::Bytes(b), _) => self.insert(b, max_intset),
         }
     }
@@ -801,7 +594,7 @@ impl Set {
     pub fn iter(&self) -> impl Iterator<Item = Member<'_>> + '_ {
         let (ints, table) = match self.view() {
             View::Ints(i) => (Some(i.iter().map(Member::Int)), None),
-            View::Table(t) => (None, Some(t.iter().map(Member::Bytes))),
+            View::Table(t) => (None, Some(t.iter().map(|(m, _)| Member::Bytes(m)))),
         };
         ints.into_iter()
             .flatten()
@@ -815,10 +608,7 @@ impl Set {
         match self.view() {
             View::Ints(ints) if ints.len() == 0 => None,
             View::Ints(ints) => Some(Member::Int(ints.get(rng.gen_range(0..ints.len())))),
-            View::Table(t) => {
-                let (s, k) = t.random_slot(rng)?;
-                Some(Member::Bytes(t.nth_in(s, k)))
-            }
+            View::Table(t) => t.random(rng).map(|(m, _)| Member::Bytes(m)),
         }
     }
 
@@ -830,10 +620,7 @@ impl Set {
                 let at = rng.gen_range(0..ints.len());
                 Some(OwnedMember::Int(ints.remove_at(at)))
             }
-            ViewMut::Table(t) => {
-                let (s, k) = t.random_slot(rng)?;
-                Some(OwnedMember::Bytes(t.unlink(s, k)))
-            }
+            ViewMut::Table(t) => t.pop_random(rng).map(OwnedMember::Bytes),
         }
     }
 
@@ -847,7 +634,7 @@ impl Set {
                 ints.iter().for_each(|v| f(Member::Int(v)));
                 0
             }
-            View::Table(t) => t.scan(cursor, |m| f(Member::Bytes(m))),
+            View::Table(t) => t.scan(cursor, |m, _| f(Member::Bytes(m))),
         }
     }
 
@@ -856,13 +643,7 @@ impl Set {
     pub fn heap_size(&self) -> usize {
         match self.view() {
             View::Ints(ints) => ints.byte_len(),
-            View::Table(t) => {
-                std::mem::size_of::<Table>()
-                    + t.buckets.len() * std::mem::size_of::<Option<Box<Node>>>()
-                    + t.iter()
-                        .map(|m| std::mem::size_of::<Node>() + m.len())
-                        .sum::<usize>()
-            }
+            View::Table(t) => t.heap_size(),
         }
     }
 
@@ -1001,16 +782,27 @@ mod tests {
         for i in 0..1000 {
             assert!(s.insert(format!("m{i}").as_bytes(), 512));
         }
-        let View::Table(t) = s.view() else { panic!() };
-        assert_eq!(t.buckets.len(), 1024);
+        let ViewMut::Table(t) = s.view_mut() else {
+            panic!()
+        };
+        while t.rehash(100) {}
+        assert_eq!(t.buckets(), 1024);
         for i in 0..995 {
             assert!(s.remove(format!("m{i}").as_bytes()));
         }
-        // Shrinks happened at 102 members (to 128 buckets) and at 12 (to
-        // 16); 5 of 16 is over 10% full, so it stays there.
-        let View::Table(t) = s.view() else { panic!() };
-        assert_eq!(t.buckets.len(), 16);
-        assert_eq!(members(&s).len(), 5);
+        // A shrink starts after a delete when no resize is under way (as in
+        // Redis), so the one in flight is finished and one more delete made.
+        let ViewMut::Table(t) = s.view_mut() else {
+            panic!()
+        };
+        while t.rehash(100) {}
+        assert!(s.remove(b"m995"));
+        let ViewMut::Table(t) = s.view_mut() else {
+            panic!()
+        };
+        while t.rehash(100) {}
+        assert_eq!(t.buckets(), 4);
+        assert_eq!(members(&s).len(), 4);
     }
 
     #[test]

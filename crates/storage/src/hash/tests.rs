@@ -145,13 +145,27 @@ fn table_grows_and_shrinks() {
             Limits::default(),
         );
     }
-    let Repr::Table(t) = &h.repr else { panic!() };
-    assert_eq!(t.buckets.len(), 16384);
+    let Repr::Table(t) = &mut h.repr else {
+        panic!()
+    };
+    while t.rehash(100) {}
+    assert_eq!(t.buckets(), 16384);
     for i in 0..9_990 {
         assert!(h.remove(format!("{i}").as_bytes()));
     }
-    let Repr::Table(t) = &h.repr else { panic!() };
-    assert!(t.buckets.len() <= 128, "{}", t.buckets.len());
+    // A shrink starts only after a delete and when no resize is under way
+    // (Redis's rule), so finish the one in flight and delete once more.
+    let Repr::Table(t) = &mut h.repr else {
+        panic!()
+    };
+    while t.rehash(100) {}
+    assert!(h.remove(b"9990"));
+    h.set(b"9990", b"v9990", Limits::default());
+    let Repr::Table(t) = &mut h.repr else {
+        panic!()
+    };
+    while t.rehash(100) {}
+    assert!(t.buckets() <= 128, "{}", t.buckets());
     assert_eq!(h.len(), 10);
     for i in 9_990..10_000 {
         assert_eq!(
@@ -159,6 +173,90 @@ fn table_grows_and_shrinks() {
             format!("v{i}").as_bytes()
         );
     }
+}
+
+#[test]
+fn table_resizes_a_bucket_at_a_time() {
+    let mut h = Hash::new();
+    h.convert_to_table();
+    let mut i = 0;
+    // Fill to the load limit; the next insert starts a resize.
+    while {
+        let Repr::Table(t) = &h.repr else { panic!() };
+        !t.is_rehashing()
+    } {
+        h.set(format!("f{i}").as_bytes(), b"v", Limits::default());
+        i += 1;
+        assert!(i < 10_000, "no resize started");
+    }
+    let Repr::Table(t) = &h.repr else { panic!() };
+    let started_at = t.len();
+    // Every write moves one bucket along; reads see the fields meanwhile.
+    let mut writes = 0;
+    while {
+        let Repr::Table(t) = &h.repr else { panic!() };
+        t.is_rehashing()
+    } {
+        for j in 0..i {
+            assert!(h.contains(format!("f{j}").as_bytes()), "f{j}");
+        }
+        h.set(format!("f{i}").as_bytes(), b"v", Limits::default());
+        i += 1;
+        writes += 1;
+    }
+    assert!(
+        writes > started_at / 8,
+        "a resize of {started_at} fields finished after {writes} writes"
+    );
+    assert_eq!(h.len(), i);
+}
+
+#[test]
+fn table_values_change_in_place_and_by_size() {
+    let mut h = Hash::new();
+    h.convert_to_table();
+    h.set(b"f", b"abc", Limits::default());
+    h.set(b"g", b"", Limits::default());
+    assert!(!h.set(b"f", b"xyz", Limits::default()));
+    assert_eq!(&*h.get(b"f").unwrap(), b"xyz");
+    assert!(!h.set(b"f", b"longer value", Limits::default()));
+    assert_eq!(&*h.get(b"f").unwrap(), b"longer value");
+    assert!(!h.set(b"f", b"", Limits::default()));
+    assert_eq!(&*h.get(b"f").unwrap(), b"");
+    assert_eq!(&*h.get(b"g").unwrap(), b"");
+    assert!(h.get(b"").is_none());
+    assert!(h.set(b"", b"empty field", Limits::default()));
+    assert_eq!(&*h.get(b"").unwrap(), b"empty field");
+    assert_eq!(h.len(), 3);
+    let c = h.clone();
+    assert_eq!(c, h);
+    assert!(h.remove(b"f"));
+    assert_ne!(c, h);
+    assert_eq!(c.len(), 3);
+}
+
+#[test]
+fn table_holds_fields_of_every_length_form() {
+    // A field of 16 MiB or more takes the long node form.
+    let long = vec![b'L'; (1 << 24) + 3];
+    let edge = vec![b'E'; (1 << 24) - 1];
+    let mut h = Hash::new();
+    h.set(&long, b"long", Limits::default());
+    h.set(&edge, b"edge", Limits::default());
+    h.set(b"short", &long, Limits::default());
+    assert_eq!(h.encoding(), "hashtable");
+    assert_eq!(&*h.get(&long).unwrap(), b"long");
+    assert_eq!(&*h.get(&edge).unwrap(), b"edge");
+    assert_eq!(&*h.get(b"short").unwrap(), &long[..]);
+    assert!(h.get(&long[1..]).is_none());
+    assert!(h.get(&edge[1..]).is_none());
+    let c = h.clone();
+    assert_eq!(c, h);
+    assert!(h.remove(&long));
+    assert!(h.remove(&edge));
+    assert!(!h.remove(&edge));
+    assert_eq!(h.len(), 1);
+    assert!(h.heap_size() > long.len());
 }
 
 /// Runs a full scan, calling `between` after every step.

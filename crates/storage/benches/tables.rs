@@ -1,0 +1,129 @@
+//! A plain timing harness for the large (hashtable) forms of hashes and
+//! sets: inserts, lookups, overwrites and removals on one big value, and the
+//! worst single insert (the stall a resize would cause). It asserts nothing
+//! about speed and must not run in the ordinary test suite; run it with
+//! `cargo test --release -p tessera-storage --bench tables -- --ignored --nocapture`.
+
+use std::time::{Duration, Instant};
+use tessera_storage::hash::Limits;
+use tessera_storage::{Hash, Set};
+
+const N: usize = 1_000_000;
+
+/// Field names shaped like redis-benchmark's `element:__rand_int__`.
+fn names() -> Vec<Vec<u8>> {
+    // A fixed odd multiplier scatters the numbers without a dependency on
+    // an RNG, so every run uses the same order.
+    (0..N)
+        .map(|i| {
+            format!(
+                "element:{:012}",
+                (i as u64).wrapping_mul(0x9e37_79b9) % 1_000_000_007
+            )
+            .into_bytes()
+        })
+        .collect()
+}
+
+fn report(what: &str, took: Duration, ops: usize) {
+    println!(
+        "{what:<34} {:>8.1} ns/op ({:.0} ms)",
+        took.as_nanos() as f64 / ops as f64,
+        took.as_secs_f64() * 1e3
+    );
+}
+
+#[test]
+#[ignore]
+fn hash_table_form() {
+    let names = names();
+    let limits = Limits::default();
+    let mut h = Hash::new();
+    h.set(
+        b"seed",
+        b"x",
+        Limits {
+            entries: 0,
+            value: 64,
+        },
+    );
+    assert_eq!(h.encoding(), "hashtable");
+    let mut worst = Duration::ZERO;
+    let start = Instant::now();
+    for f in &names {
+        let t = Instant::now();
+        h.set(f, b"xxx", limits);
+        worst = worst.max(t.elapsed());
+    }
+    report("hash: insert 1M fields", start.elapsed(), N);
+    println!("hash: worst single insert          {worst:?}");
+    let start = Instant::now();
+    let mut found = 0;
+    for f in &names {
+        found += h.get(f).map_or(0, |v| v.len());
+    }
+    report("hash: 1M lookups (hits)", start.elapsed(), N);
+    assert_eq!(found, 3 * N);
+    let start = Instant::now();
+    let mut misses = 0;
+    for f in &names {
+        let mut g = f.clone();
+        g[0] = b'E';
+        misses += usize::from(h.get(&g).is_none());
+    }
+    report("hash: 1M lookups (misses)", start.elapsed(), N);
+    assert_eq!(misses, N);
+    let start = Instant::now();
+    for f in &names {
+        h.set(f, b"yyy", limits);
+    }
+    report("hash: 1M overwrites, same length", start.elapsed(), N);
+    let start = Instant::now();
+    for f in &names {
+        h.set(f, b"zzzzzz", limits);
+    }
+    report("hash: 1M overwrites, longer value", start.elapsed(), N);
+    let start = Instant::now();
+    for f in &names {
+        assert!(h.remove(f));
+    }
+    report("hash: remove 1M fields", start.elapsed(), N);
+    assert_eq!(h.len(), 1);
+}
+
+#[test]
+#[ignore]
+fn set_table_form() {
+    let names = names();
+    let mut s = Set::new_table();
+    let mut worst = Duration::ZERO;
+    let start = Instant::now();
+    for m in &names {
+        let t = Instant::now();
+        s.insert(m, 512);
+        worst = worst.max(t.elapsed());
+    }
+    report("set: insert 1M members", start.elapsed(), N);
+    println!("set: worst single insert           {worst:?}");
+    let start = Instant::now();
+    let mut found = 0;
+    for m in &names {
+        found += usize::from(s.contains(m));
+    }
+    report("set: 1M lookups (hits)", start.elapsed(), N);
+    assert_eq!(found, N);
+    let start = Instant::now();
+    let mut rng = rand::thread_rng();
+    let mut picked = 0;
+    for _ in 0..N {
+        picked += s.random(&mut rng).map_or(0, |m| m.to_vec().len());
+    }
+    report("set: 1M random picks", start.elapsed(), N);
+    assert!(picked > 0);
+    let start = Instant::now();
+    for m in &names {
+        assert!(s.remove(m));
+    }
+    report("set: remove 1M members", start.elapsed(), N);
+    assert!(s.is_empty());
+}
