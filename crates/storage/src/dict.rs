@@ -119,8 +119,9 @@ impl Table {
     }
 
     fn with_size(size: usize) -> Table {
-        // A zeroed array of null pointers comes from calloc, so even a huge
-        // array costs little until it is written.
+        // A zeroed array of null pointers comes from calloc, which is cheap
+        // for fresh pages but must clear reused memory; growth of a large
+        // table therefore zeroes its array in steps (`zero_spare`).
         Table {
             buckets: vec![ptr::null_mut(); size].into_boxed_slice(),
             used: 0,
@@ -148,6 +149,9 @@ impl Table {
 struct RawTable<H> {
     t: [Table; 2],
     rehash_idx: usize,
+    /// The bucket array of a growth that is due, zeroed a little per insert
+    /// (see `zero_spare`); its length is how much of it is zeroed so far.
+    spare: Vec<Link>,
     _kind: PhantomData<H>,
 }
 
@@ -156,6 +160,7 @@ impl<H: NodeHash> RawTable<H> {
         RawTable {
             t: [Table::empty(), Table::empty()],
             rehash_idx: IDLE,
+            spare: Vec::new(),
             _kind: PhantomData,
         }
     }
@@ -230,19 +235,56 @@ impl<H: NodeHash> RawTable<H> {
         if size == self.t[0].size() {
             return;
         }
-        self.t[1] = Table::with_size(size);
+        self.t[1] = if self.spare.capacity() == size {
+            // Normally complete already; `resize` only tops it up.
+            let mut spare = std::mem::take(&mut self.spare);
+            spare.resize(size, ptr::null_mut());
+            Table {
+                buckets: spare.into_boxed_slice(),
+                used: 0,
+            }
+        } else {
+            self.spare = Vec::new();
+            Table::with_size(size)
+        };
         self.rehash_idx = 0;
     }
 
     fn expand_if_needed(&mut self) {
+        /// Tables at least this large zero their next array ahead.
+        const SPARE_MIN_SIZE: usize = 1 << 14;
         if self.is_rehashing() {
             return;
         }
-        if self.t[0].size() == 0 {
+        let size = self.t[0].size();
+        if size == 0 {
             self.start_resize(MIN_SIZE);
-        } else if self.t[0].used >= self.t[0].size() {
-            self.start_resize((self.t[0].used + 1).next_power_of_two());
+        } else if self.t[0].used >= size {
+            let want = (self.t[0].used + 1).next_power_of_two();
+            if size < SPARE_MIN_SIZE || self.zero_spare(want) {
+                self.start_resize(want);
+            }
         }
+    }
+
+    /// Zeroing a new bucket array all at once would stall the insert that
+    /// starts a resize (milliseconds for a million buckets: the allocator
+    /// usually hands back reused memory, which calloc must clear). So a large
+    /// full table zeroes its next array 32 slots per insert and starts the
+    /// resize only once the array is ready, about `size / 16` inserts later;
+    /// meanwhile it keeps filling the old array, up to a load of 1.06. The
+    /// spare array exists only once the growth is due, so it costs no more
+    /// memory than an immediate resize would. Returns true when it is ready.
+    fn zero_spare(&mut self, want: usize) -> bool {
+        const SLOTS_PER_INSERT: usize = 32;
+        if self.spare.capacity() != want {
+            // Vec::with_capacity leaves the memory uninitialized: no memset.
+            self.spare = Vec::with_capacity(want);
+        }
+        let n = SLOTS_PER_INSERT.min(want - self.spare.len());
+        self.spare
+            .extend(std::iter::repeat_n(ptr::null_mut::<u8>(), n));
+        self.spare.len() == want
     }
 
     fn shrink_if_needed(&mut self) {
@@ -250,6 +292,10 @@ impl<H: NodeHash> RawTable<H> {
             return;
         }
         let size = self.t[0].size();
+        if self.spare.capacity() != 0 && self.t[0].used < size {
+            // The growth it was being zeroed for is no longer due.
+            self.spare = Vec::new();
+        }
         if size > MIN_SIZE && self.t[0].used * 10 < size {
             self.start_resize(self.t[0].used.max(MIN_SIZE).next_power_of_two());
         }
@@ -430,6 +476,7 @@ impl<H: NodeHash> RawTable<H> {
     fn drain(&mut self, mut f: impl FnMut(NonNull<u8>)) {
         let tables = std::mem::replace(&mut self.t, [Table::empty(), Table::empty()]);
         self.rehash_idx = IDLE;
+        self.spare = Vec::new();
         for t in tables.iter() {
             for &head in t.buckets.iter() {
                 Self::visit_chain(head, &mut f);
@@ -2009,6 +2056,41 @@ mod tests {
         }
         assert_eq!(popped.len(), 65);
         assert_eq!(t.len(), 0);
+    }
+
+    #[test]
+    fn large_tables_zero_their_next_array_before_growing() {
+        let mut t: FieldTable<false> = FieldTable::new();
+        let mut i = 0;
+        while t.len() < 1 << 14 {
+            t.set(&k(i), b"");
+            i += 1;
+        }
+        while t.rehash(100) {}
+        assert_eq!(t.buckets(), 1 << 14);
+        // The full table keeps filling while 32 slots of the doubled array
+        // are zeroed per insert, then grows in one O(1) step.
+        let mut extra = 0;
+        while !t.is_rehashing() {
+            t.set(&k(i), b"");
+            i += 1;
+            extra += 1;
+        }
+        assert_eq!(extra, (1 << 15) / 32);
+        assert_eq!(t.buckets(), (1 << 14) + (1 << 15));
+        for j in 0..i {
+            assert!(t.contains(&k(j)), "member {j}");
+        }
+        // Deleting below the full mark while zeroing drops the spare array.
+        let mut t: FieldTable<false> = FieldTable::new();
+        for j in 0..(1 << 14) + 10 {
+            t.set(&k(j), b"");
+        }
+        assert!(!t.is_rehashing() && t.raw.spare.capacity() == 1 << 15);
+        for j in 0..11 {
+            assert!(t.remove(&k(j)));
+        }
+        assert_eq!(t.raw.spare.capacity(), 0);
     }
 
     #[test]
