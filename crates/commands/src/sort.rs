@@ -496,6 +496,17 @@ fn sort_ro(ctx: &mut Ctx, argv: &[Bytes]) {
     sort_generic(ctx, argv, true);
 }
 
+/// What SORT does to its source once the options parsed, whatever happens
+/// next: Redis 7.0 converts a sorted set to its skiplist form, and OBJECT
+/// ENCODING shows it. Public because a SORT across shards runs over copies,
+/// so the runtime applies this on the source's own shard. (`get_mut` only
+/// refreshes the access time the source's lookup set; it counts no hit.)
+pub fn prepare_source(db: &mut Db, key: &[u8], now: Ms) {
+    if let Some(Value::ZSet(z)) = db.get_mut(key, now) {
+        z.convert();
+    }
+}
+
 /// Redis's `sortCommandGeneric`.
 fn sort_generic(ctx: &mut Ctx, argv: &[Bytes], readonly: bool) {
     let o = match parse_opts(argv, readonly) {
@@ -510,6 +521,9 @@ fn sort_generic(ctx: &mut Ctx, argv: &[Bytes], readonly: bool) {
         Some(Value::ZSet(z)) => (Kind::ZSet, z.len()),
         Some(_) => return ctx.out.error(errors::WRONGTYPE),
     };
+    if kind == Kind::ZSet {
+        prepare_source(ctx.db(), &argv[1], now);
+    }
     let (mut dontsort, mut alpha, mut by) = (o.dontsort, o.alpha, o.by);
     // A set has no order of its own: stored results are sorted as strings,
     // so that replicas and the AOF get the same list.

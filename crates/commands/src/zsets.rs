@@ -967,8 +967,18 @@ impl Aggregate {
                     *acc = 0.0;
                 }
             }
-            Aggregate::Min => *acc = acc.min(v),
-            Aggregate::Max => *acc = acc.max(v),
+            // Plain comparisons, as Redis makes them: of two equal zeros
+            // (0 and -0) the earlier one stays. `f64::min` may pick either.
+            Aggregate::Min => {
+                if v < *acc {
+                    *acc = v;
+                }
+            }
+            Aggregate::Max => {
+                if v > *acc {
+                    *acc = v;
+                }
+            }
         }
     }
 }
@@ -1093,7 +1103,13 @@ fn setop_generic(ctx: &mut Ctx, argv: &[Bytes], op: SetOp, store: bool, card_onl
         };
         return ctx.out.int(n as i64);
     };
-    items.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    // The sorted-set order: scores compared as numbers (so 0 and -0 tie;
+    // they are never NaN), then members.
+    items.sort_by(|a, b| {
+        a.1.partial_cmp(&b.1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.0.cmp(&b.0))
+    });
     if !store {
         return reply_elements(ctx.out, items.iter().map(|(m, s)| (&m[..], *s)), withscores);
     }

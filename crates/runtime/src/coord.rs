@@ -772,9 +772,17 @@ pub async fn sort_with_patterns(
     let mut scratch = Keyspace::new(databases);
     let mut copied: std::collections::HashSet<Bytes> = std::collections::HashSet::new();
     let mut tickets = Vec::with_capacity(per_shard.len());
+    let source_shard = shard_of(&layout.source, n);
     for (&s, (scope, keys)) in &per_shard {
         let keys = keys.clone();
+        // The handler below reads a copy, so what SORT does to its source
+        // (a sorted set becomes a skiplist) is done here, on its own shard.
+        let source = (s == source_shard).then(|| layout.source.clone());
         let (t, copies) = lock_on(sh, s, scope.clone(), locking, move |sh| {
+            if let Some(src) = source {
+                let mut ks = sh.ks.borrow_mut();
+                tessera_commands::sort::prepare_source(ks.db(db), &src, unix_ms());
+            }
             copy_out(sh, db, keys)
         })
         .await;

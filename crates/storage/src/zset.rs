@@ -4,8 +4,9 @@
 //! as [`Limits`].
 //!
 //! Elements are ordered by score, then by member bytes (memcmp order, shorter
-//! first on a common prefix), as in Redis. Scores are never NaN; both encodings
-//! keep `-0.0` as given. Ranks are 0-based in ascending order everywhere here;
+//! first on a common prefix), as in Redis; `0` and `-0` compare equal. Scores
+//! are never NaN. The skiplist keeps `-0.0` as given, the packed form stores
+//! it as `0` (Redis 7.0 does both). Ranks are 0-based in ascending order everywhere here;
 //! commands translate reverse ranks themselves.
 //!
 //! # Packed form
@@ -151,14 +152,14 @@ impl ZSet {
     /// skiplist first when the packed form would exceed `limits` (more than
     /// `limits.entries` elements, or a member longer than `limits.value`).
     ///
-    /// A score of `-0` is stored as `0`, as Redis 7.0 ends up storing it.
+    /// A present member's score changes only when the new one differs as a
+    /// number, so `0` and `-0` leave it alone. As in Redis 7.0, the packed
+    /// form stores a new `-0` as `0` while the skiplist keeps its sign.
     pub fn upsert(&mut self, member: &[u8], score: f64, limits: Limits) -> Upsert {
         debug_assert!(!score.is_nan());
-        // Adding +0 turns -0 into +0 and leaves every other value alone.
-        let score = score + 0.0;
         if let Repr::Pack(p) = &mut self.repr {
             if let Some((start, end, old)) = p.find(member) {
-                if old != score || old.is_sign_negative() != score.is_sign_negative() {
+                if old != score {
                     p.remove_at(start, end);
                     p.insert(member, score);
                 }
@@ -176,7 +177,7 @@ impl ZSet {
         match l.map.get(member).copied() {
             Some(slot) => {
                 let old = l.nodes[slot as usize].score;
-                if old != score || old.is_sign_negative() != score.is_sign_negative() {
+                if old != score {
                     l.unlink(slot);
                     let slot = l.insert(member.into(), score);
                     *l.map.get_mut(member).expect("member is mapped") = slot;
@@ -492,9 +493,9 @@ fn get_varint(buf: &[u8], mut off: usize) -> (u64, usize) {
 fn encode(out: &mut Vec<u8>, member: &[u8], score: f64) {
     put_varint(out, member.len() as u64);
     out.extend_from_slice(member);
-    let exact_int = score.fract() == 0.0
-        && score.abs() < (1u64 << 53) as f64
-        && !(score == 0.0 && score.is_sign_negative());
+    // -0 passes as the integer 0: the packed form does not keep the sign
+    // of zero, as Redis's listpack does not.
+    let exact_int = score.fract() == 0.0 && score.abs() < (1u64 << 53) as f64;
     if exact_int {
         let n = score as i64;
         if (0..=TAG_SMALL_MAX as i64).contains(&n) {
@@ -907,7 +908,10 @@ mod tests {
             encode(&mut buf, b"m", s);
             let (m, got, next) = decode(&buf, 0);
             assert_eq!(m, b"m");
-            assert_eq!(got.to_bits(), s.to_bits(), "{s}");
+            // The packed form drops the sign of zero and keeps every other
+            // value bit for bit.
+            let want = if s == 0.0 { 0.0f64 } else { s };
+            assert_eq!(got.to_bits(), want.to_bits(), "{s}");
             assert_eq!(next, buf.len());
         }
     }

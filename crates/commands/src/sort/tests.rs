@@ -274,3 +274,36 @@ fn pattern_keys_lists_every_key_the_patterns_name() {
     let s = h.ks.db(0).peek(b"s", h.now).cloned().unwrap();
     assert!(pattern_keys(&args(&["sort", "s", "by", "w_*"]), &s).is_empty());
 }
+
+#[test]
+fn sort_converts_a_sorted_set_to_skiplist() {
+    // Checked against Redis 7.0.15 with OBJECT ENCODING: SORT and SORT_RO
+    // convert a listpack sorted set once its options parsed and its type
+    // checked, even when the sort then fails or returns nothing.
+    let enc = |h: &mut Harness| {
+        let now = h.now;
+        h.ks.db(0).peek(b"z", now).map(|v| v.encoding())
+    };
+    for cmd in [
+        &["SORT", "z"][..],
+        &["SORT_RO", "z", "BY", "nosort"],
+        &["SORT", "z", "LIMIT", "0", "0"],
+        &["SORT", "z", "STORE", "dst"],
+        &["SORT", "z", "GET", "#", "BY", "w_*"],
+    ] {
+        let mut h = Harness::new();
+        h.run(&["ZADD", "z", "1", "3", "2", "1"]);
+        assert_eq!(enc(&mut h), Some("listpack"));
+        h.run(cmd);
+        assert_eq!(enc(&mut h), Some("skiplist"), "{cmd:?}");
+    }
+    let mut h = Harness::new();
+    h.run(&["ZADD", "z", "1", "a", "2", "b"]);
+    assert_eq!(h.run(&["SORT", "z"]), format!("-{NOT_DOUBLE}\r\n"));
+    assert_eq!(enc(&mut h), Some("skiplist"));
+    // A syntax error comes first and leaves the set alone.
+    let mut h = Harness::new();
+    h.run(&["ZADD", "z", "1", "a"]);
+    assert_eq!(h.run(&["SORT", "z", "foo"]), "-ERR syntax error\r\n");
+    assert_eq!(enc(&mut h), Some("listpack"));
+}

@@ -434,3 +434,112 @@ fn zrandmember_parses_the_count_before_the_withscores_keyword() {
         "-ERR syntax error\r\n"
     );
 }
+
+#[test]
+fn zincrby_minus_zero_in_a_skiplist_keeps_the_sign() {
+    // Checked against Redis 7.0.15: a skiplist keeps a new member's -0 as
+    // given, and a later -0 or 0 leaves it alone (they compare equal); a
+    // listpack stores 0.
+    let mut h = Harness::new();
+    let long = "x".repeat(65);
+    assert_eq!(run(&mut h, &["ZINCRBY", "z", "-0", &long]), "$2\r\n-0\r\n");
+    assert_eq!(encoding(&mut h, "z"), "skiplist");
+    assert_eq!(run(&mut h, &["ZSCORE", "z", &long]), "$2\r\n-0\r\n");
+    run(&mut h, &["ZADD", "z", "5", "b", "-0", "c"]);
+    assert_eq!(
+        run(&mut h, &["ZRANGE", "z", "0", "-1", "WITHSCORES"]),
+        format!("*6\r\n$1\r\nc\r\n$2\r\n-0\r\n$65\r\n{long}\r\n$2\r\n-0\r\n$1\r\nb\r\n$1\r\n5\r\n")
+    );
+    assert_eq!(run(&mut h, &["ZADD", "z", "0", "c"]), ":0\r\n");
+    assert_eq!(run(&mut h, &["ZSCORE", "z", "c"]), "$2\r\n-0\r\n");
+    run(&mut h, &["ZINCRBY", "z", "-5", "b"]);
+    assert_eq!(run(&mut h, &["ZSCORE", "z", "b"]), "$1\r\n0\r\n");
+    assert_eq!(
+        run(&mut h, &["ZPOPMIN", "z"]),
+        "*2\r\n$1\r\nb\r\n$1\r\n0\r\n"
+    );
+    // The listpack form stores 0.
+    assert_eq!(run(&mut h, &["ZADD", "p", "-0", "a"]), ":1\r\n");
+    assert_eq!(encoding(&mut h, "p"), "listpack");
+    assert_eq!(run(&mut h, &["ZSCORE", "p", "a"]), "$1\r\n0\r\n");
+    // ZINCRBY replies with the score it computed, sign included.
+    assert_eq!(run(&mut h, &["ZINCRBY", "p", "-0", "b"]), "$2\r\n-0\r\n");
+    assert_eq!(run(&mut h, &["ZSCORE", "p", "b"]), "$1\r\n0\r\n");
+}
+
+#[test]
+fn zunion_weights_giving_minus_zero_order_it_equal_to_zero() {
+    // Checked against Redis 7.0.15: -0 and 0 compare equal, so ties go by
+    // member; MIN and MAX keep the earlier of two equal zeros.
+    let mut h = Harness::new();
+    run(&mut h, &["ZADD", "a", "0", "x", "0", "y"]);
+    run(&mut h, &["ZADD", "b", "0", "z"]);
+    let pairs = |items: &[(&str, &str)]| {
+        let mut s = format!("*{}\r\n", items.len() * 2);
+        for (m, v) in items {
+            s += &format!("${}\r\n{m}\r\n${}\r\n{v}\r\n", m.len(), v.len());
+        }
+        s
+    };
+    assert_eq!(
+        run(
+            &mut h,
+            &["ZUNION", "2", "a", "b", "WEIGHTS", "1", "-1", "WITHSCORES"]
+        ),
+        pairs(&[("x", "0"), ("y", "0"), ("z", "-0")])
+    );
+    assert_eq!(
+        run(
+            &mut h,
+            &["ZINTER", "2", "a", "a", "WEIGHTS", "-1", "1", "WITHSCORES"]
+        ),
+        pairs(&[("x", "0"), ("y", "0")])
+    );
+    assert_eq!(
+        run(
+            &mut h,
+            &[
+                "ZINTER",
+                "2",
+                "a",
+                "a",
+                "WEIGHTS",
+                "-1",
+                "1",
+                "AGGREGATE",
+                "MIN",
+                "WITHSCORES"
+            ]
+        ),
+        pairs(&[("x", "-0"), ("y", "-0")])
+    );
+    assert_eq!(
+        run(
+            &mut h,
+            &[
+                "ZINTER",
+                "2",
+                "a",
+                "a",
+                "WEIGHTS",
+                "1",
+                "-1",
+                "AGGREGATE",
+                "MAX",
+                "WITHSCORES"
+            ]
+        ),
+        pairs(&[("x", "0"), ("y", "0")])
+    );
+    assert_eq!(
+        run(
+            &mut h,
+            &["ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "-1"]
+        ),
+        ":3\r\n"
+    );
+    assert_eq!(
+        run(&mut h, &["ZRANGE", "d", "0", "-1", "WITHSCORES"]),
+        pairs(&[("x", "0"), ("y", "0"), ("z", "0")])
+    );
+}

@@ -374,39 +374,7 @@ pub struct KnownBug {
     pub hits_after: fn(&[Vec<String>], &[String]) -> bool,
 }
 
-pub const KNOWN_BUGS: &[KnownBug] = &[
-    KnownBug {
-        what: "ZADD z 1 a, SORT z, OBJECT ENCODING z: Redis 7.0's SORT and SORT_RO convert a \
-           sorted set to skiplist before reading it, so OBJECT ENCODING says 'skiplist' \
-           afterwards; Tessera keeps 'listpack'.",
-        hits: |_| false,
-        hits_after: |earlier, w| {
-            w.len() == 3
-                && w[0] == "OBJECT"
-                && earlier
-                    .iter()
-                    .any(|e| matches!(e[0].as_str(), "SORT" | "SORT_RO") && e.get(1) == w.get(2))
-        },
-    },
-    KnownBug {
-        what: "ZADD a 0 x 0 y, ZADD b 0 z, ZUNION 2 a b WEIGHTS 1 -1 WITHSCORES: z's score is \
-               0 * -1 = -0, which equals 0, so Redis orders the three by name (x 0 y 0 z -0); \
-               Tessera replies z -0 x 0 y 0: -0 sorts before 0 in its sorted-set order.",
-        hits: |w| {
-            w[0].starts_with('Z')
-                && w.iter().any(|a| a == "WEIGHTS")
-                && w.iter().any(|a| a.starts_with('-'))
-        },
-        hits_after: |_, _| false,
-    },
-    KnownBug {
-        what: "ZINCRBY z -0 <a 65-byte member>, ZSCORE z <member>: in a skiplist-encoded \
-               sorted set Redis keeps the score -0.0 and replies \"-0\" (ZSCORE, ZRANGE \
-               WITHSCORES, ZPOPMIN...; a listpack stores it as 0); Tessera replies \"0\".",
-        hits: |w| matches!(w[0].as_str(), "ZADD" | "ZINCRBY") && w.iter().any(|a| a == "-0"),
-        hits_after: |_, _| false,
-    },
-];
+pub const KNOWN_BUGS: &[KnownBug] = &[];
 
 /// A command's words, upper-cased, as the known bugs match them.
 pub fn words(args: &[Vec<u8>]) -> Vec<String> {
