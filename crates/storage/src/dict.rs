@@ -1,6 +1,6 @@
 //! The keyspace hash table: chained buckets with incremental rehashing, a
 //! resize-proof SCAN cursor, random sampling, compact one-allocation nodes and
-//! a separate expires table. It holds all of the storage crate's node-level
+//! a separate expires table; the same table holds large hashes and sets. It holds all of the storage crate's node-level
 //! unsafe code; it must not decide policy (when a key counts as expired, what
 //! to record about it): that is `Db`'s job.
 //!
@@ -13,6 +13,9 @@
 //! a few at a time: every write (and every lookup through `&mut`) moves one
 //! bucket, and the shard's idle loop calls `rehash_step` to move more. While
 //! that is under way a lookup checks both arrays; new nodes go to the new one.
+//! A large table that is due to grow first zeroes its new array a slice per
+//! insert (`RawTable::zero_spare`), so no single insert pays for clearing
+//! megabytes.
 //!
 //! SCAN uses a reverse-binary cursor: it increments the bucket index from its
 //! most significant bit down, so when the array doubles or halves, the buckets
@@ -44,6 +47,16 @@
 //! on the stack for `&self` visits); a view borrows the node and cannot be
 //! moved out or mutated. `get_mut` first rebuilds the node in the VAL form
 //! (as Redis turns an embstr into a raw string before changing it).
+//!
+//! # Field tables
+//!
+//! `FieldTable` is the large form of hashes (a field and a value per node)
+//! and sets (a member per node), on the same `RawTable`: one allocation per
+//! entry, a header of the link, the field length and 8 bits of the field's
+//! hash (so a probe skips other fields without touching their bytes), and
+//! for hashes the value length. Each write moves a resize one bucket along;
+//! reads take `&self` and look in both arrays. Its hasher is seeded at
+//! random once per process.
 //!
 //! The expires table holds one 24-byte node per key with a TTL: next, the key
 //! node's address and the deadline. It is keyed by the key node's address, so

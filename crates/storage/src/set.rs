@@ -806,6 +806,28 @@ mod tests {
     }
 
     #[test]
+    fn table_members_of_every_length_form() {
+        // A member of 16 MiB or more takes the long node form.
+        let long = vec![b'm'; (1 << 24) + 1];
+        let mut s = Set::for_first(&long);
+        assert!(s.insert(&long, 512));
+        assert!(s.insert(b"", 512));
+        assert!(s.insert(b"short", 512));
+        assert!(!s.insert(&long, 512));
+        assert!(s.contains(&long) && s.contains(b"") && s.contains(b"short"));
+        assert!(!s.contains(&long[1..]));
+        let c = s.clone();
+        assert_eq!(c, s);
+        let mut rng = SmallRng::seed_from_u64(2);
+        let mut popped = BTreeSet::new();
+        while let Some(m) = s.pop_random(&mut rng) {
+            popped.insert(m.as_member().to_vec());
+        }
+        assert_eq!(popped, members(&c));
+        assert!(popped.contains(&long));
+    }
+
+    #[test]
     fn random_picks_reach_every_member() {
         let mut rng = SmallRng::seed_from_u64(1);
         for first in ["1", "a"] {
