@@ -196,7 +196,7 @@ fn add_generic(ctx: &mut Ctx, key: &[u8], pairs: &[(f64, &[u8])], f: AddFlags) {
         }
         let longest = pairs.iter().map(|p| p.1.len()).max().unwrap_or(0);
         let z = ZSet::with_hints(pairs.len(), longest, lim);
-        db.set(key, Value::ZSet(Box::new(z)), now);
+        db.set(key, Value::ZSet(z), now);
     }
     let Ok(Some(z)) = write(db, key, now) else {
         unreachable!("the key holds a sorted set now")
@@ -571,7 +571,7 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], result: Option<ZSet>, event: &'static
     match result.filter(|z| !z.is_empty()) {
         Some(z) => {
             let n = z.len();
-            ctx.db().set(dst, Value::ZSet(Box::new(z)), now);
+            ctx.db().set(dst, Value::ZSet(z), now);
             ctx.out.int(n as i64);
             ctx.notify(notify::ZSET, event, dst);
             ctx.dirty += 1;

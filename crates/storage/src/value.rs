@@ -20,7 +20,8 @@ pub enum Value {
     List(Box<crate::List>),
     Hash(Box<crate::Hash>),
     Set(Box<crate::Set>),
-    ZSet(Box<crate::ZSet>),
+    /// A sorted set is one word itself (see `ZSet`), so it needs no box.
+    ZSet(crate::ZSet),
 }
 
 impl Value {

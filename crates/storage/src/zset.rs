@@ -6,18 +6,25 @@
 //! Elements are ordered by score, then by member bytes (memcmp order, shorter
 //! first on a common prefix), as in Redis; `0` and `-0` compare equal. Scores
 //! are never NaN. The skiplist keeps `-0.0` as given, the packed form stores
-//! it as `0` (Redis 7.0 does both). Ranks are 0-based in ascending order everywhere here;
-//! commands translate reverse ranks themselves.
+//! it as `0` (Redis 7.0 does both). Ranks are 0-based in ascending order
+//! everywhere here; commands translate reverse ranks themselves.
+//!
+//! A `ZSet` is one pointer (see the type's docs), so `Value` holds it
+//! without a box: a small sorted set costs its key node and one allocation.
 //!
 //! # Packed form
 //!
-//! One exact-size buffer of entries sorted as above. An entry is the member's
-//! length as a LEB128 varint, the member bytes, then the score: one tag byte
-//! that is the score itself for integers 0..=247, `TAG_INT` followed by a
-//! zigzag varint for other integers below 2^53 in magnitude, or `TAG_F64`
-//! followed by the 8 little-endian bytes of the double. Every operation is a
-//! linear walk, which is what Redis's listpack costs too and is cheap for the
-//! 128 entries of the default threshold.
+//! One buffer: an 8-byte header (the entries' byte length and the element
+//! count), then the entries sorted as above, the whole rounded up to a
+//! multiple of 8 bytes. An entry is the member's length as a LEB128 varint,
+//! the member bytes, then the score: one tag byte that is the score itself
+//! for integers 0..=247, `TAG_INT` followed by a zigzag varint for other
+//! integers below 2^53 in magnitude, or `TAG_F64` followed by the 8
+//! little-endian bytes of the double. Ten members of 8 bytes with small
+//! integer scores take 8 + 10 × 10 bytes, one 112-byte allocation (Redis
+//! 7.0's listpack for them is 127 bytes in a 128-byte jemalloc class). Every
+//! operation is a linear walk, which is what Redis's listpack costs too and
+//! is cheap for the 128 entries of the default threshold.
 //!
 //! # Skiplist form
 //!
@@ -28,7 +35,11 @@
 //! O(1) ZSCORE and finds the node to unlink. Slots never move, which is what
 //! makes [`ZSet::scan`]'s cursor safe across changes.
 
+use std::alloc::{self, Layout};
 use std::collections::HashMap;
+use std::fmt;
+use std::mem::ManuallyDrop;
+use std::ptr::{self, NonNull};
 
 /// When the packed form gives way to the skiplist (Redis's
 /// `zset-max-listpack-entries` and `zset-max-listpack-value`).
@@ -47,45 +58,101 @@ impl Default for Limits {
     }
 }
 
+/// The most entry bytes a packed set holds: one more element that would
+/// pass it converts the set to a skiplist, as Redis's listpack safety limit
+/// (1 GB) does. It also keeps the packed header's `u32` fields in range.
+const PACK_MAX_BYTES: usize = 1 << 30;
+
 /// A sorted set.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// One word: a pointer to the packed buffer or to the boxed skiplist, told
+/// apart by the first four bytes they point at (a packed buffer's byte
+/// length, never [`LIST_MARKER`], or the skiplist box's marker). Small sets
+/// are most of a keyspace's sorted sets, and keeping the value to one word
+/// lets `Value` hold it without a box of its own, so a small set costs its
+/// key node and one allocation.
+#[repr(transparent)]
 pub struct ZSet {
-    repr: Repr,
+    ptr: NonNull<u8>,
 }
 
-#[derive(Clone, Debug)]
-enum Repr {
-    Pack(Pack),
-    List(Box<SkipList>),
+// SAFETY: a ZSet owns its packed buffer or its skiplist exclusively, as a
+// Box would, and both hold only plain owned data (bytes, Vecs, a HashMap).
+unsafe impl Send for ZSet {}
+// SAFETY: as for Send; nothing is mutated through `&ZSet`.
+unsafe impl Sync for ZSet {}
+
+/// The first four bytes of the skiplist form's allocation.
+const LIST_MARKER: u32 = u32::MAX;
+const _: () = assert!(PACK_MAX_BYTES < LIST_MARKER as usize);
+
+/// The skiplist form's allocation: the marker, then the list.
+#[repr(C)]
+struct ListBox {
+    marker: u32,
+    list: SkipList,
 }
 
-impl PartialEq for Repr {
-    /// Two sets are equal when they hold the same elements, whatever their
-    /// layout.
-    fn eq(&self, other: &Repr) -> bool {
-        let (a, b) = (ZSetRef(self), ZSetRef(other));
-        a.len() == b.len() && a.iter().eq(b.iter())
-    }
+/// The form in use, borrowed.
+enum Repr<'a> {
+    Pack(&'a Pack),
+    List(&'a SkipList),
 }
 
-/// A borrowed view used by `Repr`'s equality (so it can reuse `ZSet`'s walk).
-struct ZSetRef<'a>(&'a Repr);
-
-impl ZSetRef<'_> {
-    fn len(&self) -> usize {
-        match self.0 {
-            Repr::Pack(p) => p.len as usize,
-            Repr::List(l) => l.len,
-        }
-    }
-    fn iter(&self) -> Iter<'_> {
-        iter_from(self.0, 0, false)
-    }
+/// The form in use, borrowed for changes.
+enum ReprMut<'a> {
+    Pack(&'a mut Pack),
+    List(&'a mut SkipList),
 }
 
 impl Default for ZSet {
     fn default() -> ZSet {
         ZSet::new()
+    }
+}
+
+impl Drop for ZSet {
+    fn drop(&mut self) {
+        if self.is_list() {
+            // SAFETY: with the marker in front, the pointer came from
+            // `Box::into_raw` in `from_list` and is owned by this set.
+            drop(unsafe { Box::from_raw(self.ptr.as_ptr().cast::<ListBox>()) });
+        } else {
+            // SAFETY: without the tag the pointer is a live Pack's, and a
+            // Pack is a repr(transparent) NonNull<u8> like ZSet; it is
+            // dropped once, here.
+            unsafe { ptr::drop_in_place((self as *mut ZSet).cast::<Pack>()) }
+        }
+    }
+}
+
+impl Clone for ZSet {
+    fn clone(&self) -> ZSet {
+        match self.repr() {
+            Repr::Pack(p) => ZSet::from_pack(p.clone()),
+            Repr::List(l) => ZSet::from_list(l.clone()),
+        }
+    }
+}
+
+impl PartialEq for ZSet {
+    /// Two sets are equal when they hold the same elements, whatever their
+    /// form.
+    fn eq(&self, other: &ZSet) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl fmt::Debug for ZSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let elems: Vec<(String, f64)> = self
+            .iter()
+            .map(|(m, s)| (String::from_utf8_lossy(m).into_owned(), s))
+            .collect();
+        f.debug_struct("ZSet")
+            .field("encoding", &self.encoding())
+            .field("elements", &elems)
+            .finish()
     }
 }
 
@@ -101,8 +168,56 @@ pub enum Upsert {
 impl ZSet {
     /// An empty set in the packed form.
     pub fn new() -> ZSet {
+        ZSet::from_pack(Pack::new())
+    }
+
+    fn from_pack(p: Pack) -> ZSet {
+        let p = ManuallyDrop::new(p);
+        ZSet { ptr: p.ptr }
+    }
+
+    fn from_list(list: SkipList) -> ZSet {
+        let b = Box::new(ListBox {
+            marker: LIST_MARKER,
+            list,
+        });
         ZSet {
-            repr: Repr::Pack(Pack::default()),
+            ptr: NonNull::from(Box::leak(b)).cast::<u8>(),
+        }
+    }
+
+    fn is_list(&self) -> bool {
+        // SAFETY: both forms' allocations start with four initialized
+        // bytes (a packed buffer's header, or the marker).
+        unsafe { self.ptr.as_ptr().cast::<u32>().read_unaligned() == LIST_MARKER }
+    }
+
+    /// The skiplist's pointer; only meaningful when `is_list`.
+    fn list_ptr(&self) -> *mut SkipList {
+        // SAFETY: with the marker in front the pointer is a live ListBox;
+        // only the field's address is taken here.
+        unsafe { &raw mut (*self.ptr.as_ptr().cast::<ListBox>()).list }
+    }
+
+    fn repr(&self) -> Repr<'_> {
+        if self.is_list() {
+            // SAFETY: the set owns this skiplist; the borrow is tied to `self`.
+            Repr::List(unsafe { &*self.list_ptr() })
+        } else {
+            // SAFETY: without the marker the word is a live Pack (same
+            // repr(transparent) layout); the borrow is tied to `self`.
+            Repr::Pack(unsafe { &*(self as *const ZSet).cast::<Pack>() })
+        }
+    }
+
+    fn repr_mut(&mut self) -> ReprMut<'_> {
+        if self.is_list() {
+            // SAFETY: as in `repr`, and `&mut self` makes the borrow unique.
+            ReprMut::List(unsafe { &mut *self.list_ptr() })
+        } else {
+            // SAFETY: as in `repr`; a Pack that reallocates stores its new
+            // pointer in this same word.
+            ReprMut::Pack(unsafe { &mut *(self as *mut ZSet).cast::<Pack>() })
         }
     }
 
@@ -113,14 +228,15 @@ impl ZSet {
         if size_hint <= limits.entries && value_hint <= limits.value {
             ZSet::new()
         } else {
-            ZSet {
-                repr: Repr::List(Box::new(SkipList::new())),
-            }
+            ZSet::from_list(SkipList::new())
         }
     }
 
     pub fn len(&self) -> usize {
-        ZSetRef(&self.repr).len()
+        match self.repr() {
+            Repr::Pack(p) => p.len(),
+            Repr::List(l) => l.len,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -129,20 +245,21 @@ impl ZSet {
 
     /// The encoding name OBJECT ENCODING reports.
     pub fn encoding(&self) -> &'static str {
-        match self.repr {
-            Repr::Pack(_) => "listpack",
-            Repr::List(_) => "skiplist",
+        if self.is_list() {
+            "skiplist"
+        } else {
+            "listpack"
         }
     }
 
     /// Whether the packed form is in use.
     pub fn is_packed(&self) -> bool {
-        matches!(self.repr, Repr::Pack(_))
+        !self.is_list()
     }
 
     /// The score of `member`.
     pub fn score(&self, member: &[u8]) -> Option<f64> {
-        match &self.repr {
+        match self.repr() {
             Repr::Pack(p) => p.find(member).map(|(_, _, s)| s),
             Repr::List(l) => l.map.get(member).map(|&i| l.nodes[i as usize].score),
         }
@@ -157,7 +274,7 @@ impl ZSet {
     /// form stores a new `-0` as `0` while the skiplist keeps its sign.
     pub fn upsert(&mut self, member: &[u8], score: f64, limits: Limits) -> Upsert {
         debug_assert!(!score.is_nan());
-        if let Repr::Pack(p) = &mut self.repr {
+        if let ReprMut::Pack(p) = self.repr_mut() {
             if let Some((start, end, old)) = p.find(member) {
                 if old != score {
                     p.remove_at(start, end);
@@ -165,13 +282,16 @@ impl ZSet {
                 }
                 return Upsert::Updated(old);
             }
-            if (p.len as usize) < limits.entries && member.len() <= limits.value {
+            let fits = p.len() < limits.entries
+                && member.len() <= limits.value
+                && p.bytes().len() + member.len() + ENTRY_MAX_EXTRA <= PACK_MAX_BYTES;
+            if fits {
                 p.insert(member, score);
                 return Upsert::Added;
             }
             self.convert();
         }
-        let Repr::List(l) = &mut self.repr else {
+        let ReprMut::List(l) = self.repr_mut() else {
             unreachable!("converted above")
         };
         match l.map.get(member).copied() {
@@ -194,13 +314,13 @@ impl ZSet {
 
     /// Removes `member`, returning its score.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        match &mut self.repr {
-            Repr::Pack(p) => {
+        match self.repr_mut() {
+            ReprMut::Pack(p) => {
                 let (start, end, s) = p.find(member)?;
                 p.remove_at(start, end);
                 Some(s)
             }
-            Repr::List(l) => {
+            ReprMut::List(l) => {
                 let slot = l.map.remove(member)?;
                 let score = l.nodes[slot as usize].score;
                 l.unlink(slot);
@@ -211,7 +331,7 @@ impl ZSet {
 
     /// The ascending rank (0-based) of `member`.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
-        match &self.repr {
+        match self.repr() {
             Repr::Pack(p) => p.iter().position(|(m, _)| m == member),
             Repr::List(l) => {
                 let &slot = l.map.get(member)?;
@@ -226,7 +346,7 @@ impl ZSet {
     /// after it (a score or lex bound), which makes this O(log N) on the
     /// skiplist.
     pub fn count_before(&self, is_before: impl Fn(f64, &[u8]) -> bool) -> usize {
-        match &self.repr {
+        match self.repr() {
             Repr::Pack(p) => p.iter().take_while(|&(m, s)| is_before(s, m)).count(),
             Repr::List(l) => l.count_before(is_before),
         }
@@ -241,7 +361,7 @@ impl ZSet {
     /// lower ranks when `rev` (yielding `rank`, `rank - 1`, ... 0). Empty
     /// when `rank` is out of range.
     pub fn iter_from(&self, rank: usize, rev: bool) -> Iter<'_> {
-        iter_from(&self.repr, rank, rev)
+        iter_from(self.repr(), rank, rev)
     }
 
     /// Every element in ascending order.
@@ -256,20 +376,20 @@ impl ZSet {
         if start >= end {
             return 0;
         }
-        match &mut self.repr {
-            Repr::Pack(p) => {
+        match self.repr_mut() {
+            ReprMut::Pack(p) => {
+                let len = p.len();
+                let total = p.bytes().len();
                 let mut offs = p.iter_offsets();
                 let from = offs.nth(start).expect("start < len").0;
-                let to = if end == p.len as usize {
-                    p.buf.len()
+                let to = if end == len {
+                    total
                 } else {
                     offs.nth(end - start - 1).expect("end < len").0
                 };
-                p.buf.drain(from..to);
-                p.buf.shrink_to_fit();
-                p.len -= (end - start) as u32;
+                p.splice(from, to, &[], len - (end - start));
             }
-            Repr::List(l) => l.remove_ranks(start, end),
+            ReprMut::List(l) => l.remove_ranks(start, end),
         }
         end - start
     }
@@ -289,27 +409,34 @@ impl ZSet {
     /// Converts a skiplist back to the packed form when it fits `limits`
     /// (Redis's `zsetConvertToListpackIfNeeded`, used by the STORE commands).
     pub fn pack_if_fits(&mut self, limits: Limits) {
-        if let Repr::List(l) = &self.repr {
-            if l.len <= limits.entries && l.map.keys().all(|m| m.len() <= limits.value) {
-                let mut p = Pack::default();
-                for (m, s) in self.iter() {
-                    p.push_back(m, s);
-                }
-                p.buf.shrink_to_fit();
-                self.repr = Repr::Pack(p);
+        let Repr::List(l) = self.repr() else {
+            return;
+        };
+        let fits = l.len <= limits.entries
+            && l.map.keys().all(|m| m.len() <= limits.value)
+            && l.map
+                .keys()
+                .map(|m| m.len() + ENTRY_MAX_EXTRA)
+                .sum::<usize>()
+                <= PACK_MAX_BYTES;
+        if fits {
+            let mut entries = Vec::new();
+            for (m, s) in self.iter() {
+                encode(&mut entries, m, s);
             }
+            *self = ZSet::from_pack(Pack::from_entries(&entries, l.len));
         }
     }
 
     /// Switches to the skiplist form (whatever the size).
     pub fn convert(&mut self) {
-        if let Repr::Pack(p) = &self.repr {
+        if let Repr::Pack(p) = self.repr() {
             let mut l = SkipList::new();
             for (m, s) in p.iter() {
                 let slot = l.insert(m.into(), s);
                 l.map.insert(m.into(), slot);
             }
-            self.repr = Repr::List(Box::new(l));
+            *self = ZSet::from_list(l);
         }
     }
 
@@ -319,7 +446,7 @@ impl ZSet {
     /// seen, and returns the next cursor (0 when done). An element present
     /// for the whole scan is visited exactly once, since slots never move.
     pub fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8], f64)) -> u64 {
-        match &self.repr {
+        match self.repr() {
             Repr::Pack(p) => {
                 for (m, s) in p.iter() {
                     f(m, s);
@@ -348,8 +475,8 @@ impl ZSet {
 
     /// Heap bytes held (for MEMORY USAGE style estimates).
     pub fn heap_size(&self) -> usize {
-        match &self.repr {
-            Repr::Pack(p) => p.buf.capacity(),
+        match self.repr() {
+            Repr::Pack(p) => Pack::layout(p.bytes().len()).size(),
             Repr::List(l) => {
                 std::mem::size_of::<SkipList>()
                     + l.nodes.capacity() * std::mem::size_of::<Node>()
@@ -393,18 +520,18 @@ enum IterInner<'a> {
     },
 }
 
-fn iter_from(repr: &Repr, rank: usize, rev: bool) -> Iter<'_> {
+fn iter_from(repr: Repr<'_>, rank: usize, rev: bool) -> Iter<'_> {
     let inner = match repr {
-        Repr::Pack(p) if rank >= p.len as usize => IterInner::PackFwd {
-            buf: &p.buf,
-            off: p.buf.len(),
+        Repr::Pack(p) if rank >= p.len() => IterInner::PackFwd {
+            buf: p.bytes(),
+            off: p.bytes().len(),
         },
         Repr::Pack(p) if !rev => IterInner::PackFwd {
-            buf: &p.buf,
-            off: p.iter_offsets().nth(rank).map_or(p.buf.len(), |o| o.0),
+            buf: p.bytes(),
+            off: p.iter_offsets().nth(rank).map_or(p.bytes().len(), |o| o.0),
         },
         Repr::Pack(p) => IterInner::PackRev {
-            buf: &p.buf,
+            buf: p.bytes(),
             offs: p
                 .iter_offsets()
                 .take(rank + 1)
@@ -461,10 +588,39 @@ const TAG_INT: u8 = 0xFE;
 /// An f64 score follows as 8 little-endian bytes.
 const TAG_F64: u8 = 0xFF;
 
-#[derive(Clone, Debug, Default)]
+/// The most bytes an entry adds beyond its member: the member's length as a
+/// varint (up to 10 bytes) and a score of up to 9.
+const ENTRY_MAX_EXTRA: usize = 19;
+
+/// The packed form's storage: one allocation holding a header (the entries'
+/// byte length and the element count, both `u32`, little-endian) followed
+/// by the entries. Its size is the header plus the entries rounded up to a
+/// multiple of 8 (a change within the rounding reallocates nothing), and its
+/// alignment is 1: mimalloc v3 serves an 8-aligned request whose size class
+/// is not a power of two by over-allocating `size + 7` bytes, which would
+/// push a 112-byte buffer into the 128-byte class.
+#[repr(transparent)]
 struct Pack {
-    buf: Vec<u8>,
-    len: u32,
+    ptr: NonNull<u8>,
+}
+
+const PACK_HDR: usize = 8;
+const PACK_ALIGN: usize = 1;
+/// Allocation sizes are multiples of this.
+const PACK_ROUND: usize = 8;
+
+impl Drop for Pack {
+    fn drop(&mut self) {
+        // SAFETY: the buffer was allocated with this layout (`layout` of
+        // the byte length the header holds) and is freed once, here.
+        unsafe { alloc::dealloc(self.ptr.as_ptr(), Pack::layout(self.bytes().len())) }
+    }
+}
+
+impl Clone for Pack {
+    fn clone(&self) -> Pack {
+        Pack::from_entries(self.bytes(), self.len())
+    }
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
@@ -551,10 +707,107 @@ impl Iterator for Offsets<'_> {
 }
 
 impl Pack {
+    /// The allocation for `bytes` bytes of entries.
+    fn layout(bytes: usize) -> Layout {
+        let size = (PACK_HDR + bytes).next_multiple_of(PACK_ROUND);
+        Layout::from_size_align(size, PACK_ALIGN).expect("packed set layout")
+    }
+
+    fn new() -> Pack {
+        Pack::from_entries(&[], 0)
+    }
+
+    /// A buffer holding `entries` (already encoded and sorted), `count` of them.
+    fn from_entries(entries: &[u8], count: usize) -> Pack {
+        debug_assert!(entries.len() <= PACK_MAX_BYTES);
+        let layout = Pack::layout(entries.len());
+        // SAFETY: the layout's size is at least PACK_HDR > 0.
+        let raw = unsafe { alloc::alloc(layout) };
+        let Some(ptr) = NonNull::new(raw) else {
+            alloc::handle_alloc_error(layout)
+        };
+        // SAFETY: the allocation holds the header and `entries.len()` bytes
+        // after it; the source is a distinct live slice.
+        unsafe {
+            ptr::copy_nonoverlapping(entries.as_ptr(), ptr.as_ptr().add(PACK_HDR), entries.len());
+        }
+        let mut p = Pack { ptr };
+        p.set_header(entries.len(), count);
+        p
+    }
+
+    fn set_header(&mut self, bytes: usize, count: usize) {
+        let mut h = [0u8; PACK_HDR];
+        h[..4].copy_from_slice(&(bytes as u32).to_le_bytes());
+        h[4..].copy_from_slice(&(count as u32).to_le_bytes());
+        // SAFETY: the header is the allocation's first PACK_HDR bytes.
+        unsafe { ptr::copy_nonoverlapping(h.as_ptr(), self.ptr.as_ptr(), PACK_HDR) }
+    }
+
+    /// The header's `u32` at byte `at` (0: byte length, 4: count).
+    fn header(&self, at: usize) -> usize {
+        let mut b = [0u8; 4];
+        // SAFETY: the header is the allocation's first PACK_HDR bytes.
+        unsafe { ptr::copy_nonoverlapping(self.ptr.as_ptr().add(at), b.as_mut_ptr(), 4) }
+        u32::from_le_bytes(b) as usize
+    }
+
+    /// The element count.
+    fn len(&self) -> usize {
+        self.header(4)
+    }
+
+    /// The encoded entries.
+    fn bytes(&self) -> &[u8] {
+        let n = self.header(0);
+        // SAFETY: the header's first u32 says how many entry bytes follow
+        // it, all initialized.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().add(PACK_HDR), n) }
+    }
+
+    /// Replaces entry bytes `start..end` with `with`, leaving `count`
+    /// elements. Grows before moving the tail and shrinks after, so the
+    /// allocation always covers what is moved.
+    fn splice(&mut self, start: usize, end: usize, with: &[u8], count: usize) {
+        let old = self.bytes().len();
+        assert!(start <= end && end <= old, "splice range inside the buffer");
+        let new = old - (end - start) + with.len();
+        if new > old {
+            self.resize(old, new);
+        }
+        // SAFETY: the allocation holds max(old, new) entry bytes now; the
+        // tail `end..old` moves to `start + with.len()` (ptr::copy allows
+        // overlap) and `with` is a distinct slice copied into the gap.
+        unsafe {
+            let base = self.ptr.as_ptr().add(PACK_HDR);
+            ptr::copy(base.add(end), base.add(start + with.len()), old - end);
+            ptr::copy_nonoverlapping(with.as_ptr(), base.add(start), with.len());
+        }
+        if new < old {
+            self.resize(old, new);
+        }
+        self.set_header(new, count);
+    }
+
+    /// Reallocates from room for `old` entry bytes to room for `new`.
+    fn resize(&mut self, old: usize, new: usize) {
+        let (from, to) = (Pack::layout(old), Pack::layout(new));
+        if from.size() == to.size() {
+            return;
+        }
+        // SAFETY: the buffer was allocated with `from`; `to` keeps its
+        // alignment and has a non-zero size.
+        let raw = unsafe { alloc::realloc(self.ptr.as_ptr(), from, to.size()) };
+        match NonNull::new(raw) {
+            Some(p) => self.ptr = p,
+            None => alloc::handle_alloc_error(to),
+        }
+    }
+
     fn iter(&self) -> Iter<'_> {
         Iter {
             inner: IterInner::PackFwd {
-                buf: &self.buf,
+                buf: self.bytes(),
                 off: 0,
             },
         }
@@ -562,16 +815,17 @@ impl Pack {
 
     fn iter_offsets(&self) -> Offsets<'_> {
         Offsets {
-            buf: &self.buf,
+            buf: self.bytes(),
             off: 0,
         }
     }
 
     /// The entry holding `member`: its byte range and score.
     fn find(&self, member: &[u8]) -> Option<(usize, usize, f64)> {
+        let buf = self.bytes();
         let mut off = 0;
-        while off < self.buf.len() {
-            let (m, s, next) = decode(&self.buf, off);
+        while off < buf.len() {
+            let (m, s, next) = decode(buf, off);
             if m == member {
                 return Some((off, next, s));
             }
@@ -581,33 +835,25 @@ impl Pack {
     }
 
     fn remove_at(&mut self, start: usize, end: usize) {
-        self.buf.drain(start..end);
-        self.buf.shrink_to_fit();
-        self.len -= 1;
+        let count = self.len() - 1;
+        self.splice(start, end, &[], count);
     }
 
     /// Inserts a member known to be absent at its sorted place.
     fn insert(&mut self, member: &[u8], score: f64) {
+        let buf = self.bytes();
         let mut off = 0;
-        while off < self.buf.len() {
-            let (m, s, next) = decode(&self.buf, off);
+        while off < buf.len() {
+            let (m, s, next) = decode(buf, off);
             if !before(s, m, score, member) {
                 break;
             }
             off = next;
         }
-        let mut entry = Vec::with_capacity(member.len() + 12);
+        let mut entry = Vec::with_capacity(member.len() + ENTRY_MAX_EXTRA);
         encode(&mut entry, member, score);
-        // Grow to the exact size: a packed set is one tight allocation.
-        self.buf.reserve_exact(entry.len());
-        self.buf.splice(off..off, entry);
-        self.len += 1;
-    }
-
-    /// Appends an element known to sort after every present one.
-    fn push_back(&mut self, member: &[u8], score: f64) {
-        encode(&mut self.buf, member, score);
-        self.len += 1;
+        let count = self.len() + 1;
+        self.splice(off, off, &entry, count);
     }
 }
 
@@ -914,6 +1160,28 @@ mod tests {
             assert_eq!(got.to_bits(), want.to_bits(), "{s}");
             assert_eq!(next, buf.len());
         }
+    }
+
+    #[test]
+    fn a_set_is_one_word_and_its_buffer_one_tight_allocation() {
+        assert_eq!(std::mem::size_of::<ZSet>(), std::mem::size_of::<usize>());
+        let mut z = ZSet::new();
+        for j in 0..10 {
+            z.upsert(
+                format!("member:{j}").as_bytes(),
+                j as f64,
+                Limits::default(),
+            );
+        }
+        // 8 header bytes and ten entries of 1 + 8 + 1 bytes.
+        assert_eq!(z.heap_size(), 112);
+        z.remove(b"member:3");
+        assert_eq!(z.heap_size(), 104);
+        let copy = z.clone();
+        z.convert();
+        assert_eq!(z, copy);
+        assert_eq!(z.encoding(), "skiplist");
+        assert_eq!(copy.encoding(), "listpack");
     }
 
     #[test]
