@@ -1,8 +1,9 @@
 //! The keyspace hash table: chained buckets with incremental rehashing, a
 //! resize-proof SCAN cursor, random sampling, compact one-allocation nodes and
-//! a separate expires table; the same table holds large hashes and sets. It holds all of the storage crate's node-level
-//! unsafe code; it must not decide policy (when a key counts as expired, what
-//! to record about it): that is `Db`'s job.
+//! a separate expires table; the same table holds large hashes and sets. It
+//! holds all of the storage crate's table and node-level unsafe code; it must
+//! not decide policy (when a key counts as expired, what to record about it,
+//! when a collection changes encoding): that is `Db`'s and the types' job.
 //!
 //! # Tables
 //!
@@ -317,8 +318,10 @@ impl<H: NodeHash> RawTable<H> {
     /// The first node in `hash`'s chains for which `eq` holds.
     fn find(&self, hash: u64, mut eq: impl FnMut(NonNull<u8>) -> bool) -> Option<NonNull<u8>> {
         let tables = if self.is_rehashing() { 2 } else { 1 };
-        for t in &self.t[..tables] {
-            if t.size() == 0 {
+        for (ti, t) in self.t[..tables].iter().enumerate() {
+            if t.size() == 0 || (ti == 0 && tables == 2 && t.slot(hash) < self.rehash_idx) {
+                // The rehash already emptied that bucket of the old array:
+                // skipping it saves a cache miss on every such lookup.
                 continue;
             }
             let mut cur = t.buckets[t.slot(hash)];
@@ -341,12 +344,14 @@ impl<H: NodeHash> RawTable<H> {
         mut eq: impl FnMut(NonNull<u8>) -> bool,
     ) -> Option<(*mut Link, usize)> {
         let tables = if self.is_rehashing() { 2 } else { 1 };
+        let rehash_idx = self.rehash_idx;
         for ti in 0..tables {
             let t = &mut self.t[ti];
-            if t.size() == 0 {
+            let i = t.slot(hash);
+            if t.size() == 0 || (ti == 0 && tables == 2 && i < rehash_idx) {
+                // Already moved to the new array (see `find`).
                 continue;
             }
-            let i = t.slot(hash);
             let mut link: *mut Link = &mut t.buckets[i];
             // SAFETY: `link` is either a bucket slot of this table or the
             // `next` word of a live node in it; both are valid for reads and
