@@ -42,6 +42,9 @@ pub struct Config {
     pub shards: Option<usize>,
     /// Whether each shard's thread is pinned to its own CPU.
     pub shard_affinity: bool,
+    /// Whether a connection whose commands keep going to one other shard
+    /// moves to that shard (see the runtime's `conn.rs`).
+    pub migrate_connections: bool,
     /// One of debug, verbose, notice, warning (always lower case).
     pub loglevel: String,
     pub requirepass: Option<String>,
@@ -161,6 +164,7 @@ impl Default for Config {
             dir: PathBuf::from("."),
             shards: None,
             shard_affinity: true,
+            migrate_connections: true,
             loglevel: "notice".into(),
             requirepass: None,
             proto_max_bulk_len: 512 * 1024 * 1024,

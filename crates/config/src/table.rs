@@ -293,6 +293,14 @@ static TABLE: &[Directive] = &[
         summary: "Tessera only: pin each shard's thread to its own CPU; say no when other busy processes (a load generator, other pods) share these CPUs.",
     },
     Directive {
+        name: "migrate-connections",
+        aliases: &[],
+        kind: boolean!(migrate_connections),
+        default: "yes",
+        mutability: Mutable,
+        summary: "Tessera only: move a connection to the shard its keys live on when its commands keep going to that one other shard, saving a hop per command.",
+    },
+    Directive {
         name: "dir",
         aliases: &[],
         kind: Kind::Str {

@@ -12,7 +12,7 @@ use futures::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 use std::rc::Rc;
 use tessera_commands::spec::flags::BLOCKING;
-use tessera_resp::{parse_command, Limits, Out, Proto};
+use tessera_resp::{CommandParser, Limits, Out, Proto};
 
 /// What the client asked with CLIENT REPLY.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,77 +56,233 @@ impl Conn {
 
 const READ_CHUNK: usize = 16 * 1024;
 
-/// Serves one accepted connection until it closes.
-pub async fn serve(sh: Rc<Shard>, mut stream: TcpStream, info: Rc<ClientInfo>) {
+/// Batches in a row whose keyed commands all ran on one other shard before
+/// the connection moves there; doubled after each move of the same
+/// connection, so a client alternating between two shards' keys settles
+/// instead of bouncing.
+const MIGRATE_AFTER: u32 = 8;
+
+/// What a connection carries when it moves to another shard: everything
+/// `ClientInfo` and `Conn` hold that a plain connection (not in MULTI, not
+/// watching, not subscribed, replies on) can have, plus the bytes of a
+/// command not yet complete.
+struct Migrant {
+    fd: std::os::fd::OwnedFd,
+    id: u64,
+    addr: String,
+    laddr: String,
+    name: Option<Bytes>,
+    lib_name: Option<Bytes>,
+    lib_ver: Option<Bytes>,
+    created_ms: tessera_storage::Ms,
+    last_interaction_ms: tessera_storage::Ms,
+    last_cmd: String,
+    flags: String,
+    no_evict: bool,
+    db: usize,
+    proto: Proto,
+    authenticated: bool,
+    rbuf: BytesMut,
+    moves: u32,
+}
+
+/// Connection state that outlives a move between shards.
+struct Carried {
+    db: usize,
+    proto: Proto,
+    authenticated: bool,
+    rbuf: BytesMut,
+    moves: u32,
+}
+
+/// Which shards the keyed commands of one batch ran on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Touched {
+    Nothing,
+    One(usize),
+    Several,
+}
+
+impl Touched {
+    fn add(&mut self, shard: usize) {
+        *self = match *self {
+            Touched::Nothing => Touched::One(shard),
+            Touched::One(s) if s == shard => Touched::One(s),
+            _ => Touched::Several,
+        };
+    }
+}
+
+/// Registers a newly accepted connection on this shard and serves it on a
+/// task of its own.
+pub fn spawn(sh: &Rc<Shard>, stream: TcpStream, info: Rc<ClientInfo>) {
+    spawn_with(sh, stream, info, None)
+}
+
+/// [`spawn`], with the state of a connection that moved here from another
+/// shard when there is one.
+fn spawn_with(sh: &Rc<Shard>, stream: TcpStream, info: Rc<ClientInfo>, carried: Option<Carried>) {
+    sh.clients.borrow_mut().insert(info.id, info.clone());
+    sh.live_conns.set(sh.live_conns.get() + 1);
+    let sh = sh.clone();
+    glommio::spawn_local(async move {
+        let moved = serve(sh.clone(), stream, info, carried).await;
+        sh.live_conns.set(sh.live_conns.get() - 1);
+        if let Some((to, m)) = moved {
+            sh.mesh
+                .post(to, Box::new(move |target: &Rc<Shard>| adopt(target, m)));
+        }
+    })
+    .detach();
+}
+
+/// Takes over a connection that moved here from another shard.
+fn adopt(sh: &Rc<Shard>, m: Migrant) {
+    use std::os::fd::{FromRawFd, IntoRawFd};
+    if sh.global.is_shutting_down() {
+        // Dropping the descriptor closes the connection, as shutdown does
+        // to every other client.
+        drop(m.fd);
+        sh.global
+            .clients
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        return;
+    }
+    let fd = m.fd.into_raw_fd();
+    // SAFETY: `fd` is a connected TCP socket this process owns exclusively
+    // (the duplicate made by `migrant`; the original was closed).
+    let stream = unsafe { TcpStream::from_raw_fd(fd) };
+    let info = Rc::new(ClientInfo {
+        id: m.id,
+        fd,
+        addr: m.addr,
+        laddr: m.laddr,
+        name: std::cell::RefCell::new(m.name),
+        lib_name: std::cell::RefCell::new(m.lib_name),
+        lib_ver: std::cell::RefCell::new(m.lib_ver),
+        created_ms: m.created_ms,
+        last_interaction_ms: std::cell::Cell::new(m.last_interaction_ms),
+        db: std::cell::Cell::new(m.db),
+        last_cmd: std::cell::RefCell::new(m.last_cmd),
+        resp: std::cell::Cell::new(if m.proto == Proto::Resp3 { 3 } else { 2 }),
+        query_buf: std::cell::Cell::new(m.rbuf.len()),
+        output_buf: std::cell::Cell::new(0),
+        flags: std::cell::RefCell::new(m.flags),
+        no_evict: std::cell::Cell::new(m.no_evict),
+        killed: std::cell::Cell::new(false),
+        multi: std::cell::Cell::new(-1),
+        pubsub: Default::default(),
+    });
+    let carried = Carried {
+        db: m.db,
+        proto: m.proto,
+        authenticated: m.authenticated,
+        rbuf: m.rbuf,
+        moves: m.moves,
+    };
+    sh.stats.borrow_mut().migrated_connections += 1;
+    spawn_with(sh, stream, info, Some(carried));
+}
+
+/// Serves one connection until it closes, or until it should move to
+/// another shard: then returns where to and what it carries.
+async fn serve(
+    sh: Rc<Shard>,
+    mut stream: TcpStream,
+    info: Rc<ClientInfo>,
+    carried: Option<Carried>,
+) -> Option<(usize, Migrant)> {
     let _ = stream.set_nodelay(true);
     let requirepass = sh.config.borrow().requirepass.clone();
+    let (db, proto, authenticated, mut rbuf, moves) = match carried {
+        Some(c) => (c.db, c.proto, c.authenticated, c.rbuf, c.moves),
+        None => (0, Proto::Resp2, requirepass.is_none(), fresh_buf(), 0),
+    };
     let mut conn = Conn {
         sh: sh.clone(),
         info,
-        db: 0,
-        out: Out::new(Proto::Resp2),
-        authenticated: requirepass.is_none(),
+        db,
+        out: Out::new(proto),
+        authenticated,
         close: false,
         reply_mode: ReplyMode::On,
         multi: None,
         watch: None,
     };
-    let mut rbuf = fresh_buf();
+    let mut parser = CommandParser::new();
     let mut cmds: Vec<Vec<Bytes>> = Vec::new();
+    let mut last_spec = 0usize;
+    // Batches in a row that ran all their keyed commands on one other shard.
+    let mut streak: (usize, u32) = (sh.id, 0);
+    // A connection that moved may have brought complete commands along.
+    let mut pending_input = !rbuf.is_empty();
     'conn: loop {
-        // Read what is available straight into the buffer's spare capacity.
-        let filled = rbuf.len();
-        if rbuf.capacity() - filled < READ_CHUNK / 4 {
-            rbuf.reserve(READ_CHUNK);
-            // Zero the new spare capacity once per reservation rather than
-            // once per read: after this, every byte of the allocation past
-            // `len` has been initialized, by this or by earlier reads.
-            let cap = rbuf.capacity();
-            rbuf.resize(cap, 0);
-            rbuf.truncate(filled);
-        }
-        let spare = rbuf.capacity() - filled;
-        // SAFETY: the `spare` bytes after `len` lie inside the allocation and
-        // were initialized when it was reserved (above) or by earlier reads;
-        // BytesMut never de-initializes memory. `set_len` below covers only
-        // bytes the kernel wrote.
-        let dst = unsafe { std::slice::from_raw_parts_mut(rbuf.as_mut_ptr().add(filled), spare) };
-        let read = if conn.info.pubsub.active() {
-            // A subscriber or monitor also wakes up for messages to send.
-            let push = crate::pubsub::PushReady(&conn.info);
-            match futures::future::select(stream.read(dst), push).await {
-                futures::future::Either::Left((r, _)) => Some(r),
-                futures::future::Either::Right(_) => None,
-            }
+        let n = if pending_input {
+            pending_input = false;
+            0
         } else {
-            Some(stream.read(dst).await)
-        };
-        let n = match read {
-            None => {
-                if !write_pushes(&sh, &mut stream, &conn.info).await || conn.info.killed.get() {
-                    break;
-                }
-                continue;
+            // Read what is available straight into the buffer's spare capacity.
+            let filled = rbuf.len();
+            if rbuf.capacity() - filled < READ_CHUNK / 4 {
+                rbuf.reserve(READ_CHUNK);
+                // Zero the new spare capacity once per reservation rather than
+                // once per read: after this, every byte of the allocation past
+                // `len` has been initialized, by this or by earlier reads.
+                let cap = rbuf.capacity();
+                rbuf.resize(cap, 0);
+                rbuf.truncate(filled);
             }
-            Some(Ok(0) | Err(_)) => break,
-            Some(Ok(n)) => n,
+            let spare = rbuf.capacity() - filled;
+            // SAFETY: the `spare` bytes after `len` lie inside the allocation and
+            // were initialized when it was reserved (above) or by earlier reads;
+            // BytesMut never de-initializes memory. `set_len` below covers only
+            // bytes the kernel wrote.
+            let dst =
+                unsafe { std::slice::from_raw_parts_mut(rbuf.as_mut_ptr().add(filled), spare) };
+            let read = if conn.info.pubsub.active() {
+                // A subscriber or monitor also wakes up for messages to send.
+                let push = crate::pubsub::PushReady(&conn.info);
+                match futures::future::select(stream.read(dst), push).await {
+                    futures::future::Either::Left((r, _)) => Some(r),
+                    futures::future::Either::Right(_) => None,
+                }
+            } else {
+                Some(stream.read(dst).await)
+            };
+            let n = match read {
+                None => {
+                    if !write_pushes(&sh, &mut stream, &conn.info).await || conn.info.killed.get() {
+                        break;
+                    }
+                    continue;
+                }
+                Some(Ok(0) | Err(_)) => break,
+                Some(Ok(n)) => n,
+            };
+            // SAFETY: the read initialized `n` more bytes after `filled`.
+            unsafe { rbuf.set_len(filled + n) };
+            n
         };
-        // SAFETY: the read initialized `n` more bytes after `filled`.
-        unsafe { rbuf.set_len(filled + n) };
+        let now = unix_ms();
         sh.stats.borrow_mut().net_input_bytes += n as u64;
-        conn.info.last_interaction_ms.set(unix_ms());
+        conn.info.last_interaction_ms.set(now);
 
         // Parse every complete command.
-        let limits = {
+        let (limits, qlimit, migrate) = {
             let c = sh.config.borrow();
-            Limits {
+            let limits = Limits {
                 max_bulk_len: c.proto_max_bulk_len as usize,
                 ..Limits::default()
-            }
+            };
+            (
+                limits,
+                c.client_query_buffer_limit as usize,
+                c.migrate_connections,
+            )
         };
         let mut protocol_error = None;
         loop {
-            match parse_command(&mut rbuf, &limits) {
+            match parser.parse(&mut rbuf, &limits) {
                 Ok(Some(argv)) => {
                     if !argv.is_empty() {
                         cmds.push(argv);
@@ -139,10 +295,9 @@ pub async fn serve(sh: Rc<Shard>, mut stream: TcpStream, info: Rc<ClientInfo>) {
                 }
             }
         }
-        let qlimit = sh.config.borrow().client_query_buffer_limit as usize;
         conn.info.query_buf.set(rbuf.len());
 
-        run_batch(&mut conn, &mut cmds).await;
+        let touched = run_batch(&mut conn, &mut cmds, now, &mut last_spec).await;
 
         if let Some(e) = protocol_error {
             conn.out.raw(&e.reply_bytes());
@@ -174,9 +329,33 @@ pub async fn serve(sh: Rc<Shard>, mut stream: TcpStream, info: Rc<ClientInfo>) {
         // Give back memory after a big pipeline or value.
         if rbuf.is_empty() && rbuf.capacity() > 4 * READ_CHUNK {
             rbuf = fresh_buf();
+            parser.reset();
         }
         if conn.out.buf.capacity() > 1024 * 1024 {
             conn.out.buf = BytesMut::new();
+        }
+        // Follow the keys: a connection whose commands keep going to one
+        // other shard is cheaper served there, with no hop per command.
+        match touched {
+            Touched::One(s) if s != sh.id => {
+                streak = if streak.0 == s {
+                    (s, streak.1 + 1)
+                } else {
+                    (s, 1)
+                };
+            }
+            Touched::Nothing => {}
+            _ => streak = (sh.id, 0),
+        }
+        if migrate && streak.0 != sh.id && streak.1 >= MIGRATE_AFTER << moves.min(10) {
+            if let Some(m) = migrant(&conn, &stream, &mut rbuf, moves) {
+                // The descriptor was duplicated: dropping the stream closes
+                // only this shard's copy, without shutting the socket down.
+                drop(stream);
+                sh.clients.borrow_mut().remove(&conn.id());
+                return Some((streak.0, m));
+            }
+            streak = (sh.id, 0);
         }
     }
     let _ = stream.close().await;
@@ -186,6 +365,50 @@ pub async fn serve(sh: Rc<Shard>, mut stream: TcpStream, info: Rc<ClientInfo>) {
     sh.global
         .clients
         .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    None
+}
+
+/// Packs up a connection for a move, or None when it holds state that is
+/// tied to this shard (a transaction, watched keys, subscriptions, MONITOR,
+/// CLIENT REPLY OFF/SKIP) or its descriptor cannot be duplicated.
+fn migrant(conn: &Conn, stream: &TcpStream, rbuf: &mut BytesMut, moves: u32) -> Option<Migrant> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let info = &conn.info;
+    if conn.multi.is_some()
+        || conn.watch.is_some()
+        || conn.reply_mode != ReplyMode::On
+        || info.pubsub.active()
+        || info.pubsub.subscribed()
+        || info.pubsub.is_monitor()
+    {
+        return None;
+    }
+    // SAFETY: fcntl on a descriptor this connection owns; F_DUPFD_CLOEXEC
+    // returns a new descriptor for the same socket or -1.
+    let fd = unsafe { libc::fcntl(stream.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 0) };
+    if fd < 0 {
+        return None;
+    }
+    Some(Migrant {
+        // SAFETY: `fd` was just created and is owned by nothing else.
+        fd: unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) },
+        id: info.id,
+        addr: info.addr.clone(),
+        laddr: info.laddr.clone(),
+        name: info.name.borrow().clone(),
+        lib_name: info.lib_name.borrow().clone(),
+        lib_ver: info.lib_ver.borrow().clone(),
+        created_ms: info.created_ms,
+        last_interaction_ms: info.last_interaction_ms.get(),
+        last_cmd: info.last_cmd.borrow().clone(),
+        flags: info.flags.borrow().clone(),
+        no_evict: info.no_evict.get(),
+        db: conn.db,
+        proto: conn.out.proto,
+        authenticated: conn.authenticated,
+        rbuf: std::mem::take(rbuf),
+        moves: moves + 1,
+    })
 }
 
 /// Writes the pub/sub messages and MONITOR lines waiting for this client.
@@ -210,18 +433,30 @@ fn fresh_buf() -> BytesMut {
     b
 }
 
-/// Runs parsed commands in order, appending replies to `conn.out`.
-async fn run_batch(conn: &mut Conn, cmds: &mut Vec<Vec<Bytes>>) {
+/// Runs parsed commands in order, appending replies to `conn.out`, and
+/// tells which shards their keys were on. `now` is the batch's wall-clock
+/// time (commands of one read share it, as they share one arrival).
+async fn run_batch(
+    conn: &mut Conn,
+    cmds: &mut Vec<Vec<Bytes>>,
+    now: tessera_storage::Ms,
+    last_spec: &mut usize,
+) -> Touched {
+    let mut touched = Touched::Nothing;
     let mut pending: Option<(usize, Vec<RemoteCmd>)> = None;
-    let mut iter = std::mem::take(cmds).into_iter();
+    // One clock reading per command: each command's time runs from the end
+    // of the one before it.
+    let mut clock = std::time::Instant::now();
+    let mut iter = cmds.drain(..);
     loop {
         let next = iter.next();
         if let Some(argv) = &next {
             if conn.multi.is_some() {
                 if let Some((to, batch)) = pending.take() {
-                    flush_remote(conn, to, batch).await;
+                    flush_remote(conn, to, batch, &mut clock, last_spec).await;
                 }
                 crate::multi::in_multi(conn, argv).await;
+                touched = Touched::Several;
                 if conn.close {
                     break;
                 }
@@ -239,6 +474,12 @@ async fn run_batch(conn: &mut Conn, cmds: &mut Vec<Vec<Bytes>>) {
                     if conn.reply_mode != ReplyMode::On {
                         conn.out.buf.truncate(mark);
                     }
+                }
+                match &p {
+                    Plan::Local(spec, _) if !spec.keys.is_empty() => touched.add(conn.sh.id),
+                    Plan::Remote(to, ..) => touched.add(*to),
+                    Plan::Multi(_) => touched = Touched::Several,
+                    _ => {}
                 }
                 Some(p)
             }
@@ -272,7 +513,7 @@ async fn run_batch(conn: &mut Conn, cmds: &mut Vec<Vec<Bytes>>) {
             }
         }
         if let Some((to, batch)) = pending.take() {
-            flush_remote(conn, to, batch).await;
+            flush_remote(conn, to, batch, &mut clock, last_spec).await;
             // The plan that ended the batch may itself start a new one.
             if let (Some(Plan::Remote(to, spec, handler)), Some(argv)) = (&plan, &next) {
                 if conn.reply_mode == ReplyMode::On && !spec.has(BLOCKING) {
@@ -291,28 +532,41 @@ async fn run_batch(conn: &mut Conn, cmds: &mut Vec<Vec<Bytes>>) {
         let (Some(plan), Some(argv)) = (plan, next) else {
             break;
         };
-        run_one(conn, plan, argv).await;
+        run_one(conn, plan, argv, now, &mut clock, last_spec).await;
         if conn.close {
             break;
         }
     }
+    drop(iter);
     if let Some((to, batch)) = pending.take() {
-        flush_remote(conn, to, batch).await;
+        flush_remote(conn, to, batch, &mut clock, last_spec).await;
     }
+    touched
 }
 
 /// Sends a batch of commands to shard `to`, appends their replies, and
 /// counts them in the command and error statistics. Each command is
 /// charged an equal share of the round trip, since the remote shard does
 /// not time them one by one; batched commands are not slowlogged.
-async fn flush_remote(conn: &mut Conn, to: usize, batch: Vec<RemoteCmd>) {
-    let started = std::time::Instant::now();
+async fn flush_remote(
+    conn: &mut Conn,
+    to: usize,
+    batch: Vec<RemoteCmd>,
+    clock: &mut std::time::Instant,
+    last_spec: &mut usize,
+) {
     let specs: Vec<&'static tessera_commands::CommandSpec> = batch.iter().map(|c| c.spec).collect();
     if let Some(last) = batch.last() {
-        set_last_cmd(&conn.info, last.spec, &last.argv[0]);
+        let key = crate::stats::cmd_key(last.spec);
+        if *last_spec != key {
+            set_last_cmd(&conn.info, last.spec, &last.argv[0]);
+            *last_spec = key;
+        }
     }
     let bytes = exec::run_remote(&conn.sh.clone(), to, batch, conn.db, conn.out.proto).await;
-    let share = started.elapsed().as_micros() as u64 / specs.len().max(1) as u64;
+    let done = std::time::Instant::now();
+    let share = done.duration_since(*clock).as_micros() as u64 / specs.len().max(1) as u64;
+    *clock = done;
     let replies = tessera_resp::split_elements(&bytes);
     for (i, spec) in specs.iter().enumerate() {
         let reply = replies.get(i).map(|r| &bytes[r.clone()]).unwrap_or(&[]);
@@ -326,10 +580,17 @@ async fn flush_remote(conn: &mut Conn, to: usize, batch: Vec<RemoteCmd>) {
 }
 
 /// Runs one command, honouring CLIENT REPLY OFF/SKIP and recording stats.
-async fn run_one(conn: &mut Conn, plan: Plan, argv: Vec<Bytes>) {
+/// `clock` is when the command started; it is moved to when it ended.
+async fn run_one(
+    conn: &mut Conn,
+    plan: Plan,
+    argv: Vec<Bytes>,
+    now: tessera_storage::Ms,
+    clock: &mut std::time::Instant,
+    last_spec: &mut usize,
+) {
     let mark = conn.out.len();
     let mode_before = conn.reply_mode;
-    let started = std::time::Instant::now();
     let spec = match &plan {
         Plan::Local(s, _) | Plan::Remote(_, s, _) | Plan::Multi(s) | Plan::Runtime(s, _) => {
             Some(*s)
@@ -337,17 +598,26 @@ async fn run_one(conn: &mut Conn, plan: Plan, argv: Vec<Bytes>) {
         Plan::Done => None,
     };
     if let Some(spec) = spec {
-        set_last_cmd(&conn.info, spec, &argv[0]);
+        // The same command as last time leaves the same name.
+        let key = crate::stats::cmd_key(spec);
+        if *last_spec != key {
+            set_last_cmd(&conn.info, spec, &argv[0]);
+            *last_spec = key;
+        }
     }
-    exec::run_plan(conn, plan, &argv).await;
+    exec::run_plan_at(conn, plan, &argv, now).await;
     if let Some(spec) = spec {
-        let us = started.elapsed().as_micros() as u64;
+        let done = std::time::Instant::now();
+        let us = done.duration_since(*clock).as_micros() as u64;
+        *clock = done;
         let failed = conn.out.buf.get(mark) == Some(&b'-');
         if failed {
             crate::stats::record_error(&conn.sh, &conn.out.buf[mark..]);
         }
         crate::stats::record(&conn.sh, spec, us, failed);
         crate::stats::maybe_slowlog(&conn.sh, &conn.info, &argv, us);
+    } else {
+        *clock = std::time::Instant::now();
     }
     match mode_before {
         // CLIENT REPLY ON answers even though replies were off before it.

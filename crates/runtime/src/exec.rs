@@ -170,8 +170,22 @@ pub async fn run_here(
     db: usize,
     out: &mut Out,
 ) {
+    run_here_at(sh, spec, h, argv, db, out, crate::shard::unix_ms()).await
+}
+
+/// [`run_here`] with the caller's reading of the clock, used when nothing
+/// has to wait.
+pub async fn run_here_at(
+    sh: &Rc<Shard>,
+    spec: &'static CommandSpec,
+    h: Handler,
+    argv: &[Bytes],
+    db: usize,
+    out: &mut Out,
+    now: tessera_storage::Ms,
+) {
     if sh.locks.borrow().is_empty() {
-        sh.run_handler(spec, h, argv, db, crate::shard::unix_ms(), out, false);
+        sh.run_handler(spec, h, argv, db, now, out, false);
         return;
     }
     let scope = scope_of(spec, argv, db);
@@ -179,7 +193,7 @@ pub async fn run_here(
         let mut locks = sh.locks.borrow_mut();
         if locks.is_free(&scope) {
             drop(locks);
-            sh.run_handler(spec, h, argv, db, crate::shard::unix_ms(), out, false);
+            sh.run_handler(spec, h, argv, db, now, out, false);
             return;
         }
         locks.acquire(scope)
@@ -232,6 +246,12 @@ pub async fn run_remote(
 
 /// Runs one resolved command to completion, appending its reply.
 pub async fn run_plan(conn: &mut Conn, plan: Plan, argv: &[Bytes]) {
+    run_plan_at(conn, plan, argv, crate::shard::unix_ms()).await
+}
+
+/// [`run_plan`] with the caller's reading of the wall clock, which a
+/// command that runs here without waiting uses as its time.
+pub async fn run_plan_at(conn: &mut Conn, plan: Plan, argv: &[Bytes], now: tessera_storage::Ms) {
     match plan {
         Plan::Done => {}
         Plan::Local(spec, h) | Plan::Remote(_, spec, h) if spec.has(flags::BLOCKING) => {
@@ -244,7 +264,7 @@ pub async fn run_plan(conn: &mut Conn, plan: Plan, argv: &[Bytes]) {
         Plan::Local(spec, h) => {
             let sh = conn.sh.clone();
             let db = conn.db;
-            run_here(&sh, spec, h, argv, db, &mut conn.out).await;
+            run_here_at(&sh, spec, h, argv, db, &mut conn.out, now).await;
         }
         Plan::Remote(to, spec, handler) => {
             let sh = conn.sh.clone();

@@ -124,6 +124,7 @@ pub fn run(config: Config, opts: Options) -> Result<(), StartError> {
                     watches: RefCell::default(),
                     blocked: RefCell::default(),
                     stop: RefCell::new(None),
+                    live_conns: Cell::new(0),
                 });
                 let listeners: Result<Vec<TcpListener>, String> = addrs
                     .iter()
@@ -204,7 +205,6 @@ pub fn explain_executor_error(e: &str) -> String {
 async fn shard_main(sh: Rc<Shard>, listeners: Vec<TcpListener>, inbox: mesh::Inbox) {
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     *sh.stop.borrow_mut() = Some(stop_tx);
-    let live = Rc::new(Cell::new(0usize));
     mesh::install(&sh.mesh);
     glommio::spawn_local(mesh::serve(sh.clone(), inbox)).detach();
     glommio::spawn_local(cron(sh.clone())).detach();
@@ -212,10 +212,9 @@ async fn shard_main(sh: Rc<Shard>, listeners: Vec<TcpListener>, inbox: mesh::Inb
     let mut accepts = Vec::new();
     for l in listeners {
         let sh = sh.clone();
-        let live = live.clone();
         let stop = stop.clone();
         accepts.push(glommio::spawn_local(async move {
-            accept_loop(sh, l, live, stop).await
+            accept_loop(sh, l, stop).await
         }));
     }
     for a in accepts {
@@ -225,19 +224,14 @@ async fn shard_main(sh: Rc<Shard>, listeners: Vec<TcpListener>, inbox: mesh::Inb
     for c in sh.clients.borrow().values() {
         c.kill();
     }
-    while live.get() > 0 {
+    while sh.live_conns.get() > 0 {
         glommio::timer::sleep(Duration::from_millis(5)).await;
     }
 }
 
 type StopSignal = futures::future::Shared<oneshot::Receiver<()>>;
 
-async fn accept_loop(
-    sh: Rc<Shard>,
-    listener: TcpListener,
-    live: Rc<Cell<usize>>,
-    mut stop: StopSignal,
-) {
+async fn accept_loop(sh: Rc<Shard>, listener: TcpListener, mut stop: StopSignal) {
     loop {
         let accepted = {
             let acc = Box::pin(listener.accept());
@@ -298,16 +292,8 @@ async fn accept_loop(
             multi: Cell::new(-1),
             pubsub: Default::default(),
         });
-        sh.clients.borrow_mut().insert(info.id, info.clone());
         sh.stats.borrow_mut().connections += 1;
-        live.set(live.get() + 1);
-        let sh2 = sh.clone();
-        let live2 = live.clone();
-        glommio::spawn_local(async move {
-            crate::conn::serve(sh2, stream, info).await;
-            live2.set(live2.get() - 1);
-        })
-        .detach();
+        crate::conn::spawn(&sh, stream, info);
     }
 }
 

@@ -120,6 +120,9 @@ pub struct Shard {
     pub blocked: RefCell<crate::blocking::BlockedTable>,
     /// Woken to stop accepting (SHUTDOWN / SIGTERM).
     pub stop: RefCell<Option<futures::channel::oneshot::Sender<()>>>,
+    /// Connections served by this shard's thread right now (accepted here
+    /// or moved here); shutdown waits for it to reach zero.
+    pub live_conns: Cell<usize>,
 }
 
 /// Wall-clock time in Unix milliseconds.

@@ -10,6 +10,8 @@ pub struct ShardStats {
     pub connections: u64,
     pub expired_keys: u64,
     pub multi_shard_ops: u64,
+    /// Connections that moved to this shard (see `conn.rs`).
+    pub migrated_connections: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default)]

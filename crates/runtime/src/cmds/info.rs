@@ -465,6 +465,7 @@ fn total(reports: Vec<ShardReport>) -> Totals {
         s.net_output_bytes += r.stats.net_output_bytes;
         s.connections += r.stats.connections;
         s.multi_shard_ops += r.stats.multi_shard_ops;
+        s.migrated_connections += r.stats.migrated_connections;
         for (key, c) in r.cmdstats {
             let Some(name) = command_names().get(&key) else {
                 continue;
@@ -672,6 +673,7 @@ fn render(sh: &Shard, want: Sections, t: &Totals) -> String {
                 o.field("total_error_replies", errors);
                 o.field("dump_payload_sanitizations", 0);
                 o.field("multi_shard_ops", t.stats.multi_shard_ops);
+                o.field("migrated_connections", t.stats.migrated_connections);
             }
             Section::Replication => {
                 o.field("role", "master");

@@ -50,6 +50,7 @@ mod concurrency;
 mod differential;
 mod keyspace;
 mod lifecycle;
+mod migration;
 mod pubsub;
 mod resp3;
 mod sort;
