@@ -28,18 +28,18 @@
 //!
 //! # Skiplist form
 //!
-//! William Pugh's skiplist kept in an arena (`Vec<Node>`, links are `u32`
-//! slot numbers, freed slots are reused), where every link also stores its
-//! span (how many level-0 steps it jumps), so rank lookups and "how many
-//! elements sort before X" are O(log N). A hash map from member to slot gives
-//! O(1) ZSCORE and finds the node to unlink. Slots never move, which is what
-//! makes [`ZSet::scan`]'s cursor safe across changes.
+//! William Pugh's skiplist with Redis's rank spans, each element one
+//! allocation that is also its entry in a chained member index (O(1) ZSCORE
+//! and the node to unlink or move in one probe). ZSCAN walks the index's
+//! buckets with a cursor that survives resizes. See `zset/skiplist.rs`.
 
 use std::alloc::{self, Layout};
-use std::collections::HashMap;
 use std::fmt;
 use std::mem::ManuallyDrop;
 use std::ptr::{self, NonNull};
+
+mod skiplist;
+use skiplist::{ListIter, SkipList};
 
 /// When the packed form gives way to the skiplist (Redis's
 /// `zset-max-listpack-entries` and `zset-max-listpack-value`).
@@ -235,7 +235,7 @@ impl ZSet {
     pub fn len(&self) -> usize {
         match self.repr() {
             Repr::Pack(p) => p.len(),
-            Repr::List(l) => l.len,
+            Repr::List(l) => l.len(),
         }
     }
 
@@ -261,7 +261,7 @@ impl ZSet {
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match self.repr() {
             Repr::Pack(p) => p.find(member).map(|(_, _, s)| s),
-            Repr::List(l) => l.map.get(member).map(|&i| l.nodes[i as usize].score),
+            Repr::List(l) => l.score(member),
         }
     }
 
@@ -294,22 +294,7 @@ impl ZSet {
         let ReprMut::List(l) = self.repr_mut() else {
             unreachable!("converted above")
         };
-        match l.map.get(member).copied() {
-            Some(slot) => {
-                let old = l.nodes[slot as usize].score;
-                if old != score {
-                    l.unlink(slot);
-                    let slot = l.insert(member.into(), score);
-                    *l.map.get_mut(member).expect("member is mapped") = slot;
-                }
-                Upsert::Updated(old)
-            }
-            None => {
-                let slot = l.insert(member.into(), score);
-                l.map.insert(member.into(), slot);
-                Upsert::Added
-            }
-        }
+        l.upsert(member, score)
     }
 
     /// Removes `member`, returning its score.
@@ -320,12 +305,7 @@ impl ZSet {
                 p.remove_at(start, end);
                 Some(s)
             }
-            ReprMut::List(l) => {
-                let slot = l.map.remove(member)?;
-                let score = l.nodes[slot as usize].score;
-                l.unlink(slot);
-                Some(score)
-            }
+            ReprMut::List(l) => l.remove(member),
         }
     }
 
@@ -333,11 +313,7 @@ impl ZSet {
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
         match self.repr() {
             Repr::Pack(p) => p.iter().position(|(m, _)| m == member),
-            Repr::List(l) => {
-                let &slot = l.map.get(member)?;
-                let score = l.nodes[slot as usize].score;
-                Some(l.count_before(|s, m| before(s, m, score, member)))
-            }
+            Repr::List(l) => l.rank(member),
         }
     }
 
@@ -412,11 +388,10 @@ impl ZSet {
         let Repr::List(l) = self.repr() else {
             return;
         };
-        let fits = l.len <= limits.entries
-            && l.map.keys().all(|m| m.len() <= limits.value)
-            && l.map
-                .keys()
-                .map(|m| m.len() + ENTRY_MAX_EXTRA)
+        let fits = l.len() <= limits.entries
+            && l.iter().all(|(m, _)| m.len() <= limits.value)
+            && l.iter()
+                .map(|(m, _)| m.len() + ENTRY_MAX_EXTRA)
                 .sum::<usize>()
                 <= PACK_MAX_BYTES;
         if fits {
@@ -424,7 +399,7 @@ impl ZSet {
             for (m, s) in self.iter() {
                 encode(&mut entries, m, s);
             }
-            *self = ZSet::from_pack(Pack::from_entries(&entries, l.len));
+            *self = ZSet::from_pack(Pack::from_entries(&entries, l.len()));
         }
     }
 
@@ -433,18 +408,18 @@ impl ZSet {
         if let Repr::Pack(p) = self.repr() {
             let mut l = SkipList::new();
             for (m, s) in p.iter() {
-                let slot = l.insert(m.into(), s);
-                l.map.insert(m.into(), slot);
+                l.upsert(m, s);
             }
             *self = ZSet::from_list(l);
         }
     }
 
     /// One step of an incremental scan (ZSCAN). The packed form is returned
-    /// whole with cursor 0, as Redis does. The skiplist form walks arena
-    /// slots from `cursor`, visiting slots until about `count` elements were
-    /// seen, and returns the next cursor (0 when done). An element present
-    /// for the whole scan is visited exactly once, since slots never move.
+    /// whole with cursor 0, as Redis does. The skiplist form walks its
+    /// member index's buckets from `cursor` until about `count` elements
+    /// were seen, and returns the next cursor (0 when done). An element
+    /// present for the whole scan is visited at least once, however the
+    /// index is resized in between.
     pub fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8], f64)) -> u64 {
         match self.repr() {
             Repr::Pack(p) => {
@@ -453,23 +428,7 @@ impl ZSet {
                 }
                 0
             }
-            Repr::List(l) => {
-                let mut slot = (cursor as usize).max(1);
-                let mut seen = 0;
-                while slot < l.nodes.len() && seen < count.max(1) {
-                    let n = &l.nodes[slot];
-                    if !n.links.is_empty() {
-                        f(&n.member, n.score);
-                        seen += 1;
-                    }
-                    slot += 1;
-                }
-                if slot >= l.nodes.len() {
-                    0
-                } else {
-                    slot as u64
-                }
-            }
+            Repr::List(l) => l.scan(cursor, count, f),
         }
     }
 
@@ -477,14 +436,7 @@ impl ZSet {
     pub fn heap_size(&self) -> usize {
         match self.repr() {
             Repr::Pack(p) => Pack::layout(p.bytes().len()).size(),
-            Repr::List(l) => {
-                std::mem::size_of::<SkipList>()
-                    + l.nodes.capacity() * std::mem::size_of::<Node>()
-                    + l.nodes
-                        .iter()
-                        .map(|n| n.member.len() * 2 + n.links.len() * 8 + 16)
-                        .sum::<usize>()
-            }
+            Repr::List(l) => std::mem::size_of::<ListBox>() + l.heap_size(),
         }
     }
 }
@@ -513,11 +465,7 @@ enum IterInner<'a> {
         buf: &'a [u8],
         offs: Vec<u32>,
     },
-    List {
-        list: &'a SkipList,
-        slot: u32,
-        rev: bool,
-    },
+    List(ListIter<'a>),
 }
 
 fn iter_from(repr: Repr<'_>, rank: usize, rev: bool) -> Iter<'_> {
@@ -538,11 +486,7 @@ fn iter_from(repr: Repr<'_>, rank: usize, rev: bool) -> Iter<'_> {
                 .map(|o| o.0 as u32)
                 .collect(),
         },
-        Repr::List(l) => IterInner::List {
-            list: l,
-            slot: l.node_at(rank),
-            rev,
-        },
+        Repr::List(l) => IterInner::List(l.iter_from(l.node_at(rank), rev)),
     };
     Iter { inner }
 }
@@ -565,14 +509,7 @@ impl<'a> Iterator for Iter<'a> {
                 let (m, s, _) = decode(buf, off as usize);
                 Some((m, s))
             }
-            IterInner::List { list, slot, rev } => {
-                if *slot == NIL {
-                    return None;
-                }
-                let n = &list.nodes[*slot as usize];
-                *slot = if *rev { n.backward } else { n.links[0].next };
-                Some((&n.member, n.score))
-            }
+            IterInner::List(it) => it.next(),
         }
     }
 }
@@ -857,266 +794,6 @@ impl Pack {
     }
 }
 
-// ---------------------------------------------------------------------------
-// The skiplist form.
-// ---------------------------------------------------------------------------
-
-/// "No node" in a link.
-const NIL: u32 = u32::MAX;
-/// Slot of the head node, which holds no element.
-const HEAD: u32 = 0;
-const MAX_LEVEL: usize = 32;
-
-#[derive(Clone, Copy, Debug)]
-struct Link {
-    next: u32,
-    /// Level-0 steps from this node to `next`.
-    span: u32,
-}
-
-#[derive(Clone, Debug)]
-struct Node {
-    member: Box<[u8]>,
-    score: f64,
-    backward: u32,
-    /// One link per level; empty for a free slot.
-    links: Box<[Link]>,
-}
-
-#[derive(Clone, Debug)]
-struct SkipList {
-    nodes: Vec<Node>,
-    free: Vec<u32>,
-    tail: u32,
-    level: usize,
-    len: usize,
-    /// xorshift state for level choice; seeded fixed so runs repeat.
-    rng: u64,
-    map: HashMap<Box<[u8]>, u32, ahash::RandomState>,
-}
-
-impl SkipList {
-    fn new() -> SkipList {
-        let head = Node {
-            member: Box::default(),
-            score: 0.0,
-            backward: NIL,
-            links: vec![Link { next: NIL, span: 0 }; MAX_LEVEL].into_boxed_slice(),
-        };
-        SkipList {
-            nodes: vec![head],
-            free: Vec::new(),
-            tail: NIL,
-            level: 1,
-            len: 0,
-            rng: 0x9e37_79b9_7f4a_7c15,
-            map: HashMap::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4)),
-        }
-    }
-
-    /// Level 1 with probability 3/4, each further level with 1/4 more.
-    fn random_level(&mut self) -> usize {
-        let mut level = 1;
-        loop {
-            self.rng ^= self.rng << 13;
-            self.rng ^= self.rng >> 7;
-            self.rng ^= self.rng << 17;
-            if self.rng & 3 != 0 || level >= MAX_LEVEL {
-                return level;
-            }
-            level += 1;
-        }
-    }
-
-    fn link(&self, slot: u32, level: usize) -> Link {
-        self.nodes[slot as usize].links[level]
-    }
-
-    fn link_mut(&mut self, slot: u32, level: usize) -> &mut Link {
-        &mut self.nodes[slot as usize].links[level]
-    }
-
-    /// The last node at each level that sorts before the bound, and its rank
-    /// (1-based, 0 for the head), for an `is_before` predicate.
-    fn predecessors(
-        &self,
-        is_before: impl Fn(f64, &[u8]) -> bool,
-    ) -> ([u32; MAX_LEVEL], [usize; MAX_LEVEL]) {
-        let mut update = [HEAD; MAX_LEVEL];
-        let mut rank = [0usize; MAX_LEVEL];
-        let mut x = HEAD;
-        let mut r = 0;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.link(x, i);
-                if l.next == NIL {
-                    break;
-                }
-                let n = &self.nodes[l.next as usize];
-                if !is_before(n.score, &n.member) {
-                    break;
-                }
-                r += l.span as usize;
-                x = l.next;
-            }
-            update[i] = x;
-            rank[i] = r;
-        }
-        (update, rank)
-    }
-
-    fn count_before(&self, is_before: impl Fn(f64, &[u8]) -> bool) -> usize {
-        self.predecessors(is_before).1[0]
-    }
-
-    /// Inserts an element known to be absent; returns its slot. The caller
-    /// maintains the map.
-    fn insert(&mut self, member: Box<[u8]>, score: f64) -> u32 {
-        let (mut update, rank) = self.predecessors(|s, m| before(s, m, score, &member));
-        let level = self.random_level();
-        if level > self.level {
-            for u in update.iter_mut().take(level).skip(self.level) {
-                *u = HEAD;
-            }
-            for i in self.level..level {
-                self.link_mut(HEAD, i).span = self.len as u32;
-            }
-            self.level = level;
-        }
-        let node = Node {
-            member,
-            score,
-            backward: if update[0] == HEAD { NIL } else { update[0] },
-            links: vec![Link { next: NIL, span: 0 }; level].into_boxed_slice(),
-        };
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.nodes[s as usize] = node;
-                s
-            }
-            None => {
-                self.nodes.push(node);
-                (self.nodes.len() - 1) as u32
-            }
-        };
-        // Levels above the old top start at the head, whose rank (0) the
-        // walk left in `rank`.
-        for (i, &u) in update.iter().enumerate().take(level) {
-            let ul = self.link(u, i);
-            let gap = (rank[0] - rank[i]) as u32;
-            *self.link_mut(slot, i) = Link {
-                next: ul.next,
-                span: ul.span.wrapping_sub(gap),
-            };
-            *self.link_mut(u, i) = Link {
-                next: slot,
-                span: gap + 1,
-            };
-        }
-        for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
-            self.link_mut(u, i).span += 1;
-        }
-        let next = self.link(slot, 0).next;
-        if next == NIL {
-            self.tail = slot;
-        } else {
-            self.nodes[next as usize].backward = slot;
-        }
-        self.len += 1;
-        slot
-    }
-
-    /// Unlinks node `x` given its predecessors, frees its slot.
-    fn unlink_with(&mut self, x: u32, update: &[u32; MAX_LEVEL]) {
-        for (i, &u) in update.iter().enumerate().take(self.level) {
-            let ul = self.link(u, i);
-            if ul.next == x {
-                let xl = self.link(x, i);
-                *self.link_mut(u, i) = Link {
-                    next: xl.next,
-                    span: (ul.span + xl.span).wrapping_sub(1),
-                };
-            } else {
-                self.link_mut(u, i).span = ul.span.wrapping_sub(1);
-            }
-        }
-        let (next, back) = (self.link(x, 0).next, self.nodes[x as usize].backward);
-        if next == NIL {
-            self.tail = back;
-        } else {
-            self.nodes[next as usize].backward = back;
-        }
-        while self.level > 1 && self.link(HEAD, self.level - 1).next == NIL {
-            self.level -= 1;
-        }
-        self.len -= 1;
-        let n = &mut self.nodes[x as usize];
-        n.member = Box::default();
-        n.links = Box::default();
-        self.free.push(x);
-    }
-
-    /// Unlinks the node in `slot` (its map entry is the caller's business).
-    fn unlink(&mut self, slot: u32) {
-        let n = &self.nodes[slot as usize];
-        let (score, member) = (n.score, n.member.clone());
-        let (update, _) = self.predecessors(|s, m| before(s, m, score, &member));
-        debug_assert_eq!(self.link(update[0], 0).next, slot);
-        self.unlink_with(slot, &update);
-    }
-
-    /// The slot at ascending rank `rank` (0-based), or NIL.
-    fn node_at(&self, rank: usize) -> u32 {
-        if rank >= self.len {
-            return NIL;
-        }
-        let target = rank + 1;
-        let mut x = HEAD;
-        let mut done = 0usize;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.link(x, i);
-                if l.next == NIL || done + l.span as usize > target {
-                    break;
-                }
-                done += l.span as usize;
-                x = l.next;
-            }
-            if done == target {
-                return x;
-            }
-        }
-        NIL
-    }
-
-    /// Removes ascending ranks `start..end` (both within the list) in one
-    /// walk: O(log N + M).
-    fn remove_ranks(&mut self, start: usize, end: usize) {
-        let mut update = [HEAD; MAX_LEVEL];
-        let mut x = HEAD;
-        let mut done = 0usize;
-        for i in (0..self.level).rev() {
-            loop {
-                let l = self.link(x, i);
-                if l.next == NIL || done + l.span as usize > start {
-                    break;
-                }
-                done += l.span as usize;
-                x = l.next;
-            }
-            update[i] = x;
-        }
-        let mut x = self.link(x, 0).next;
-        for _ in start..end {
-            let next = self.link(x, 0).next;
-            let member = std::mem::take(&mut self.nodes[x as usize].member);
-            self.map.remove(&member);
-            self.unlink_with(x, &update);
-            x = next;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1228,6 +905,74 @@ mod tests {
         assert_eq!(seen.len(), 1000);
     }
 
+    #[test]
+    fn scan_survives_the_index_growing_and_shrinking() {
+        let mut z = ZSet::new();
+        z.convert();
+        for i in 0..500 {
+            z.upsert(format!("keep{i}").as_bytes(), i as f64, tiny());
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cur = 0;
+        let mut step = 0;
+        loop {
+            cur = z.scan(cur, 7, |m, _| {
+                seen.insert(m.to_vec());
+            });
+            step += 1;
+            // Grow the index mid-scan, then shrink it back below its size.
+            if step == 5 {
+                for i in 0..5000 {
+                    z.upsert(format!("tmp{i}").as_bytes(), 1.0, tiny());
+                }
+            }
+            if step == 30 {
+                for i in 0..5000 {
+                    z.remove(format!("tmp{i}").as_bytes());
+                }
+            }
+            if cur == 0 {
+                break;
+            }
+        }
+        for i in 0..500 {
+            assert!(seen.contains(format!("keep{i}").as_bytes()), "keep{i}");
+        }
+    }
+
+    #[test]
+    fn skiplist_links_stay_consistent_under_many_moves() {
+        let mut z = ZSet::new();
+        z.convert();
+        let mut x = 12345u64;
+        for _ in 0..20_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let m = format!("m{}", (x >> 40) % 3000);
+            let score = ((x >> 20) % 50) as f64 - 25.0;
+            if (x >> 8).is_multiple_of(5) {
+                z.remove(m.as_bytes());
+            } else {
+                z.upsert(m.as_bytes(), score, tiny());
+            }
+        }
+        let Repr::List(l) = z.repr() else {
+            panic!("skiplist expected")
+        };
+        l.check();
+        let all = elems(&z);
+        for (i, (m, s)) in all.iter().enumerate() {
+            assert_eq!(z.rank(m), Some(i));
+            assert_eq!(z.score(m), Some(*s));
+        }
+        z.remove_range(10, 2000);
+        let Repr::List(l) = z.repr() else {
+            panic!("skiplist expected")
+        };
+        l.check();
+    }
+
     #[derive(Clone, Debug)]
     enum Op {
         Upsert(u8, i8),
@@ -1301,6 +1046,9 @@ mod tests {
                 }
             }
             prop_assert_eq!(elems(&z), model.clone());
+            if let Repr::List(l) = z.repr() {
+                l.check();
+            }
             for (i, (m, s)) in model.iter().enumerate() {
                 prop_assert_eq!(z.rank(m), Some(i));
                 prop_assert_eq!(z.score(m), Some(*s));

@@ -1,0 +1,667 @@
+//! The large form of a sorted set: a skiplist with rank spans whose nodes
+//! are also the entries of a chained member index. It holds all of the
+//! sorted set's node-level unsafe code; it must not know about the packed
+//! form, commands or thresholds.
+//!
+//! # Nodes
+//!
+//! An element is one 8-aligned allocation, so an insert allocates once and a
+//! walk touches one cache line per node for most nodes (three in four have a
+//! single level):
+//!
+//! ```text
+//! 0          score: f64
+//! 8          backward: the previous node, null for the first
+//! 16         chain: the next node in the same index bucket
+//! 24         member length: u32
+//! 28         level: u8 (1..=32)
+//! 29         tag: u8, the top byte of the member's hash
+//! 32         next: one pointer per level
+//! 32 + 8L    span: one u32 per level (level-0 steps to `next`)
+//! 32 + 12L   member bytes
+//! ```
+//!
+//! The head is a node of 32 levels with no member. Links and spans follow
+//! Pugh's skiplist with Redis's rank spans, so ranks and "how many sort
+//! before X" are O(log N), and levels are drawn as Redis draws them
+//! (p = 1/4, at most 32).
+//!
+//! # Member index
+//!
+//! A power-of-two array of bucket heads; each bucket chains its nodes
+//! through their `chain` word, so the index costs one pointer per bucket
+//! and nothing per element beyond the node's own header. A probe compares
+//! the stored tag before the member bytes. The array doubles when it holds
+//! as many elements as buckets (every node is rehashed then, from its
+//! member) and halves below one element per eight buckets. ZSCAN walks the
+//! buckets with a reverse-binary cursor, so an element present for the
+//! whole scan is returned at least once however the array is resized.
+
+use std::alloc::{self, Layout};
+use std::marker::PhantomData;
+use std::ptr::{self, NonNull};
+
+use super::{before, Upsert};
+
+const MAX_LEVEL: usize = 32;
+/// Bytes before the node's links.
+const NODE_HDR: usize = 32;
+/// Fewest buckets a non-empty index has.
+const MIN_BUCKETS: usize = 4;
+
+/// A possibly null node pointer, as stored in links, `backward` and chains.
+type P = *mut u8;
+
+/// Hasher for members; fixed seeds so that runs repeat.
+static MEMBER_HASHER: ahash::RandomState = ahash::RandomState::with_seeds(
+    0x452821e6_38d01377,
+    0xbe5466cf_34e90c6c,
+    0xc0ac29b7_c97c50dd,
+    0x3f84d5b5_b5470917,
+);
+
+fn hash(member: &[u8]) -> u64 {
+    MEMBER_HASHER.hash_one(member)
+}
+
+fn tag_of(h: u64) -> u8 {
+    (h >> 56) as u8
+}
+
+/// A live node of the list that holds it.
+///
+/// Only this module makes an `N`, always from a node allocated by
+/// [`N::alloc`] and not yet freed, and no `N` outlives its list's borrow;
+/// the accessors' unsafe blocks rely on that.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct N(NonNull<u8>);
+
+impl N {
+    fn from(p: P) -> Option<N> {
+        NonNull::new(p).map(N)
+    }
+
+    fn raw(self) -> P {
+        self.0.as_ptr()
+    }
+
+    fn layout(level: usize, mlen: usize) -> Layout {
+        Layout::from_size_align(NODE_HDR + 12 * level + mlen, 8).expect("skiplist node layout")
+    }
+
+    /// A node with null links and zero spans.
+    fn alloc(member: &[u8], score: f64, level: usize, tag: u8) -> N {
+        let mlen = u32::try_from(member.len()).expect("member under 4 GB");
+        let layout = N::layout(level, member.len());
+        // SAFETY: the layout is at least NODE_HDR bytes.
+        let raw = unsafe { alloc::alloc(layout) };
+        let Some(p) = NonNull::new(raw) else {
+            alloc::handle_alloc_error(layout)
+        };
+        // SAFETY: every write below is inside the fresh allocation, at the
+        // offsets the layout above reserves, with 8-aligned words.
+        unsafe {
+            let b = p.as_ptr();
+            b.cast::<f64>().write(score);
+            b.add(8).cast::<P>().write(ptr::null_mut());
+            b.add(16).cast::<P>().write(ptr::null_mut());
+            b.add(24).cast::<u32>().write(mlen);
+            b.add(28).write(level as u8);
+            b.add(29).write(tag);
+            ptr::write_bytes(b.add(NODE_HDR), 0, 12 * level);
+            ptr::copy_nonoverlapping(member.as_ptr(), b.add(NODE_HDR + 12 * level), member.len());
+        }
+        N(p)
+    }
+
+    /// Frees the node.
+    ///
+    /// # Safety
+    /// No link, chain or `N` may reach the node afterwards.
+    unsafe fn free(self) {
+        let layout = N::layout(self.level(), self.mlen());
+        // SAFETY: allocated in `alloc` with this layout; the caller makes
+        // this the last use.
+        unsafe { alloc::dealloc(self.raw(), layout) }
+    }
+
+    fn score(self) -> f64 {
+        // SAFETY: a live node (type invariant); offset 0 is its score.
+        unsafe { self.raw().cast::<f64>().read() }
+    }
+
+    fn set_score(self, s: f64) {
+        // SAFETY: as in `score`; nodes are only changed through `&mut` lists.
+        unsafe { self.raw().cast::<f64>().write(s) }
+    }
+
+    fn backward(self) -> P {
+        // SAFETY: a live node; offset 8 is its backward pointer.
+        unsafe { self.raw().add(8).cast::<P>().read() }
+    }
+
+    fn set_backward(self, p: P) {
+        // SAFETY: as in `backward`.
+        unsafe { self.raw().add(8).cast::<P>().write(p) }
+    }
+
+    fn chain(self) -> P {
+        // SAFETY: a live node; offset 16 is its bucket chain pointer.
+        unsafe { self.raw().add(16).cast::<P>().read() }
+    }
+
+    fn set_chain(self, p: P) {
+        // SAFETY: as in `chain`.
+        unsafe { self.raw().add(16).cast::<P>().write(p) }
+    }
+
+    fn mlen(self) -> usize {
+        // SAFETY: a live node; offset 24 is its member length.
+        unsafe { self.raw().add(24).cast::<u32>().read() as usize }
+    }
+
+    fn level(self) -> usize {
+        // SAFETY: a live node; offset 28 is its level.
+        unsafe { usize::from(self.raw().add(28).read()) }
+    }
+
+    fn tag(self) -> u8 {
+        // SAFETY: a live node; offset 29 is its hash tag.
+        unsafe { self.raw().add(29).read() }
+    }
+
+    fn next(self, i: usize) -> P {
+        debug_assert!(i < self.level());
+        // SAFETY: a live node with more than `i` levels.
+        unsafe { self.raw().add(NODE_HDR + 8 * i).cast::<P>().read() }
+    }
+
+    fn set_next(self, i: usize, p: P) {
+        debug_assert!(i < self.level());
+        // SAFETY: as in `next`.
+        unsafe { self.raw().add(NODE_HDR + 8 * i).cast::<P>().write(p) }
+    }
+
+    fn span(self, i: usize) -> usize {
+        debug_assert!(i < self.level());
+        let off = NODE_HDR + 8 * self.level() + 4 * i;
+        // SAFETY: a live node with more than `i` levels; spans follow the
+        // `level` next pointers.
+        unsafe { self.raw().add(off).cast::<u32>().read() as usize }
+    }
+
+    fn set_span(self, i: usize, span: usize) {
+        debug_assert!(i < self.level());
+        let off = NODE_HDR + 8 * self.level() + 4 * i;
+        // SAFETY: as in `span`; spans never exceed the element count, a u32.
+        unsafe { self.raw().add(off).cast::<u32>().write(span as u32) }
+    }
+
+    /// The member bytes; the caller ties the lifetime to the list's borrow.
+    fn member<'a>(self) -> &'a [u8] {
+        let off = NODE_HDR + 12 * self.level();
+        // SAFETY: a live node holds `mlen` member bytes after its spans; they
+        // change only when the node is freed, which needs `&mut` on the list.
+        unsafe { std::slice::from_raw_parts(self.raw().add(off), self.mlen()) }
+    }
+}
+
+/// The member → node index (see the module docs).
+struct Index {
+    buckets: Box<[P]>,
+    len: usize,
+}
+
+impl Index {
+    fn new() -> Index {
+        Index {
+            buckets: Box::default(),
+            len: 0,
+        }
+    }
+
+    fn mask(&self) -> usize {
+        self.buckets.len().wrapping_sub(1)
+    }
+
+    fn find(&self, member: &[u8], h: u64) -> Option<N> {
+        if self.buckets.is_empty() {
+            return None;
+        }
+        let tag = tag_of(h);
+        let mut p = self.buckets[h as usize & self.mask()];
+        while let Some(n) = N::from(p) {
+            if n.tag() == tag && n.member() == member {
+                return Some(n);
+            }
+            p = n.chain();
+        }
+        None
+    }
+
+    /// Adds a node whose member is absent.
+    fn insert(&mut self, n: N, h: u64) {
+        if self.len >= self.buckets.len() {
+            self.resize((self.buckets.len() * 2).max(MIN_BUCKETS));
+        }
+        let b = h as usize & self.mask();
+        n.set_chain(self.buckets[b]);
+        self.buckets[b] = n.raw();
+        self.len += 1;
+    }
+
+    /// Takes node `n` (present, with hash `h`) out of its chain.
+    fn remove(&mut self, n: N, h: u64) {
+        let b = h as usize & self.mask();
+        let mut p = self.buckets[b];
+        if p == n.raw() {
+            self.buckets[b] = n.chain();
+        } else {
+            loop {
+                let c = N::from(p).expect("node is in its bucket");
+                if c.chain() == n.raw() {
+                    c.set_chain(n.chain());
+                    break;
+                }
+                p = c.chain();
+            }
+        }
+        self.len -= 1;
+        if self.buckets.len() > MIN_BUCKETS && self.len < self.buckets.len() / 8 {
+            self.resize((self.len * 2).next_power_of_two().max(MIN_BUCKETS));
+        }
+    }
+
+    /// Moves every node to a new array of `size` buckets.
+    fn resize(&mut self, size: usize) {
+        let mut new = vec![ptr::null_mut::<u8>(); size].into_boxed_slice();
+        let mask = size - 1;
+        for &head in self.buckets.iter() {
+            let mut p = head;
+            while let Some(n) = N::from(p) {
+                p = n.chain();
+                let b = hash(n.member()) as usize & mask;
+                n.set_chain(new[b]);
+                new[b] = n.raw();
+            }
+        }
+        self.buckets = new;
+    }
+}
+
+/// The skiplist with its member index.
+pub(super) struct SkipList {
+    head: N,
+    tail: P,
+    level: usize,
+    len: usize,
+    /// xorshift state for level choice; seeded fixed so runs repeat.
+    rng: u64,
+    index: Index,
+}
+
+// SAFETY: the list owns its nodes exclusively (as Boxes would be owned) and
+// they hold plain bytes.
+unsafe impl Send for SkipList {}
+// SAFETY: as for Send; nothing is mutated through `&SkipList`.
+unsafe impl Sync for SkipList {}
+
+impl Drop for SkipList {
+    fn drop(&mut self) {
+        let mut p = self.head.next(0);
+        while let Some(n) = N::from(p) {
+            p = n.next(0);
+            // SAFETY: each node is reached once along level 0 and the list
+            // is going away.
+            unsafe { n.free() }
+        }
+        // SAFETY: the head is owned by the list and freed once, last.
+        unsafe { self.head.free() }
+    }
+}
+
+impl Clone for SkipList {
+    fn clone(&self) -> SkipList {
+        let mut l = SkipList::new();
+        for (m, s) in self.iter_from(self.first(), false) {
+            l.upsert(m, s);
+        }
+        l
+    }
+}
+
+/// The last node at each level that sorts before a bound, and the rank of
+/// each (1-based, 0 for the head).
+type Preds = ([P; MAX_LEVEL], [usize; MAX_LEVEL]);
+
+impl SkipList {
+    pub(super) fn new() -> SkipList {
+        SkipList {
+            head: N::alloc(&[], 0.0, MAX_LEVEL, 0),
+            tail: ptr::null_mut(),
+            level: 1,
+            len: 0,
+            rng: 0x9e37_79b9_7f4a_7c15,
+            index: Index::new(),
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Level 1 with probability 3/4, each further level with 1/4 more, at
+    /// most 32: one xorshift step, two bits per level.
+    fn random_level(&mut self) -> usize {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        (1 + self.rng.trailing_zeros() as usize / 2).min(MAX_LEVEL)
+    }
+
+    fn predecessors(&self, is_before: impl Fn(f64, &[u8]) -> bool) -> Preds {
+        let mut update = [self.head.raw(); MAX_LEVEL];
+        let mut rank = [0usize; MAX_LEVEL];
+        let mut x = self.head;
+        let mut r = 0;
+        for i in (0..self.level).rev() {
+            while let Some(n) = N::from(x.next(i)) {
+                if !is_before(n.score(), n.member()) {
+                    break;
+                }
+                r += x.span(i);
+                x = n;
+            }
+            update[i] = x.raw();
+            rank[i] = r;
+        }
+        (update, rank)
+    }
+
+    pub(super) fn count_before(&self, is_before: impl Fn(f64, &[u8]) -> bool) -> usize {
+        self.predecessors(is_before).1[0]
+    }
+
+    /// Links node `x` (unlinked, spans free to overwrite) at its place.
+    fn link(&mut self, x: N) {
+        let (score, member) = (x.score(), x.member());
+        let (mut update, rank) = self.predecessors(|s, m| before(s, m, score, member));
+        let level = x.level();
+        if level > self.level {
+            for (i, u) in update.iter_mut().enumerate().take(level).skip(self.level) {
+                *u = self.head.raw();
+                self.head.set_span(i, self.len);
+            }
+            self.level = level;
+        }
+        for (i, &u) in update.iter().enumerate().take(level) {
+            let u = N::from(u).expect("predecessor");
+            let gap = rank[0] - rank[i];
+            x.set_next(i, u.next(i));
+            x.set_span(i, u.span(i).wrapping_sub(gap));
+            u.set_next(i, x.raw());
+            u.set_span(i, gap + 1);
+        }
+        for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
+            let u = N::from(u).expect("predecessor");
+            u.set_span(i, u.span(i) + 1);
+        }
+        x.set_backward(if update[0] == self.head.raw() {
+            ptr::null_mut()
+        } else {
+            update[0]
+        });
+        match N::from(x.next(0)) {
+            Some(n) => n.set_backward(x.raw()),
+            None => self.tail = x.raw(),
+        }
+        self.len += 1;
+    }
+
+    /// Unlinks node `x` given its predecessors (the node is not freed).
+    fn unlink_with(&mut self, x: N, update: &[P; MAX_LEVEL]) {
+        for (i, &u) in update.iter().enumerate().take(self.level) {
+            let u = N::from(u).expect("predecessor");
+            if u.next(i) == x.raw() {
+                u.set_span(i, (u.span(i) + x.span(i)).wrapping_sub(1));
+                u.set_next(i, x.next(i));
+            } else {
+                u.set_span(i, u.span(i).wrapping_sub(1));
+            }
+        }
+        match N::from(x.next(0)) {
+            Some(n) => n.set_backward(x.backward()),
+            None => self.tail = x.backward(),
+        }
+        while self.level > 1 && self.head.next(self.level - 1).is_null() {
+            self.level -= 1;
+        }
+        self.len -= 1;
+    }
+
+    fn unlink(&mut self, x: N) {
+        let (score, member) = (x.score(), x.member());
+        let (update, _) = self.predecessors(|s, m| before(s, m, score, member));
+        debug_assert_eq!(N::from(update[0]).map(|u| u.next(0)), Some(x.raw()));
+        self.unlink_with(x, &update);
+    }
+
+    pub(super) fn score(&self, member: &[u8]) -> Option<f64> {
+        self.index.find(member, hash(member)).map(N::score)
+    }
+
+    /// Sets `member`'s score, adding it if absent; one index probe.
+    pub(super) fn upsert(&mut self, member: &[u8], score: f64) -> Upsert {
+        let h = hash(member);
+        if let Some(x) = self.index.find(member, h) {
+            let old = x.score();
+            if old != score {
+                // A node whose new score keeps it between its neighbours
+                // stays where it is, as Redis's zslUpdateScore does;
+                // otherwise the same node is moved.
+                let after_prev = N::from(x.backward())
+                    .is_none_or(|b| before(b.score(), b.member(), score, member));
+                let before_next =
+                    N::from(x.next(0)).is_none_or(|n| before(score, member, n.score(), n.member()));
+                if after_prev && before_next {
+                    x.set_score(score);
+                } else {
+                    self.unlink(x);
+                    x.set_score(score);
+                    self.link(x);
+                }
+            }
+            return Upsert::Updated(old);
+        }
+        let level = self.random_level();
+        let x = N::alloc(member, score, level, tag_of(h));
+        self.link(x);
+        self.index.insert(x, h);
+        Upsert::Added
+    }
+
+    /// Removes `member`, returning its score.
+    pub(super) fn remove(&mut self, member: &[u8]) -> Option<f64> {
+        let h = hash(member);
+        let x = self.index.find(member, h)?;
+        let score = x.score();
+        self.index.remove(x, h);
+        self.unlink(x);
+        // SAFETY: unlinked from the list and the index just above.
+        unsafe { x.free() };
+        Some(score)
+    }
+
+    /// The ascending rank (0-based) of `member`.
+    pub(super) fn rank(&self, member: &[u8]) -> Option<usize> {
+        let x = self.index.find(member, hash(member))?;
+        let score = x.score();
+        Some(self.count_before(|s, m| before(s, m, score, member)))
+    }
+
+    /// The node at ascending rank `rank` (0-based), or null.
+    pub(super) fn node_at(&self, rank: usize) -> P {
+        if rank >= self.len {
+            return ptr::null_mut();
+        }
+        let target = rank + 1;
+        let mut x = self.head;
+        let mut done = 0usize;
+        for i in (0..self.level).rev() {
+            while let Some(n) = N::from(x.next(i)) {
+                if done + x.span(i) > target {
+                    break;
+                }
+                done += x.span(i);
+                x = n;
+            }
+            if done == target {
+                return x.raw();
+            }
+        }
+        ptr::null_mut()
+    }
+
+    fn first(&self) -> P {
+        self.head.next(0)
+    }
+
+    /// Walks from `start` (a node of this list, or null for nothing).
+    pub(super) fn iter_from(&self, start: P, rev: bool) -> ListIter<'_> {
+        ListIter {
+            cur: start,
+            rev,
+            _list: PhantomData,
+        }
+    }
+
+    /// Every element in ascending order.
+    pub(super) fn iter(&self) -> ListIter<'_> {
+        self.iter_from(self.first(), false)
+    }
+
+    /// Removes ascending ranks `start..end` (both within the list) in one
+    /// walk: O(log N + M).
+    pub(super) fn remove_ranks(&mut self, start: usize, end: usize) {
+        let mut update = [self.head.raw(); MAX_LEVEL];
+        let mut x = self.head;
+        let mut done = 0usize;
+        for i in (0..self.level).rev() {
+            while let Some(n) = N::from(x.next(i)) {
+                if done + x.span(i) > start {
+                    break;
+                }
+                done += x.span(i);
+                x = n;
+            }
+            update[i] = x.raw();
+        }
+        let mut p = x.next(0);
+        for _ in start..end {
+            let n = N::from(p).expect("rank inside the list");
+            p = n.next(0);
+            self.index.remove(n, hash(n.member()));
+            self.unlink_with(n, &update);
+            // SAFETY: unlinked from the index and the list just above.
+            unsafe { n.free() };
+        }
+    }
+
+    /// One ZSCAN step over the index: visits buckets from `cursor` in
+    /// reverse-binary order until about `count` elements were seen, and
+    /// returns the next cursor (0 when done).
+    pub(super) fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8], f64)) -> u64 {
+        if self.index.buckets.is_empty() {
+            return 0;
+        }
+        let mask = self.index.mask() as u64;
+        let mut cursor = cursor;
+        let mut seen = 0;
+        let mut budget = count.max(1) * 10;
+        loop {
+            let mut p = self.index.buckets[(cursor & mask) as usize];
+            while let Some(n) = N::from(p) {
+                f(n.member(), n.score());
+                seen += 1;
+                p = n.chain();
+            }
+            // Increment the bucket bits from the most significant down.
+            cursor |= !mask;
+            cursor = cursor.reverse_bits().wrapping_add(1).reverse_bits();
+            budget -= 1;
+            if cursor == 0 || seen >= count.max(1) || budget == 0 {
+                return cursor;
+            }
+        }
+    }
+
+    /// Heap bytes held.
+    pub(super) fn heap_size(&self) -> usize {
+        let nodes: usize = self.iter().map(|(m, _)| m.len()).sum::<usize>() + self.len * NODE_HDR;
+        let levels: usize = {
+            let mut total = 0;
+            let mut p = self.first();
+            while let Some(n) = N::from(p) {
+                total += 12 * n.level();
+                p = n.next(0);
+            }
+            total
+        };
+        std::mem::size_of::<SkipList>()
+            + N::layout(MAX_LEVEL, 0).size()
+            + nodes
+            + levels
+            + self.index.buckets.len() * std::mem::size_of::<P>()
+    }
+
+    /// Checks every link, span, backward pointer and the index (tests).
+    #[cfg(test)]
+    pub(super) fn check(&self) {
+        let mut all = Vec::new();
+        let mut p = self.first();
+        let mut prev: P = ptr::null_mut();
+        while let Some(n) = N::from(p) {
+            assert_eq!(n.backward(), prev);
+            all.push(n.raw());
+            prev = p;
+            p = n.next(0);
+        }
+        assert_eq!(self.tail, prev);
+        assert_eq!(all.len(), self.len);
+        assert_eq!(self.index.len, self.len);
+        for w in all.windows(2) {
+            let (a, b) = (N::from(w[0]).unwrap(), N::from(w[1]).unwrap());
+            assert!(before(a.score(), a.member(), b.score(), b.member()));
+        }
+        for i in 0..self.level {
+            let mut x = self.head;
+            let mut pos = 0usize;
+            while let Some(n) = N::from(x.next(i)) {
+                pos += x.span(i);
+                assert_eq!(all[pos - 1], n.raw(), "level {i}");
+                x = n;
+            }
+        }
+        for &n in &all {
+            let n = N::from(n).unwrap();
+            assert_eq!(self.index.find(n.member(), hash(n.member())), Some(n));
+        }
+    }
+}
+
+/// Elements along level 0 from a node, forwards or backwards.
+pub(super) struct ListIter<'a> {
+    cur: P,
+    rev: bool,
+    _list: PhantomData<&'a SkipList>,
+}
+
+impl<'a> Iterator for ListIter<'a> {
+    type Item = (&'a [u8], f64);
+
+    fn next(&mut self) -> Option<(&'a [u8], f64)> {
+        let n = N::from(self.cur)?;
+        self.cur = if self.rev { n.backward() } else { n.next(0) };
+        Some((n.member(), n.score()))
+    }
+}
