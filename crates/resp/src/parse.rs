@@ -144,6 +144,9 @@ pub struct CommandParser {
     scanned: usize,
     /// Length of the bulk being waited for, once its `$` line was read.
     bulk: Option<usize>,
+    /// Where each element read so far starts in the buffer, and its length;
+    /// kept across commands so its allocation is reused.
+    spans: Vec<(usize, usize)>,
 }
 
 /// What a search for the end of a line found.
@@ -162,7 +165,13 @@ impl CommandParser {
     /// Forgets any partial progress; needed only if the buffer was changed
     /// other than by appending.
     pub fn reset(&mut self) {
-        *self = CommandParser::default();
+        self.count = 0;
+        self.first = 0;
+        self.done = 0;
+        self.at = 0;
+        self.scanned = 0;
+        self.bulk = None;
+        self.spans.clear();
     }
 
     /// How many bytes the buffer must hold before the next call can make
@@ -300,24 +309,17 @@ impl CommandParser {
             self.bulk = Some(len);
             self.at = cr + 2;
             self.scanned = self.at;
+            self.spans.push((self.at, len));
         }
-        // Every element is buffered: walk the (already validated) headers once
-        // more to slice the arguments out of the frozen frame without copying.
+        // Every element is buffered: slice the arguments out of the frozen
+        // frame without copying.
         let end = self.at;
-        let mut spans = Vec::with_capacity(self.count);
-        let mut pos = self.first;
-        for _ in 0..self.count {
-            let cr = memchr::memchr(b'\r', &b[pos..end]).map_or(end, |i| pos + i);
-            let len = string2ll(&b[(pos + 1).min(cr)..cr]).unwrap_or(0).max(0) as usize;
-            let start = (cr + 2).min(end);
-            let stop = start.saturating_add(len).min(end);
-            spans.push((start, stop));
-            pos = stop.saturating_add(2).min(end);
-        }
         let frame = buf.split_to(end).freeze();
-        Ok(Some(
-            spans.into_iter().map(|(s, e)| frame.slice(s..e)).collect(),
-        ))
+        let mut argv = Vec::with_capacity(self.count);
+        for &(start, len) in &self.spans {
+            argv.push(frame.slice(start..start + len));
+        }
+        Ok(Some(argv))
     }
 
     fn inline(
