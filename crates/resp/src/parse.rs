@@ -280,6 +280,20 @@ impl CommandParser {
                 self.bulk = None;
                 continue;
             }
+            // Fast path for the usual header, `$<digits>\r` and one more byte,
+            // with no leading zero: no search, no second scan of the digits.
+            // Anything else takes the general path below, which decides.
+            if let Some((len, cr)) = quick_bulk_header(b, self.at) {
+                if len as u64 <= limits.max_bulk_len as u64
+                    && !(limits.unauthenticated && len > 16384)
+                {
+                    self.bulk = Some(len);
+                    self.at = cr + 2;
+                    self.scanned = self.at;
+                    self.spans.push((self.at, len));
+                    continue;
+                }
+            }
             let cr = match self.find_line(b, b'\r') {
                 Line::End(cr) => cr,
                 Line::Open if b.len() - self.at > limits.max_inline_len => {
@@ -349,6 +363,33 @@ impl CommandParser {
 /// Parses a length the way Redis's `string2ll` does: an optional `-`, then
 /// `0` alone or a digit 1-9 followed by digits, fitting an i64, shorter than
 /// 21 characters. Anything else (spaces, `+`, `-0`, leading zeros) is refused.
+/// Reads a `$<len>\r` bulk header at `at` whose length has at most nine
+/// digits and no leading zero (or is a lone `0`), followed by at least one
+/// more byte, as `(len, offset of the \r)`. None when the header is anything
+/// else, including incomplete: the general path handles those.
+fn quick_bulk_header(b: &[u8], at: usize) -> Option<(usize, usize)> {
+    let rest = b.get(at..)?;
+    if rest.first() != Some(&b'$') {
+        return None;
+    }
+    let mut len = 0usize;
+    for (i, &c) in rest.iter().enumerate().skip(1).take(10) {
+        match c {
+            b'\r' if i > 1 => {
+                // A complete line needs the byte after the \r.
+                return (at + i + 1 < b.len()).then_some((len, at + i));
+            }
+            b'0' if i == 1 => {
+                // Only a lone zero: "$0\r".
+                return (rest.get(2) == Some(&b'\r') && at + 3 < b.len()).then_some((0, at + 2));
+            }
+            b'0'..=b'9' => len = len * 10 + usize::from(c - b'0'),
+            _ => return None,
+        }
+    }
+    None
+}
+
 fn string2ll(s: &[u8]) -> Option<i64> {
     if s.is_empty() || s.len() >= 21 {
         return None;
@@ -791,6 +832,36 @@ mod tests {
         );
         assert_eq!(split_args(b"\x00"), Some(vec![]));
         assert_eq!(split_args(b"\"a\x00\""), None);
+    }
+
+    #[test]
+    fn quick_bulk_header_takes_only_plain_complete_headers() {
+        assert_eq!(quick_bulk_header(b"$3\r\nabc", 0), Some((3, 2)));
+        assert_eq!(quick_bulk_header(b"xx$12\r\n", 2), Some((12, 5)));
+        assert_eq!(quick_bulk_header(b"$0\r\n", 0), Some((0, 2)));
+        assert_eq!(
+            quick_bulk_header(b"$123456789\r\n", 0),
+            Some((123_456_789, 10))
+        );
+        for other in [
+            &b"$3\r"[..],       // the byte after \r is not there yet
+            b"$3",              // no \r yet
+            b"$",               // nothing
+            b"$\r\n",           // no digits
+            b"$03\r\n",         // leading zero
+            b"$-1\r\n",         // negative
+            b"$1234567890\r\n", // ten digits
+            b"$3x\r\n",         // junk
+            b"$3\0\r\n",        // NUL hides the \r, as strchr sees it
+            b"*3\r\n",          // not a bulk header
+        ] {
+            assert_eq!(
+                quick_bulk_header(other, 0),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(other)
+            );
+        }
     }
 
     #[test]
