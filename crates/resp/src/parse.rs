@@ -190,6 +190,21 @@ impl CommandParser {
         buf: &mut BytesMut,
         limits: &Limits,
     ) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+        let mut argv = Vec::new();
+        Ok(self.parse_into(buf, limits, &mut argv)?.map(|_| argv))
+    }
+
+    /// Like [`CommandParser::parse`], but appends the arguments of a complete
+    /// command to `out` and returns how many there were (0 for an empty
+    /// command, which callers skip), so a connection can keep the arguments
+    /// of a whole pipeline in one reused vector. Nothing is appended unless a
+    /// command is complete.
+    pub fn parse_into(
+        &mut self,
+        buf: &mut BytesMut,
+        limits: &Limits,
+        out: &mut Vec<Bytes>,
+    ) -> Result<Option<usize>, ProtocolError> {
         if self.at > buf.len() || self.scanned > buf.len() || self.first > buf.len() {
             // The buffer shrank under us: our offsets mean nothing any more.
             self.reset();
@@ -198,9 +213,9 @@ impl CommandParser {
             return Ok(None);
         }
         let res = if buf[0] == b'*' {
-            self.multibulk(buf, limits)
+            self.multibulk(buf, limits, out)
         } else {
-            self.inline(buf, limits)
+            self.inline(buf, limits, out)
         };
         if !matches!(res, Ok(None)) {
             self.reset();
@@ -234,7 +249,8 @@ impl CommandParser {
         &mut self,
         buf: &mut BytesMut,
         limits: &Limits,
-    ) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+        out: &mut Vec<Bytes>,
+    ) -> Result<Option<usize>, ProtocolError> {
         let b = &buf[..];
         if self.count == 0 {
             self.at = 0;
@@ -259,7 +275,7 @@ impl CommandParser {
             };
             if n <= 0 {
                 buf.advance(cr + 2);
-                return Ok(Some(Vec::new()));
+                return Ok(Some(0));
             }
             if limits.unauthenticated && n > 10 {
                 return Err(perr("unauthenticated multibulk length"));
@@ -329,18 +345,19 @@ impl CommandParser {
         // frame without copying.
         let end = self.at;
         let frame = buf.split_to(end).freeze();
-        let mut argv = Vec::with_capacity(self.count);
+        out.reserve(self.spans.len());
         for &(start, len) in &self.spans {
-            argv.push(frame.slice(start..start + len));
+            out.push(frame.slice(start..start + len));
         }
-        Ok(Some(argv))
+        Ok(Some(self.spans.len()))
     }
 
     fn inline(
         &mut self,
         buf: &mut BytesMut,
         limits: &Limits,
-    ) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+        out: &mut Vec<Bytes>,
+    ) -> Result<Option<usize>, ProtocolError> {
         self.at = 0;
         let nl = match self.find_line(&buf[..], b'\n') {
             Line::End(nl) => nl,
@@ -356,7 +373,9 @@ impl CommandParser {
         };
         let args = split_args(&buf[..end]).ok_or_else(|| perr("unbalanced quotes in request"))?;
         buf.advance(nl + 1);
-        Ok(Some(args.into_iter().map(Bytes::from).collect()))
+        let n = args.len();
+        out.extend(args.into_iter().map(Bytes::from));
+        Ok(Some(n))
     }
 }
 

@@ -210,7 +210,10 @@ async fn serve(
         watch: None,
     };
     let mut parser = CommandParser::new();
-    let mut cmds: Vec<Vec<Bytes>> = Vec::new();
+    // The arguments of every complete command of a read, end to end, and
+    // where each command's run starts and ends; both reused from read to read.
+    let mut args: Vec<Bytes> = Vec::new();
+    let mut cmds: Vec<(usize, usize)> = Vec::new();
     let mut last_spec = 0usize;
     // Batches in a row that ran all their keyed commands on one other shard.
     let mut streak: (usize, u32) = (sh.id, 0);
@@ -282,10 +285,11 @@ async fn serve(
         };
         let mut protocol_error = None;
         loop {
-            match parser.parse(&mut rbuf, &limits) {
-                Ok(Some(argv)) => {
-                    if !argv.is_empty() {
-                        cmds.push(argv);
+            let start = args.len();
+            match parser.parse_into(&mut rbuf, &limits, &mut args) {
+                Ok(Some(n)) => {
+                    if n > 0 {
+                        cmds.push((start, start + n));
                     }
                 }
                 Ok(None) => break,
@@ -297,7 +301,9 @@ async fn serve(
         }
         conn.info.query_buf.set(rbuf.len());
 
-        let touched = run_batch(&mut conn, &mut cmds, now, &mut last_spec).await;
+        let touched = run_batch(&mut conn, &args, &cmds, now, &mut last_spec).await;
+        args.clear();
+        cmds.clear();
 
         if let Some(e) = protocol_error {
             conn.out.raw(&e.reply_bytes());
@@ -438,7 +444,8 @@ fn fresh_buf() -> BytesMut {
 /// time (commands of one read share it, as they share one arrival).
 async fn run_batch(
     conn: &mut Conn,
-    cmds: &mut Vec<Vec<Bytes>>,
+    args: &[Bytes],
+    cmds: &[(usize, usize)],
     now: tessera_storage::Ms,
     last_spec: &mut usize,
 ) -> Touched {
@@ -448,7 +455,7 @@ async fn run_batch(
     // of the one before it. The TSC clock costs a few nanoseconds where
     // clock_gettime costs tens, which shows at a million commands a second.
     let mut clock = minstant::Instant::now();
-    let mut iter = cmds.drain(..);
+    let mut iter = cmds.iter().map(|&(start, end)| &args[start..end]);
     loop {
         let next = iter.next();
         if let Some(argv) = &next {
@@ -494,7 +501,7 @@ async fn run_batch(
                         batch.push(RemoteCmd {
                             spec,
                             handler: *handler,
-                            argv: argv.clone(),
+                            argv: argv.to_vec(),
                         });
                         continue;
                     }
@@ -504,7 +511,7 @@ async fn run_batch(
                             vec![RemoteCmd {
                                 spec,
                                 handler: *handler,
-                                argv: argv.clone(),
+                                argv: argv.to_vec(),
                             }],
                         ));
                         continue;
@@ -523,7 +530,7 @@ async fn run_batch(
                         vec![RemoteCmd {
                             spec,
                             handler: *handler,
-                            argv: argv.clone(),
+                            argv: argv.to_vec(),
                         }],
                     ));
                     continue;
@@ -585,7 +592,7 @@ async fn flush_remote(
 async fn run_one(
     conn: &mut Conn,
     plan: Plan,
-    argv: Vec<Bytes>,
+    argv: &[Bytes],
     now: tessera_storage::Ms,
     clock: &mut minstant::Instant,
     last_spec: &mut usize,
@@ -606,7 +613,7 @@ async fn run_one(
             *last_spec = key;
         }
     }
-    exec::run_plan_at(conn, plan, &argv, now).await;
+    exec::run_plan_at(conn, plan, argv, now).await;
     if let Some(spec) = spec {
         let done = minstant::Instant::now();
         let us = done.duration_since(*clock).as_micros() as u64;
@@ -616,7 +623,7 @@ async fn run_one(
             crate::stats::record_error(&conn.sh, &conn.out.buf[mark..]);
         }
         crate::stats::record(&conn.sh, spec, us, failed);
-        crate::stats::maybe_slowlog(&conn.sh, &conn.info, &argv, us);
+        crate::stats::maybe_slowlog(&conn.sh, &conn.info, argv, us);
     } else {
         *clock = minstant::Instant::now();
     }
