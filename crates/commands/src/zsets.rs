@@ -22,7 +22,7 @@ use rand::Rng;
 use tessera_config::Config;
 use tessera_resp::{format_double, Out};
 use tessera_storage::glob::glob_match;
-use tessera_storage::zset::Limits;
+use tessera_storage::zset::{Limits, Upsert};
 use tessera_storage::{Db, Ms, Value, ZSet};
 
 const NAN_SCORE: &str = "ERR resulting score is not a number (NaN)";
@@ -204,7 +204,18 @@ fn add_generic(ctx: &mut Ctx, key: &[u8], pairs: &[(f64, &[u8])], f: AddFlags) {
     let (mut added, mut updated, mut processed) = (0i64, 0i64, 0usize);
     let mut last = 0.0;
     let mut nan = false;
+    let plain = !(f.nx || f.xx || f.gt || f.lt || f.incr);
     for &(score, member) in pairs {
+        if plain {
+            // Without conditions the old score decides nothing beforehand,
+            // so one upsert (one member lookup) does the whole job.
+            match z.upsert(member, score, lim) {
+                Upsert::Added => added += 1,
+                Upsert::Updated(old) if old != score => updated += 1,
+                Upsert::Updated(_) => {}
+            }
+            continue;
+        }
         match z.score(member) {
             Some(old) => {
                 if f.nx {

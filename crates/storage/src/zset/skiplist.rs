@@ -52,16 +52,10 @@ const MIN_BUCKETS: usize = 4;
 /// A possibly null node pointer, as stored in links, `backward` and chains.
 type P = *mut u8;
 
-/// Hasher for members; fixed seeds so that runs repeat.
-static MEMBER_HASHER: ahash::RandomState = ahash::RandomState::with_seeds(
-    0x452821e6_38d01377,
-    0xbe5466cf_34e90c6c,
-    0xc0ac29b7_c97c50dd,
-    0x3f84d5b5_b5470917,
-);
-
+/// The member hash: the one hash fields and set members use, seeded at
+/// random once per process so clients cannot aim members at one bucket.
 fn hash(member: &[u8]) -> u64 {
-    MEMBER_HASHER.hash_one(member)
+    crate::dict::field_hash(member)
 }
 
 fn tag_of(h: u64) -> u8 {
@@ -612,6 +606,21 @@ impl SkipList {
             + nodes
             + levels
             + self.index.buckets.len() * std::mem::size_of::<P>()
+    }
+
+    /// The most nodes in one index bucket (tests).
+    #[cfg(test)]
+    pub(super) fn longest_chain(&self) -> usize {
+        let chain_len = |&b: &P| {
+            let mut k = 0;
+            let mut p = b;
+            while let Some(n) = N::from(p) {
+                k += 1;
+                p = n.chain();
+            }
+            k
+        };
+        self.index.buckets.iter().map(chain_len).max().unwrap_or(0)
     }
 
     /// Checks every link, span, backward pointer and the index (tests).
