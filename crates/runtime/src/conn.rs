@@ -613,7 +613,17 @@ async fn run_one(
             *last_spec = key;
         }
     }
-    exec::run_plan_at(conn, plan, argv, now).await;
+    match plan {
+        // The common case runs without building `run_plan_at`'s future,
+        // which is large (it can hold a coordinator or blocking operation)
+        // and costs its moves and drop on every command.
+        Plan::Local(spec, h) if !spec.has(BLOCKING) && conn.sh.locks.borrow().is_empty() => {
+            let sh = conn.sh.clone();
+            sh.run_handler(spec, h, argv, conn.db, now, &mut conn.out, false);
+        }
+        Plan::Runtime(_, exec::RuntimeHandler::Sync(f)) => f(conn, argv),
+        plan => exec::run_plan_at(conn, plan, argv, now).await,
+    }
     if let Some(spec) = spec {
         let done = minstant::Instant::now();
         let us = done.duration_since(*clock).as_micros() as u64;
