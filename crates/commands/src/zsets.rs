@@ -427,36 +427,60 @@ fn rank_span(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
     Some((start as usize, end.min(len - 1) as usize + 1))
 }
 
+/// The elements a range selects, walked in reply order without collecting
+/// them, so a ZRANGE reply is encoded straight from the set.
+struct Selection<'z> {
+    iter: tessera_storage::zset::Iter<'z>,
+    left: usize,
+}
+
+impl<'z> Iterator for Selection<'z> {
+    type Item = (&'z [u8], f64);
+
+    fn next(&mut self) -> Option<(&'z [u8], f64)> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        self.iter.next()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Selection<'_> {}
+
 /// The elements a range selects, in reply order.
-fn select<'z>(
-    z: &'z ZSet,
-    range: &Range,
-    rev: bool,
-    limit: Option<(i64, i64)>,
-) -> Vec<(&'z [u8], f64)> {
+fn select<'z>(z: &'z ZSet, range: &Range, rev: bool, limit: Option<(i64, i64)>) -> Selection<'z> {
+    let take = |from: usize, rev: bool, n: usize| Selection {
+        iter: z.iter_from(from, rev),
+        left: n,
+    };
+    let none = || take(0, false, 0);
     let (lo, hi) = match range {
         Range::Rank(start, end) => {
             // Reverse ranks count from the top.
             let Some((a, b)) = rank_span(*start, *end, z.len()) else {
-                return Vec::new();
+                return none();
             };
             if rev {
-                let len = z.len();
-                return z.iter_from(len - 1 - a, true).take(b - a).collect();
+                return take(z.len() - 1 - a, true, b - a);
             }
-            return z.iter_from(a, false).take(b - a).collect();
+            return take(a, false, b - a);
         }
         Range::Score(r) => score_span(z, r),
         Range::Lex(r) => lex_span(z, r),
     };
     let (offset, count) = limit.unwrap_or((0, -1));
     if offset < 0 || lo >= hi {
-        return Vec::new();
+        return none();
     }
     let avail = hi - lo;
     let offset = usize::try_from(offset).unwrap_or(usize::MAX);
     if offset >= avail {
-        return Vec::new();
+        return none();
     }
     let n = if count < 0 {
         avail - offset
@@ -464,9 +488,9 @@ fn select<'z>(
         (avail - offset).min(usize::try_from(count).unwrap_or(usize::MAX))
     };
     if rev {
-        z.iter_from(hi - 1 - offset, true).take(n).collect()
+        take(hi - 1 - offset, true, n)
     } else {
-        z.iter_from(lo + offset, false).take(n).collect()
+        take(lo + offset, false, n)
     }
 }
 
@@ -558,13 +582,13 @@ fn range_generic(
             None => out.array(0),
             Some(z) => {
                 let items = select(z, &range, rev, limit);
-                reply_elements(out, items.into_iter(), withscores);
+                reply_elements(out, items, withscores);
             }
         }
         return;
     };
     let result = src.map(|z| {
-        let items = select(z, &range, rev, limit);
+        let items: Vec<_> = select(z, &range, rev, limit).collect();
         let longest = items.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
         let mut d = ZSet::with_hints(items.len(), longest, lim);
         for (m, s) in items {
