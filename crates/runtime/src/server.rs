@@ -98,6 +98,7 @@ pub fn run(config: Config, opts: Options) -> Result<(), StartError> {
         let mesh = mesh.clone();
         let config = config.clone();
         let addrs = addrs.clone();
+        let backlog = config.tcp_backlog.clamp(1, i32::MAX as u64) as i32;
         let ready = ready_tx.clone();
         let builder = LocalExecutorBuilder::new(placement)
             .name(&format!("shard-{id}"))
@@ -129,7 +130,7 @@ pub fn run(config: Config, opts: Options) -> Result<(), StartError> {
                 let listeners: Result<Vec<TcpListener>, String> = addrs
                     .iter()
                     .map(|a| {
-                        TcpListener::bind((a.as_str(), port)).map_err(|e| {
+                        listen(a, port, backlog).map_err(|e| {
                             format!("Could not create server TCP listening socket {a}:{port}: {e}")
                         })
                     })
@@ -295,6 +296,29 @@ async fn accept_loop(sh: Rc<Shard>, listener: TcpListener, mut stop: StopSignal)
         sh.stats.borrow_mut().connections += 1;
         crate::conn::spawn(&sh, stream, info);
     }
+}
+
+/// One shard's listening socket on `addr:port`. Every shard binds the same
+/// port (SO_REUSEPORT, the kernel spreads connections over them), and
+/// SO_REUSEADDR lets a restarted server bind while connections the old one
+/// closed are still in TIME_WAIT, as Redis does. `backlog` is `tcp-backlog`.
+fn listen(addr: &str, port: u16, backlog: i32) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    use std::os::fd::{FromRawFd, IntoRawFd};
+    let sa = std::net::ToSocketAddrs::to_socket_addrs(&(addr, port))?
+        .next()
+        .ok_or_else(|| std::io::Error::other("the address resolves to nothing"))?;
+    let sk = Socket::new(Domain::for_address(sa), Type::STREAM, Some(Protocol::TCP))?;
+    sk.set_reuse_address(true)?;
+    sk.set_reuse_port(true)?;
+    if sa.is_ipv6() {
+        // As Redis: an IPv6 listener takes IPv6 only, so `bind 0.0.0.0 ::` works.
+        sk.set_only_v6(true)?;
+    }
+    sk.bind(&sa.into())?;
+    sk.listen(backlog)?;
+    // SAFETY: a bound, listening socket whose descriptor is handed over whole.
+    Ok(unsafe { TcpListener::from_raw_fd(sk.into_raw_fd()) })
 }
 
 /// Periodic work, `hz` times a second: active expiry and idle-client timeouts.
