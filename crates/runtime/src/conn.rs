@@ -152,27 +152,18 @@ fn adopt(sh: &Rc<Shard>, m: Migrant) {
     // SAFETY: `fd` is a connected TCP socket this process owns exclusively
     // (the duplicate made by `migrant`; the original was closed).
     let stream = unsafe { TcpStream::from_raw_fd(fd) };
-    let info = Rc::new(ClientInfo {
-        id: m.id,
-        fd,
-        addr: m.addr,
-        laddr: m.laddr,
-        name: std::cell::RefCell::new(m.name),
-        lib_name: std::cell::RefCell::new(m.lib_name),
-        lib_ver: std::cell::RefCell::new(m.lib_ver),
-        created_ms: m.created_ms,
-        last_interaction_ms: std::cell::Cell::new(m.last_interaction_ms),
-        db: std::cell::Cell::new(m.db),
-        last_cmd: std::cell::RefCell::new(m.last_cmd),
-        resp: std::cell::Cell::new(if m.proto == Proto::Resp3 { 3 } else { 2 }),
-        query_buf: std::cell::Cell::new(m.rbuf.len()),
-        output_buf: std::cell::Cell::new(0),
-        flags: std::cell::RefCell::new(m.flags),
-        no_evict: std::cell::Cell::new(m.no_evict),
-        killed: std::cell::Cell::new(false),
-        multi: std::cell::Cell::new(-1),
-        pubsub: Default::default(),
-    });
+    let info = ClientInfo::new(m.id, fd, m.addr, m.laddr, m.created_ms);
+    *info.name.borrow_mut() = m.name;
+    *info.lib_name.borrow_mut() = m.lib_name;
+    *info.lib_ver.borrow_mut() = m.lib_ver;
+    info.last_interaction_ms.set(m.last_interaction_ms);
+    info.db.set(m.db);
+    *info.last_cmd.borrow_mut() = m.last_cmd;
+    info.resp.set(if m.proto == Proto::Resp3 { 3 } else { 2 });
+    info.query_buf.set(m.rbuf.len());
+    *info.flags.borrow_mut() = m.flags;
+    info.no_evict.set(m.no_evict);
+    let info = Rc::new(info);
     let carried = Carried {
         db: m.db,
         proto: m.proto,

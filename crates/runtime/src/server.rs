@@ -266,33 +266,19 @@ async fn accept_loop(sh: Rc<Shard>, listener: TcpListener, mut stop: StopSignal)
         }
         use std::os::fd::AsRawFd;
         let now = unix_ms();
-        let info = Rc::new(ClientInfo {
-            id: g.next_client_id.fetch_add(1, Ordering::Relaxed),
-            fd: stream.as_raw_fd(),
-            addr: stream
+        let info = Rc::new(ClientInfo::new(
+            g.next_client_id.fetch_add(1, Ordering::Relaxed),
+            stream.as_raw_fd(),
+            stream
                 .peer_addr()
                 .map(|a| a.to_string())
                 .unwrap_or_default(),
-            laddr: stream
+            stream
                 .local_addr()
                 .map(|a| a.to_string())
                 .unwrap_or_default(),
-            name: RefCell::new(None),
-            lib_name: RefCell::new(None),
-            lib_ver: RefCell::new(None),
-            created_ms: now,
-            last_interaction_ms: Cell::new(now),
-            db: Cell::new(0),
-            last_cmd: RefCell::new("NULL".into()),
-            resp: Cell::new(2),
-            query_buf: Cell::new(0),
-            output_buf: Cell::new(0),
-            flags: RefCell::new("N".into()),
-            no_evict: Cell::new(false),
-            killed: Cell::new(false),
-            multi: Cell::new(-1),
-            pubsub: Default::default(),
-        });
+            now,
+        ));
         sh.stats.borrow_mut().connections += 1;
         crate::conn::spawn(&sh, stream, info);
     }

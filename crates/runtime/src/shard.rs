@@ -77,6 +77,32 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
+    /// A client as it is when accepted: no name, database 0, RESP2, idle
+    /// since `now`.
+    pub fn new(id: u64, fd: i32, addr: String, laddr: String, now: Ms) -> ClientInfo {
+        ClientInfo {
+            id,
+            fd,
+            addr,
+            laddr,
+            name: RefCell::new(None),
+            lib_name: RefCell::new(None),
+            lib_ver: RefCell::new(None),
+            created_ms: now,
+            last_interaction_ms: Cell::new(now),
+            db: Cell::new(0),
+            last_cmd: RefCell::new("NULL".into()),
+            resp: Cell::new(2),
+            query_buf: Cell::new(0),
+            output_buf: Cell::new(0),
+            flags: RefCell::new("N".into()),
+            no_evict: Cell::new(false),
+            killed: Cell::new(false),
+            multi: Cell::new(-1),
+            pubsub: Default::default(),
+        }
+    }
+
     /// Closes the client's socket for reading, so its loop ends after
     /// finishing the replies it owes.
     pub fn kill(&self) {

@@ -801,28 +801,14 @@ mod tests {
     }
 
     fn client(id: u64, addr: &str) -> ClientInfo {
-        use std::cell::{Cell, RefCell};
-        ClientInfo {
-            id,
-            fd: 9,
-            addr: addr.into(),
-            laddr: "127.0.0.1:6379".into(),
-            name: RefCell::new(Some(Bytes::from_static(b"me"))),
-            lib_name: RefCell::new(None),
-            lib_ver: RefCell::new(None),
-            created_ms: 1_000,
-            last_interaction_ms: Cell::new(4_000),
-            db: Cell::new(3),
-            last_cmd: RefCell::new("client|list".into()),
-            resp: Cell::new(3),
-            query_buf: Cell::new(26),
-            output_buf: Cell::new(0),
-            flags: RefCell::new("N".into()),
-            no_evict: Cell::new(false),
-            killed: Cell::new(false),
-            multi: Cell::new(-1),
-            pubsub: Default::default(),
-        }
+        let c = ClientInfo::new(id, 9, addr.into(), "127.0.0.1:6379".into(), 1_000);
+        *c.name.borrow_mut() = Some(Bytes::from_static(b"me"));
+        c.last_interaction_ms.set(4_000);
+        c.db.set(3);
+        *c.last_cmd.borrow_mut() = "client|list".into();
+        c.resp.set(3);
+        c.query_buf.set(26);
+        c
     }
 
     #[test]
