@@ -38,6 +38,7 @@
 //! A single-shard command never comes here. MULTI/EXEC will reuse steps 1
 //! and 3 around a list of commands.
 
+use crate::combine::{self, KeysOp, Op, SplitOp};
 use crate::conn::Conn;
 use crate::exec::scope_of;
 use crate::locks::{Mode, Scope, Ticket};
@@ -291,32 +292,32 @@ async fn split(
         };
         entry.1.push((argv[k.index].clone(), mode));
     }
-    let parts = per_shard
-        .iter()
-        .map(|(&s, (_, ks))| {
-            let scope = Scope::Keys(ks.iter().map(|(k, m)| (db, k.clone(), *m)).collect());
-            (s, scope, ())
-        })
-        .collect();
-    let tickets: Vec<Option<Ticket>> = lock_parts(sh, parts, locking, |_, ()| ())
-        .await
-        .into_iter()
-        .map(|(t, ())| t)
-        .collect();
-    let runs = per_shard
-        .into_iter()
-        .zip(tickets)
-        .map(|((s, (sub, _)), t)| async move {
-            let r = finish_on(sh, s, t, move |sh| {
-                let mut out = Out::new(proto);
-                sh.run_handler(spec, h, &sub, db, unix_ms(), &mut out, false);
-                out.buf.freeze()
-            })
-            .await;
-            (s, r)
-        });
-    let replies: BTreeMap<usize, Bytes> = join_all(runs).await.into_iter().collect();
-    merge_replies(merge, &replies, &order, proto)
+    let op = SplitOp {
+        spec,
+        h,
+        merge,
+        db,
+        proto,
+        parts: per_shard
+            .into_iter()
+            .map(|(s, (sub, ks))| (s, sub, ks.into_iter().map(|(k, m)| (db, k, m)).collect()))
+            .collect(),
+        order,
+    };
+    combined(sh, Op::Split(op), locking).await.0
+}
+
+/// Runs one operation: through this shard's combiner when it takes its own
+/// locks (so that it may share them with others started meanwhile), or
+/// alone under the locks the caller holds.
+async fn combined(sh: &Rc<Shard>, op: Op, locking: Locking) -> combine::Answer {
+    match locking {
+        Locking::Take => combine::submit(sh, op).await,
+        Locking::Held => combine::run(sh, vec![op], Locking::Held)
+            .await
+            .pop()
+            .unwrap_or_default(),
+    }
 }
 
 /// Runs the handler locally over the full argv: used when it will only
@@ -439,106 +440,29 @@ pub async fn gather(
             }
         }
     }
-    let mut scratch = Keyspace::new(databases);
-    let parts = per_shard
-        .iter()
-        .map(|(&s, list)| {
-            let scope = Scope::Keys(
-                list.iter()
-                    .map(|(d, k, m, _)| (*d, k.clone(), *m))
-                    .collect(),
-            );
-            let wanted: Vec<(usize, Bytes)> =
-                list.iter().map(|(d, k, _, _)| (*d, k.clone())).collect();
-            (s, scope, wanted)
-        })
-        .collect();
-    let locked = lock_parts(sh, parts, locking, |sh, wanted: Vec<(usize, Bytes)>| {
-        let now = unix_ms();
-        let mut ks = sh.ks.borrow_mut();
-        wanted
-            .into_iter()
-            .map(|(d, k)| {
-                let db = ks.db(d);
-                let copied: Copied = db.peek(&k, now).cloned().map(|v| (v, db.get_expire(&k)));
-                (d, k, copied)
-            })
-            .collect::<Vec<_>>()
-    })
-    .await;
-    let mut tickets = Vec::with_capacity(locked.len());
-    let mut originals: std::collections::HashMap<(usize, Bytes), Copied> =
-        std::collections::HashMap::new();
-    for (t, copies) in locked {
-        for (d, k, c) in copies {
-            if let Some((v, exp)) = &c {
-                scratch
-                    .db(d)
-                    .set_with_expire(&k, v.clone(), *exp, unix_ms());
-            }
-            originals.insert((d, k), c);
-        }
-        tickets.push(t);
-    }
-    let now = unix_ms();
-    let mut out = Out::new(proto);
-    let config = sh.config.borrow().clone();
-    let r = crate::shard::run_on(
-        &mut scratch,
+    let op = Op::Keys(KeysOp {
+        spec,
         h,
-        argv,
+        argv: argv.to_vec(),
         db,
-        now,
-        &mut out,
-        &config,
-        sh.id,
-        n,
+        proto,
         may_block,
-    );
-    sh.stats.borrow_mut().dirty += r.dirty;
-    let dirty = r.dirty;
-    let writes = per_shard.into_iter().zip(tickets).map(|((s, list), t)| {
-        let mut updates: Vec<(usize, Bytes, Copied)> = Vec::new();
-        if dirty > 0 {
-            for (d, k, _, w) in list {
-                if w {
-                    let v = scratch.db(d).take(&k, now);
-                    // A key the command left as it was is not written back,
-                    // so its watchers and waiters are not disturbed.
-                    if originals.get(&(d, k.clone())) != Some(&v) {
-                        updates.push((d, k, v));
-                    }
-                }
-            }
-        }
-        async move {
-            finish_on(sh, s, t, move |sh| {
-                let now = unix_ms();
-                for (d, k, v) in updates {
-                    {
-                        let mut ks = sh.ks.borrow_mut();
-                        let db = ks.db(d);
-                        match v {
-                            Some((v, exp)) => db.set_with_expire(&k, v, exp, now),
-                            None => {
-                                db.remove(&k, now);
-                            }
-                        }
-                    }
-                    sh.key_written(d, &k);
-                }
-            })
-            .await
-        }
+        per_shard,
     });
-    join_all(writes).await;
-    crate::pubsub::publish_events(sh, &r.events);
-    (out.buf.freeze(), r.block)
+    // A blocking command may ask to wait, which a batch cannot express for
+    // one of its members: it runs alone.
+    if spec.has(tessera_commands::spec::flags::BLOCKING) {
+        return combine::run(sh, vec![op], locking)
+            .await
+            .pop()
+            .unwrap_or_default();
+    }
+    combined(sh, op, locking).await
 }
 
 /// Combines per-shard replies. `order` maps each key of the request to
 /// (shard, index in that shard's reply) for `Merge::KeyOrder`.
-fn merge_replies(
+pub(crate) fn merge_replies(
     merge: Merge,
     replies: &BTreeMap<usize, Bytes>,
     order: &[(usize, usize)],

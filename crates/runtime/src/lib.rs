@@ -8,6 +8,7 @@
 pub mod alloc;
 pub mod blocking;
 pub mod cmds;
+pub mod combine;
 pub mod conn;
 pub mod coord;
 pub mod exec;

@@ -22,6 +22,7 @@
 //! Once EXEC is received the transaction runs to the end even if the client
 //! goes away; a client that leaves before EXEC runs nothing.
 
+use crate::combine;
 use crate::conn::Conn;
 use crate::coord::{self, finish_on, Locking};
 use crate::exec::{unknown_command, unknown_subcommand, RuntimeHandler};
@@ -227,6 +228,40 @@ async fn exec(conn: &mut Conn) {
         watched_by_shard.entry(s).or_default().push((*d, k.clone()));
     }
 
+    // A transaction whose commands each run on one shard and that watches
+    // nothing is decided by its keys alone: it joins this shard's combiner,
+    // which runs it with others started meanwhile under one set of locks
+    // (see `combine.rs`).
+    if n > 1
+        && whole.is_none()
+        && watched.is_empty()
+        && targets.iter().all(|t| matches!(t, Target::Shard(..)))
+    {
+        feed_monitors(conn, &state.queued);
+        sh.stats.borrow_mut().commands += state.queued.len() as u64;
+        let count = state.queued.len();
+        let cmds = state
+            .queued
+            .into_iter()
+            .zip(&targets)
+            .filter_map(|((spec, argv), t)| match t {
+                Target::Shard(s, h) => Some((*s, spec, *h, argv)),
+                _ => None,
+            })
+            .collect();
+        let op = combine::ExecOp {
+            db: conn.db,
+            proto: conn.out.proto,
+            cmds,
+            locks: keys,
+        };
+        let (bytes, _) = combine::submit(&sh, combine::Op::Exec(op)).await;
+        conn.out.array(count);
+        conn.out.raw(&bytes);
+        crate::watch::unwatch(conn).await;
+        return;
+    }
+
     // 2. Lock (all shards at once when they are free, else in ascending
     //    shard order), and check the watched keys.
     let shards: Vec<usize> = if whole.is_some() {
@@ -378,21 +413,7 @@ async fn run_grouped(
     targets: &[Target],
     tickets: Vec<(usize, Ticket)>,
 ) {
-    if crate::pubsub::monitors_exist() {
-        for (spec, argv) in queued {
-            crate::monitor::feed(&conn.sh, spec, argv, conn.db, &conn.info.addr, 0);
-        }
-        if let Some(spec) = Table::global().get(b"exec") {
-            crate::monitor::feed(
-                &conn.sh,
-                spec,
-                &[Bytes::from_static(b"EXEC")],
-                conn.db,
-                &conn.info.addr,
-                0,
-            );
-        }
-    }
+    feed_monitors(conn, queued);
     type Cmd = (usize, &'static CommandSpec, Handler, Vec<Bytes>);
     let mut per: BTreeMap<usize, (Option<Ticket>, Vec<Cmd>)> = BTreeMap::new();
     for (s, t) in tickets {
@@ -429,6 +450,27 @@ async fn run_grouped(
     replies.sort_by_key(|(i, _)| *i);
     for (_, r) in replies {
         conn.out.raw(&r);
+    }
+}
+
+/// Shows a transaction's commands and then EXEC to MONITOR clients, as
+/// Redis does when it runs them.
+fn feed_monitors(conn: &Conn, queued: &[(&'static CommandSpec, Vec<Bytes>)]) {
+    if !crate::pubsub::monitors_exist() {
+        return;
+    }
+    for (spec, argv) in queued {
+        crate::monitor::feed(&conn.sh, spec, argv, conn.db, &conn.info.addr, 0);
+    }
+    if let Some(spec) = Table::global().get(b"exec") {
+        crate::monitor::feed(
+            &conn.sh,
+            spec,
+            &[Bytes::from_static(b"EXEC")],
+            conn.db,
+            &conn.info.addr,
+            0,
+        );
     }
 }
 
