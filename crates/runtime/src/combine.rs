@@ -42,14 +42,17 @@
 //! one batch, answers each, and repeats until the queue is empty. An
 //! operation submitted alone runs at once as a batch of one.
 
-use crate::coord::{finish_on, lock_parts, merge_replies, Locking};
+use crate::coord::{
+    finish_on, lock_parts, may_try, merge_replies, release_here, tries_failed, Locking,
+};
 use crate::locks::{Mode, Scope, Ticket};
+use crate::mesh::{call, Replier};
 use crate::shard::{unix_ms, Shard};
 use bytes::{Bytes, BytesMut};
 use futures::channel::oneshot;
 use futures::future::join_all;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 use tessera_commands::{CommandSpec, Handler, Merge};
 use tessera_resp::{Out, Proto};
@@ -62,11 +65,16 @@ pub const MAX_BATCH: usize = 64;
 /// A key's value and TTL as copied out of a shard (None: no such key).
 type Copied = Option<(Value, Option<Ms>)>;
 
+/// A key of a database.
+type DbKey = (usize, Bytes);
+
 /// A key to lock: database, key, strength.
 pub type LockKey = (usize, Bytes, Mode);
 
 /// One `Exec::Split` command across shards.
 pub struct SplitOp {
+    /// The shard whose combiner runs it (see [`submit`]).
+    pub home: usize,
     pub spec: &'static CommandSpec,
     pub h: Handler,
     pub merge: Merge,
@@ -81,6 +89,8 @@ pub struct SplitOp {
 
 /// One `Exec::Keys` command across shards.
 pub struct KeysOp {
+    /// The shard whose combiner runs it (see [`submit`]).
+    pub home: usize,
     pub spec: &'static CommandSpec,
     pub h: Handler,
     pub argv: Vec<Bytes>,
@@ -93,6 +103,8 @@ pub struct KeysOp {
 
 /// One queued transaction whose commands each run on one shard.
 pub struct ExecOp {
+    /// The shard whose combiner runs it (see [`submit`]).
+    pub home: usize,
     pub db: usize,
     pub proto: Proto,
     /// In queue order: (shard, spec, handler, argv).
@@ -117,6 +129,34 @@ impl Op {
             Op::Exec(_) => 2,
         }
     }
+
+    fn home(&self) -> usize {
+        match self {
+            Op::Split(o) => o.home,
+            Op::Keys(o) => o.home,
+            Op::Exec(o) => o.home,
+        }
+    }
+}
+
+/// Where an answer goes: to a task of this shard, or back over the mesh to
+/// the shard that forwarded the operation.
+enum Responder {
+    Here(oneshot::Sender<Answer>),
+    There(Replier<Answer>),
+}
+
+impl Responder {
+    fn send(self, a: Answer) {
+        match self {
+            Responder::Here(tx) => {
+                let _ = tx.send(a);
+            }
+            Responder::There(r) => {
+                let _ = r.send(a);
+            }
+        }
+    }
 }
 
 /// What an operation answers: its reply (for a transaction, the replies of
@@ -128,7 +168,7 @@ pub type Answer = (Bytes, Option<Ms>);
 struct Combiner {
     /// A leader task is running batches.
     leading: bool,
-    waiting: Vec<(Op, oneshot::Sender<Answer>)>,
+    waiting: Vec<(Op, Responder)>,
 }
 
 thread_local! {
@@ -136,24 +176,44 @@ thread_local! {
     static COMBINER: RefCell<Combiner> = RefCell::default();
 }
 
-/// Runs `op` (taking its locks) in the next batch of this shard, and returns
-/// its answer.
+/// Runs `op` (taking its locks) in the next batch of its home shard, and
+/// returns its answer.
+///
+/// The home is the shard of the operation's first key, chosen by the
+/// caller. Operations on the same keys then meet in one combiner whatever
+/// shard their connections live on: one leader takes all of them at once
+/// instead of two leaders taking turns on the same locks (each turn costing
+/// lock and release round trips), and the home shard's own locks are taken
+/// without a hop. Operations on unrelated keys have homes spread over the
+/// shards like their keys.
 pub async fn submit(sh: &Rc<Shard>, op: Op) -> Answer {
+    let home = op.home();
+    if home != sh.id && home < sh.shards() {
+        return call(sh, home, move |hsh, reply| {
+            enqueue(hsh, op, Responder::There(reply));
+        })
+        .await;
+    }
     let (tx, rx) = oneshot::channel();
+    enqueue(sh, op, Responder::Here(tx));
+    match rx.await {
+        Ok(a) => a,
+        // The leader was dropped: the shard is stopping.
+        Err(_) => std::future::pending().await,
+    }
+}
+
+/// Queues an operation on this shard's combiner, starting a leader if none runs.
+fn enqueue(sh: &Rc<Shard>, op: Op, to: Responder) {
     let lead = COMBINER.with(|c| {
         let mut c = c.borrow_mut();
-        c.waiting.push((op, tx));
+        c.waiting.push((op, to));
         !std::mem::replace(&mut c.leading, true)
     });
     if lead {
         // A task of its own, so that a batch is never abandoned halfway
         // because the connection that happened to start it went away.
         glommio::spawn_local(lead_batches(sh.clone())).detach();
-    }
-    match rx.await {
-        Ok(a) => a,
-        // The leader was dropped: the shard is stopping.
-        Err(_) => std::future::pending().await,
     }
 }
 
@@ -180,10 +240,10 @@ async fn lead_batches(sh: Rc<Shard>) {
             Some(taken)
         });
         let Some(batch) = batch else { return };
-        let (ops, txs): (Vec<Op>, Vec<oneshot::Sender<Answer>>) = batch.into_iter().unzip();
+        let (ops, to): (Vec<Op>, Vec<Responder>) = batch.into_iter().unzip();
         let answers = run(&sh, ops, Locking::Take).await;
-        for (tx, a) in txs.into_iter().zip(answers) {
-            let _ = tx.send(a);
+        for (to, a) in to.into_iter().zip(answers) {
+            to.send(a);
         }
     }
 }
@@ -295,6 +355,138 @@ type Work = (
     Proto,
 );
 
+/// Runs one shard's work list, in order, on that shard.
+fn run_list(sh: &Rc<Shard>, list: Vec<Work>) -> Vec<(usize, Bytes)> {
+    let now = unix_ms();
+    list.into_iter()
+        .map(|(i, spec, h, argv, db, proto)| {
+            let mut out = Out::new(proto);
+            sh.run_handler(spec, h, &argv, db, now, &mut out, false);
+            (i, out.buf.freeze())
+        })
+        .collect()
+}
+
+/// The one-hop path, for a batch that touches this shard and exactly one
+/// other, `remote`. This shard takes its locks if they are free right now
+/// (no hop, no waiting); then one hop asks `remote` to take its locks if
+/// they are free right now and, if so, to run `f` there with them held.
+/// That grant completes the batch's lock set (every other lock is already
+/// held here), so `f` may already do the remote shard's part and even
+/// release its locks: whoever sees that part done and then looks at this
+/// shard's keys finds them locked until this shard's part is done too.
+///
+/// Nothing waits while holding a lock, so this cannot deadlock; a busy lock
+/// on either side gives everything back (nothing has run) and returns the
+/// payload for the ordered path. A try never overtakes a waiting request it
+/// conflicts with (`LockTable::is_free` looks at the whole queue), so it
+/// cannot starve anyone either.
+async fn fused<P, T, F>(
+    sh: &Rc<Shard>,
+    local: Vec<LockKey>,
+    remote: usize,
+    remote_keys: Vec<LockKey>,
+    payload: P,
+    f: F,
+) -> Result<(Ticket, T), P>
+where
+    P: Send + 'static,
+    T: Send + 'static,
+    F: FnOnce(&Rc<Shard>, Ticket, P) -> T + Send + 'static,
+{
+    let local = {
+        let scope = Scope::Keys(local);
+        let mut locks = sh.locks.borrow_mut();
+        if !(locks.is_empty() || locks.is_free(&scope)) {
+            return Err(payload);
+        }
+        locks.acquire(scope).0
+    };
+    let r = call(sh, remote, move |rsh, reply| {
+        let scope = Scope::Keys(remote_keys);
+        let granted = {
+            let mut locks = rsh.locks.borrow_mut();
+            (locks.is_empty() || locks.is_free(&scope)).then(|| locks.acquire(scope).0)
+        };
+        let _ = reply.send(match granted {
+            Some(t) => Ok(f(rsh, t, payload)),
+            None => Err(payload),
+        });
+    })
+    .await;
+    match r {
+        Ok(v) => Ok((local, v)),
+        Err(p) => {
+            release_here(sh, local);
+            Err(p)
+        }
+    }
+}
+
+/// The other shard when a batch touching `shards` touches exactly this
+/// shard and one other, and a try is allowed now.
+fn fused_partner(sh: &Rc<Shard>, shards: BTreeSet<usize>) -> Option<usize> {
+    if shards.len() != 2 || !shards.contains(&sh.id) {
+        return None;
+    }
+    let other = shards.into_iter().find(|&s| s != sh.id)?;
+    may_try().then_some(other)
+}
+
+/// Locks `locks` and runs `work` (per shard, in order), releasing each
+/// shard's locks in the hop that runs its work; returns (shard, index,
+/// reply) for every item of work.
+async fn lock_and_run(
+    sh: &Rc<Shard>,
+    locks: BTreeMap<usize, Vec<LockKey>>,
+    mut work: BTreeMap<usize, (Option<Ticket>, Vec<Work>)>,
+    locking: Locking,
+) -> Vec<(usize, usize, Bytes)> {
+    let shards: BTreeSet<usize> = locks.keys().chain(work.keys()).copied().collect();
+    if let Some(r) = (locking == Locking::Take)
+        .then(|| fused_partner(sh, shards))
+        .flatten()
+    {
+        let local_keys = union(locks.get(&sh.id).cloned().unwrap_or_default());
+        let remote_keys = union(locks.get(&r).cloned().unwrap_or_default());
+        let remote_work = work.remove(&r).map(|w| w.1).unwrap_or_default();
+        let ran = fused(
+            sh,
+            local_keys,
+            r,
+            remote_keys,
+            remote_work,
+            |rsh, t, list| {
+                let out = run_list(rsh, list);
+                release_here(rsh, t);
+                out
+            },
+        )
+        .await;
+        match ran {
+            Ok((t, remote_out)) => {
+                let list = work.remove(&sh.id).map(|w| w.1).unwrap_or_default();
+                let local_out = run_list(sh, list);
+                release_here(sh, t);
+                return remote_out
+                    .into_iter()
+                    .map(|(i, b)| (r, i, b))
+                    .chain(local_out.into_iter().map(|(i, b)| (sh.id, i, b)))
+                    .collect();
+            }
+            Err(list) => {
+                work.entry(r).or_default().1 = list;
+                tries_failed();
+            }
+        }
+    }
+    let per_shard = locks.into_iter().map(|(s, k)| (s, k, ())).collect();
+    for (s, t, ()) in lock_all(sh, per_shard, locking, |_, ()| ()).await {
+        work.entry(s).or_default().0 = t;
+    }
+    run_on_shards(sh, work).await
+}
+
 /// Runs each shard's work list in order, releasing its lock in the same
 /// hop, all shards in parallel; returns (operation index, reply) pairs.
 async fn run_on_shards(
@@ -302,17 +494,7 @@ async fn run_on_shards(
     work: BTreeMap<usize, (Option<Ticket>, Vec<Work>)>,
 ) -> Vec<(usize, usize, Bytes)> {
     let runs = work.into_iter().map(|(s, (ticket, list))| async move {
-        let r = finish_on(sh, s, ticket, move |sh| {
-            let now = unix_ms();
-            list.into_iter()
-                .map(|(i, spec, h, argv, db, proto)| {
-                    let mut out = Out::new(proto);
-                    sh.run_handler(spec, h, &argv, db, now, &mut out, false);
-                    (i, out.buf.freeze())
-                })
-                .collect::<Vec<_>>()
-        })
-        .await;
+        let r = finish_on(sh, s, ticket, move |sh| run_list(sh, list)).await;
         (s, r)
     });
     join_all(runs)
@@ -338,14 +520,8 @@ async fn run_split(sh: &Rc<Shard>, ops: Vec<SplitOp>, locking: Locking) -> Vec<B
         }
         merges.push((op.merge, op.order, op.proto));
     }
-    let per_shard = locks.into_iter().map(|(s, k)| (s, k, ())).collect();
-    for (s, t, ()) in lock_all(sh, per_shard, locking, |_, ()| ()).await {
-        if let Some(w) = work.get_mut(&s) {
-            w.0 = t;
-        }
-    }
     let mut replies: Vec<BTreeMap<usize, Bytes>> = vec![BTreeMap::new(); merges.len()];
-    for (s, i, b) in run_on_shards(sh, work).await {
+    for (s, i, b) in lock_and_run(sh, locks, work, locking).await {
         replies[i].insert(s, b);
     }
     merges
@@ -380,12 +556,8 @@ async fn run_exec(sh: &Rc<Shard>, ops: Vec<ExecOp>, locking: Locking) -> Vec<Byt
             owner.push(t);
         }
     }
-    let per_shard = locks.into_iter().map(|(s, k)| (s, k, ())).collect();
-    for (s, t, ()) in lock_all(sh, per_shard, locking, |_, ()| ()).await {
-        work.entry(s).or_default().0 = t;
-    }
     let mut replies: Vec<Option<Bytes>> = vec![None; owner.len()];
-    for (_, i, b) in run_on_shards(sh, work).await {
+    for (_, i, b) in lock_and_run(sh, locks, work, locking).await {
         replies[i] = Some(b);
     }
     // Commands were numbered transaction by transaction, so each
@@ -434,7 +606,7 @@ async fn run_keys(sh: &Rc<Shard>, ops: Vec<KeysOp>, locking: Locking) -> Vec<Ans
             }
         }
     }
-    let parts = per_shard
+    let mut parts: Vec<(usize, Vec<LockKey>, Vec<DbKey>)> = per_shard
         .iter()
         .map(|(&s, list)| {
             let keys = list
@@ -446,19 +618,53 @@ async fn run_keys(sh: &Rc<Shard>, ops: Vec<KeysOp>, locking: Locking) -> Vec<Ans
             (s, keys, wanted)
         })
         .collect();
-    let locked = lock_all(sh, parts, locking, |sh, wanted: Vec<(usize, Bytes)>| {
-        let now = unix_ms();
-        let mut ks = sh.ks.borrow_mut();
-        wanted
-            .into_iter()
-            .map(|(d, k)| {
-                let db = ks.db(d);
-                let copied: Copied = db.peek(&k, now).cloned().map(|v| (v, db.get_expire(&k)));
-                (d, k, copied)
-            })
-            .collect::<Vec<_>>()
-    })
-    .await;
+    let mut locked = None;
+    if let Some(r) = (locking == Locking::Take)
+        .then(|| fused_partner(sh, per_shard.keys().copied().collect()))
+        .flatten()
+    {
+        // The remote shard's lock hop copies its keys; if the batch only
+        // reads there, that hop completes the lock set and nothing will be
+        // written there, so it releases at once and no write-back hop follows.
+        let (li, ri) = if parts[0].0 == sh.id { (0, 1) } else { (1, 0) };
+        let read_only = per_shard
+            .get(&r)
+            .is_some_and(|l| l.iter().all(|e| !e.3 && e.2 == Mode::Shared));
+        let remote_keys = std::mem::take(&mut parts[ri].1);
+        let wanted = std::mem::take(&mut parts[ri].2);
+        let ran = fused(
+            sh,
+            parts[li].1.clone(),
+            r,
+            remote_keys.clone(),
+            wanted,
+            move |rsh, t, wanted| {
+                let copies = copy_wanted(rsh, wanted);
+                if read_only {
+                    release_here(rsh, t);
+                    (copies, None)
+                } else {
+                    (copies, Some(t))
+                }
+            },
+        )
+        .await;
+        match ran {
+            Ok((t, (remote_copies, rt))) => {
+                let local_copies = copy_wanted(sh, std::mem::take(&mut parts[li].2));
+                locked = Some(vec![(sh.id, Some(t), local_copies), (r, rt, remote_copies)]);
+            }
+            Err(wanted) => {
+                parts[ri].1 = remote_keys;
+                parts[ri].2 = wanted;
+                tries_failed();
+            }
+        }
+    }
+    let locked = match locked {
+        Some(l) => l,
+        None => lock_all(sh, parts, locking, copy_wanted).await,
+    };
     let mut scratch = Keyspace::new(databases);
     // The last value each writable key had: at first its original, then
     // after every command that changed it.
@@ -538,14 +744,18 @@ async fn run_keys(sh: &Rc<Shard>, ops: Vec<KeysOp>, locking: Locking) -> Vec<Ans
         answers.push((out.buf.freeze(), r.block));
     }
     let now = unix_ms();
-    let writes = tickets.into_iter().map(|(s, t)| {
+    let writes = tickets.into_iter().filter_map(|(s, t)| {
         let mut updates: Vec<(usize, Bytes, Copied)> = Vec::new();
         for (d, k, _, w) in per_shard.get(&s).into_iter().flatten() {
             if *w && changed.contains(&(*d, k.clone())) {
                 updates.push((*d, k.clone(), scratch.db(*d).take(k, now)));
             }
         }
-        async move {
+        // A shard already released, with nothing to write, needs no hop.
+        if t.is_none() && updates.is_empty() && locking == Locking::Take {
+            return None;
+        }
+        Some(async move {
             finish_on(sh, s, t, move |sh| {
                 let now = unix_ms();
                 for (d, k, v) in updates {
@@ -563,11 +773,25 @@ async fn run_keys(sh: &Rc<Shard>, ops: Vec<KeysOp>, locking: Locking) -> Vec<Ans
                 }
             })
             .await
-        }
+        })
     });
     join_all(writes).await;
     crate::pubsub::publish_events(sh, &events);
     answers
+}
+
+/// Copies keys out of this shard (value and TTL; None for a missing key).
+fn copy_wanted(sh: &Rc<Shard>, wanted: Vec<(usize, Bytes)>) -> Vec<(usize, Bytes, Copied)> {
+    let now = unix_ms();
+    let mut ks = sh.ks.borrow_mut();
+    wanted
+        .into_iter()
+        .map(|(d, k)| {
+            let db = ks.db(d);
+            let copied: Copied = db.peek(&k, now).cloned().map(|v| (v, db.get_expire(&k)));
+            (d, k, copied)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -134,6 +134,23 @@ thread_local! {
     static SKIP_TRY: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
+/// Whether the next locking on this shard may first try to take its locks
+/// without waiting (one parallel hop). Under contention a try mostly fails
+/// and costs wasted hops, so after a failure ([`tries_failed`]) this shard
+/// goes straight to ordered locking for a while.
+pub(crate) fn may_try() -> bool {
+    SKIP_TRY.with(|c| {
+        let n = c.get();
+        c.set(n.saturating_sub(1));
+        n == 0
+    })
+}
+
+/// Records that a try found a lock busy.
+pub(crate) fn tries_failed() {
+    SKIP_TRY.with(|c| c.set(16));
+}
+
 /// Locks `parts` (shard, scope, payload; in ascending shard order) and runs
 /// `then(shard, payload)` on each shard once its lock is held. Returns each
 /// part's ticket (None with `Locking::Held`) and result, in `parts` order.
@@ -155,14 +172,7 @@ where
     T: Send + 'static,
     F: Fn(&Rc<Shard>, P) -> T + Clone + Send + 'static,
 {
-    // Under contention the try mostly fails and costs two wasted hops; after
-    // a failure this shard goes straight to ordered locking for a while.
-    let skip_try = SKIP_TRY.with(|c| {
-        let n = c.get();
-        c.set(n.saturating_sub(1));
-        n > 0
-    });
-    if locking == Locking::Take && parts.len() > 1 && !skip_try {
+    if locking == Locking::Take && parts.len() > 1 && may_try() {
         let tries = join_all(parts.iter().map(|(s, scope, p)| {
             let (scope, p, f) = (scope.clone(), p.clone(), then.clone());
             call(from, *s, move |sh, reply| {
@@ -193,7 +203,7 @@ where
                 .map(|(s, t)| finish_on(from, s, Some(t), |_| ())),
         )
         .await;
-        SKIP_TRY.with(|c| c.set(16));
+        tries_failed();
     }
     let mut out = Vec::with_capacity(parts.len());
     for (s, scope, p) in parts {
@@ -293,6 +303,7 @@ async fn split(
         entry.1.push((argv[k.index].clone(), mode));
     }
     let op = SplitOp {
+        home: order.first().map_or(sh.id, |o| o.0),
         spec,
         h,
         merge,
@@ -441,6 +452,7 @@ pub async fn gather(
         }
     }
     let op = Op::Keys(KeysOp {
+        home: keys.first().map_or(sh.id, |k| shard_of(&argv[k.index], n)),
         spec,
         h,
         argv: argv.to_vec(),

@@ -240,7 +240,7 @@ async fn exec(conn: &mut Conn) {
         feed_monitors(conn, &state.queued);
         sh.stats.borrow_mut().commands += state.queued.len() as u64;
         let count = state.queued.len();
-        let cmds = state
+        let cmds: Vec<(usize, &'static CommandSpec, Handler, Vec<Bytes>)> = state
             .queued
             .into_iter()
             .zip(&targets)
@@ -250,6 +250,7 @@ async fn exec(conn: &mut Conn) {
             })
             .collect();
         let op = combine::ExecOp {
+            home: cmds.first().map_or(sh.id, |c| c.0),
             db: conn.db,
             proto: conn.out.proto,
             cmds,
