@@ -47,6 +47,7 @@ mod basic;
 mod blocking;
 mod client_crate;
 mod concurrency;
+mod contention;
 mod differential;
 mod keyspace;
 mod lifecycle;
