@@ -36,11 +36,15 @@
 //!
 //! # Flow
 //!
-//! [`submit`] queues an operation on this shard's combiner. If no batch is
-//! running, it spawns a leader task; the leader takes every queued operation
-//! of the kind at the head of the queue (up to [`MAX_BATCH`]), runs them as
-//! one batch, answers each, and repeats until the queue is empty. An
-//! operation submitted alone runs at once as a batch of one.
+//! [`submit`] sends an operation to its home shard (the shard of its first
+//! key; no hop when that is this shard) and queues it on that shard's
+//! combiner. If no batch is running there, a leader task starts; it takes
+//! every queued operation of the kind at the head of the queue (up to
+//! [`MAX_BATCH`]), runs them as one batch, answers each (over the mesh for
+//! operations forwarded from another shard), and repeats until the queue is
+//! empty. An operation submitted alone runs at once as a batch of one. How
+//! a batch takes its locks (one hop, parallel try, or ordered) is described
+//! in `coord.rs`.
 
 use crate::coord::{
     finish_on, lock_parts, may_try, merge_replies, release_here, tries_failed, Locking,

@@ -5,38 +5,71 @@
 //!
 //! # Design
 //!
-//! The connection that received the command coordinates it. Work on another
-//! shard happens in *hops*: a closure sent over the mesh that runs on the
-//! owning shard's thread, touches only that shard's state, never awaits
-//! another shard, and answers through a oneshot. A hop may wait for a lock
-//! on its own shard (it then continues in a task there), nothing else.
+//! The connection that received the command builds the operation: per
+//! shard, the keys it touches and how (exclusive where the key spec says the
+//! command may write, shared otherwise; the whole shard for commands such as
+//! FLUSHALL or KEYS), and what runs there. Work on another shard happens in
+//! *hops*: a closure sent over the mesh that runs on the owning shard's
+//! thread, touches only that shard's state, never awaits another shard, and
+//! answers through a oneshot. A hop may wait for a lock on its own shard (it
+//! then continues in a task there), nothing else.
 //!
-//! 1. **Lock.** The coordinator computes, per shard, the keys it touches and
-//!    how (exclusive where the key spec says the command may write, shared
-//!    otherwise; the whole shard for commands such as FLUSHALL or KEYS). It
-//!    takes those intent locks shard by shard in ascending shard order, one
-//!    hop each, waiting on a shard until its request reaches the front of
-//!    that shard's FIFO lock queue (`locks.rs`). Because every operation
-//!    acquires in the same global order and holds nothing while waiting on a
-//!    lower shard, the waits-for graph has no cycle: no deadlock. Because
-//!    each shard's queue is FIFO, no operation starves.
+//! 0. **Combine.** An operation that takes its own locks goes to the
+//!    combiner of its *home*, the shard of its first key (`combine.rs`).
+//!    Operations that arrive there while a batch runs wait, and the next
+//!    batch takes all of them: one set of locks (the union of theirs) and one
+//!    round of hops for all, each operation running in batch order on every
+//!    shard. Operations on the same keys meet in one combiner whatever shard
+//!    their connections live on, so under contention a batch holds as many
+//!    operations as there are clients, and the round trips that bound the
+//!    throughput of a hot key are paid once per batch.
+//! 1. **Lock.** Three ways, all giving the same guarantees:
+//!    - *one hop*, when the batch touches its home and exactly one other
+//!      shard: the home takes its locks if they are free right now (no
+//!      hop), then one hop takes the other shard's locks if they are free
+//!      right now. That grant completes the lock set, so the same hop
+//!      already does that shard's part: runs its commands and releases, or
+//!      copies its keys out and, if the batch only reads there, releases.
+//!      The home then does its own part and releases (`combine::fused`);
+//!    - *parallel try*: every shard is asked at once to grant only if free
+//!      right now; the execute hop follows (`lock_parts`);
+//!    - *ordered*: if any try found a lock busy, everything granted is given
+//!      back and the locks are taken shard by shard in ascending shard order,
+//!      one hop each, waiting on a shard until the request reaches the front
+//!      of that shard's FIFO lock queue (`locks.rs`).
+//!
+//!    A try never waits, so it cannot deadlock, and it never overtakes a
+//!    waiting request it conflicts with. The ordered path acquires in one
+//!    global order and holds nothing while waiting on a lower shard, so the
+//!    waits-for graph has no cycle: no deadlock. Each shard's queue is
+//!    FIFO, so no operation starves. After a failed try a shard uses the
+//!    ordered path for the next few operations, since under contention
+//!    tries mostly fail.
 //! 2. **Execute.** With every lock held no other command can read or write
 //!    the keys involved (single-key commands on a locked key queue behind
 //!    the lock on their shard; commands on other keys run freely). Then:
-//!    - `Exec::Split`: each shard runs the handler over its own keys, in
-//!      parallel, and the replies are merged (MSET, MGET, DEL, EXISTS...);
+//!    - `Exec::Split`: each shard runs the handler over its own keys, and the
+//!      replies are merged (MSET, MGET, DEL, EXISTS...);
 //!    - `Exec::AllShards`: each shard runs the handler, merged likewise;
 //!    - `Exec::Keys`: the lock hop also copies the keys' values out; the
-//!      handler runs here on a scratch keyspace holding exactly those keys;
-//!      the keys whose key spec may be written are then written back (set
-//!      or deleted) on their shards (RENAME, COPY, MSETNX, BITOP, ...);
+//!      handler runs at the home on a scratch keyspace holding exactly those
+//!      keys; the keys it changed are then written back (set or deleted) on
+//!      their shards (RENAME, COPY, MSETNX, BITOP, SUNIONSTORE, ...);
 //!    - SORT/SORT_RO: like `Exec::Keys`, but BY/GET patterns name keys that
 //!      depend on the elements, so it locks every shard (`sort_with_patterns`).
 //! 3. **Release.** The last hop to each shard releases its locks, so
-//!    executing, writing back and releasing cost one hop per shard, in parallel.
+//!    executing, writing back and releasing cost one hop per shard, in
+//!    parallel. A shard's lock may be released as soon as its part is done
+//!    once the whole lock set is held: anyone who then sees that part and
+//!    looks at another shard's keys finds them locked until their part is
+//!    done too. Clients blocked on keys the operation wrote are served only
+//!    at the release (`release_here`).
 //!
-//! A single-shard command never comes here. MULTI/EXEC will reuse steps 1
-//! and 3 around a list of commands.
+//! A single-shard command never comes here. EXEC (`multi.rs`) runs a
+//! transaction whose commands each run on one shard, and which watches
+//! nothing, as a combined operation too; any other transaction takes its
+//! locks with `lock_parts` and runs its commands with `Locking::Held`.
+//! Blocking commands, SORT and `Exec::AllShards` commands are never combined.
 
 use crate::combine::{self, KeysOp, Op, SplitOp};
 use crate::conn::Conn;

@@ -9,9 +9,14 @@
 //!    keys it touches (exclusive where written) plus the WATCHed keys
 //!    (shared). Commands without declared keys that work on whole shards
 //!    (KEYS, DBSIZE, FLUSHDB, SCAN...) make it lock every shard whole.
-//! 2. It takes those locks in ascending shard order (no deadlock), and then
-//!    checks the WATCH flag: any write to a watched key finished before its
-//!    lock was granted, so a clean flag now means EXEC may run.
+//! 2. A transaction that watches nothing and whose commands each run on one
+//!    shard is handed whole to the combiner (`combine.rs`), which may run it
+//!    in one batch with other transactions on the same keys: every shard
+//!    runs its commands of each, in batch order, under the batch's locks.
+//!    Any other transaction takes its locks itself (a parallel try, else in
+//!    ascending shard order: no deadlock), and then checks the WATCH flag:
+//!    any write to a watched key finished before its lock was granted, so a
+//!    clean flag now means EXEC may run.
 //! 3. It runs the commands in order, each on the shard that owns its keys
 //!    (consecutive commands for one shard travel together), multi-shard
 //!    commands through the coordinator with the locks already held.
