@@ -55,9 +55,15 @@ impl Out {
     }
 
     fn len_line(&mut self, prefix: u8, n: i64) {
-        let mut b = itoa_buf();
-        let s = fmt_i64(&mut b, n);
-        self.line(prefix, s);
+        let h = Header::new(prefix, n);
+        self.buf.reserve(HEADER_COPY);
+        // SAFETY: `reserve` made room for HEADER_COPY bytes after `len`;
+        // `set_len` covers only the header's bytes, all written here.
+        unsafe {
+            let len = self.buf.len();
+            h.copy_to(self.buf.as_mut_ptr().add(len));
+            self.buf.set_len(len + h.len);
+        }
     }
 
     /// `+OK`
@@ -89,10 +95,25 @@ impl Out {
     }
 
     pub fn bulk(&mut self, data: &[u8]) {
-        self.buf.reserve(data.len() + 16);
-        self.len_line(b'$', data.len() as i64);
-        self.buf.extend_from_slice(data);
-        self.buf.extend_from_slice(b"\r\n");
+        // Replies of many elements are mostly bulks: one reservation and
+        // three copies, the first of a fixed size, instead of a capacity
+        // check per piece.
+        let h = Header::new(b'$', data.len() as i64);
+        self.buf.reserve(HEADER_COPY + data.len() + 2);
+        // SAFETY: `reserve` made room for HEADER_COPY + data + 2 bytes after
+        // `len`, which covers the header copy (HEADER_COPY bytes, of which
+        // the first `h.len` are the header), the data right after the header
+        // and the CRLF after the data; `set_len` covers exactly the header,
+        // data and CRLF, all written here. `data` cannot overlap the spare
+        // capacity of a buffer we hold mutably.
+        unsafe {
+            let len = self.buf.len();
+            let p = self.buf.as_mut_ptr().add(len);
+            h.copy_to(p);
+            std::ptr::copy_nonoverlapping(data.as_ptr(), p.add(h.len), data.len());
+            std::ptr::copy_nonoverlapping(b"\r\n".as_ptr(), p.add(h.len + data.len()), 2);
+            self.buf.set_len(len + h.len + data.len() + 2);
+        }
     }
 
     pub fn bulk_str(&mut self, s: &str) {
@@ -248,6 +269,65 @@ fn trim_zeros(s: &str) -> &str {
     }
 }
 
+/// How many bytes [`Header::copy_to`] writes: more than the longest header
+/// (a prefix, 20 digits and CRLF), so the copy has a fixed size.
+const HEADER_COPY: usize = 24;
+
+/// A type-and-length line (`$5\r\n`, `*10\r\n`, `:-3\r\n`) built on the
+/// stack: its bytes are `bytes[start..start + len]`, and the array is long
+/// enough that HEADER_COPY bytes can always be copied from `start`.
+struct Header {
+    bytes: [u8; 2 * HEADER_COPY],
+    start: usize,
+    len: usize,
+}
+
+impl Header {
+    #[inline]
+    fn new(prefix: u8, n: i64) -> Header {
+        let mut bytes = [0u8; 2 * HEADER_COPY];
+        // Built backwards from the CRLF, which ends at HEADER_COPY + 2.
+        let mut i = HEADER_COPY;
+        bytes[i] = b'\r';
+        bytes[i + 1] = b'\n';
+        let mut v = n.unsigned_abs();
+        loop {
+            i -= 1;
+            bytes[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        if n < 0 {
+            i -= 1;
+            bytes[i] = b'-';
+        }
+        i -= 1;
+        bytes[i] = prefix;
+        Header {
+            bytes,
+            start: i,
+            len: HEADER_COPY + 2 - i,
+        }
+    }
+
+    /// Copies HEADER_COPY bytes, the header first, to `dst`.
+    ///
+    /// # Safety
+    /// `dst` must be valid for writes of HEADER_COPY bytes.
+    #[inline]
+    unsafe fn copy_to(&self, dst: *mut u8) {
+        // `start` is at least 2: the header has at most 23 bytes and ends at
+        // HEADER_COPY + 2, so `start + HEADER_COPY` stays inside `bytes`.
+        // SAFETY: the source range lies in `bytes` (above); the caller
+        // vouches for `dst`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(self.bytes.as_ptr().add(self.start), dst, HEADER_COPY);
+        }
+    }
+}
+
 fn itoa_buf() -> [u8; 20] {
     [0u8; 20]
 }
@@ -275,6 +355,33 @@ fn fmt_i64(buf: &mut [u8; 20], n: i64) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_and_bulks_match_their_formatted_form() {
+        let mut nums: Vec<i64> = vec![i64::MIN, i64::MIN + 1, i64::MAX, -1, 0, 1];
+        let mut p: i64 = 1;
+        for _ in 0..18 {
+            p *= 10;
+            nums.extend([p - 1, p, p + 1, -p, 1 - p]);
+        }
+        for n in nums {
+            let mut out = Out::new(Proto::Resp2);
+            out.int(n);
+            assert_eq!(&out.buf[..], format!(":{n}\r\n").as_bytes());
+        }
+        for len in [0usize, 1, 9, 10, 22, 23, 24, 25, 99, 100, 1000, 70000] {
+            let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let mut out = Out::new(Proto::Resp2);
+            // Several in a row, so each one starts where the last one ended.
+            for _ in 0..3 {
+                out.bulk(&data);
+            }
+            let mut want = format!("${len}\r\n").into_bytes();
+            want.extend_from_slice(&data);
+            want.extend_from_slice(b"\r\n");
+            assert_eq!(&out.buf[..], want.repeat(3).as_slice(), "len {len}");
+        }
+    }
 
     fn enc(proto: Proto, f: impl FnOnce(&mut Out)) -> String {
         let mut o = Out::new(proto);
