@@ -44,6 +44,17 @@ pub fn check_parser(data: &[u8]) {
         .map(|i| usize::from(seed.wrapping_mul(i + 1).wrapping_add(i) % 32) + 1)
         .collect();
     let (piece_cmds, piece_end) = run(input, &sizes, &limits);
+    // A connection takes whole batches: the same pieces through
+    // `parse_batch` must give what one command at a time gave.
+    let (batch_cmds, batch_end) = run_batches(input, &sizes, &limits);
+    // It skips empty commands (`*0`, blank lines) itself.
+    let non_empty: Vec<&Vec<Bytes>> = piece_cmds.iter().filter(|c| !c.is_empty()).collect();
+    assert_eq!(
+        batch_cmds.iter().collect::<Vec<_>>(),
+        non_empty,
+        "parse_batch gave other commands"
+    );
+    assert_eq!(batch_end, piece_end, "parse_batch ended differently");
     let too_big = matches!(&piece_end, End::Error(e) if e.0.starts_with("too big"));
     if too_big {
         assert!(
@@ -92,6 +103,41 @@ fn run(input: &[u8], sizes: &[usize], limits: &Limits) -> (Vec<Vec<Bytes>>, End)
                 }
                 Err(e) => return (cmds, End::Error(e)),
             }
+        }
+        if fed == input.len() {
+            return (cmds, End::Wait(buf.len()));
+        }
+    }
+}
+
+/// Like [`run`], but takes each read's commands with
+/// [`CommandParser::parse_batch`].
+fn run_batches(input: &[u8], sizes: &[usize], limits: &Limits) -> (Vec<Vec<Bytes>>, End) {
+    let mut parser = CommandParser::new();
+    let mut buf = BytesMut::new();
+    let mut cmds = Vec::new();
+    let mut args = Vec::new();
+    let mut ranges = Vec::new();
+    let mut fed = 0;
+    let mut next_size = sizes.iter().copied().cycle();
+    loop {
+        let take = next_size.next().unwrap_or(1).max(1).min(input.len() - fed);
+        buf.extend_from_slice(&input[fed..fed + take]);
+        fed += take;
+        let error = parser.parse_batch(&mut buf, limits, &mut args, &mut ranges);
+        for &(start, end) in &ranges {
+            assert!(start < end, "an empty command was delivered");
+            cmds.push(args[start..end].to_vec());
+        }
+        assert_eq!(
+            ranges.last().map_or(0, |r| r.1),
+            args.len(),
+            "arguments outside any command"
+        );
+        args.clear();
+        ranges.clear();
+        if let Some(e) = error {
+            return (cmds, End::Error(e));
         }
         if fed == input.len() {
             return (cmds, End::Wait(buf.len()));

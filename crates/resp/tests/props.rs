@@ -210,6 +210,11 @@ proptest! {
             prop_assert_eq!(&got, &want);
             prop_assert_eq!(left, 0);
         }
+        // The same pipeline through the fuzz checks, which compare batch
+        // parsing with one command at a time over several read sizes.
+        let mut with_seed = vec![cuts.len() as u8 & 0x7f];
+        with_seed.extend_from_slice(&input);
+        tessera_resp::fuzzing::check_parser(&with_seed);
     }
 
     #[test]
