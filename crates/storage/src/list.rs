@@ -271,10 +271,17 @@ fn entry_before(buf: &[u8], end: usize) -> usize {
 // Nodes.
 // ---------------------------------------------------------------------------
 
-/// A packed node: the entry count then the entries (see the module docs).
+/// A packed node: the entry count then the entries (see the module docs),
+/// kept in `data[lo..hi]`. The bytes around that range are room to grow
+/// into: a push at the head moves the two header bytes back instead of
+/// moving every entry forward, and a pop at either end just narrows the
+/// range. A node that stops being an end node (a new node went in front of
+/// it) gives its room back with [`Node::fit`].
 #[derive(Clone)]
 struct Node {
-    buf: Box<[u8]>,
+    data: Box<[u8]>,
+    lo: u32,
+    hi: u32,
 }
 
 impl Node {
@@ -282,31 +289,54 @@ impl Node {
         let mut v = vec![0u8; HEADER + e.len()];
         v[..HEADER].copy_from_slice(&1u16.to_le_bytes());
         e.write(&mut v[HEADER..]);
-        Node {
-            buf: v.into_boxed_slice(),
-        }
+        Node::exact(v)
     }
 
     fn from_parts(count: usize, entries: &[u8]) -> Node {
         let mut v = Vec::with_capacity(HEADER + entries.len());
         v.extend_from_slice(&(count as u16).to_le_bytes());
         v.extend_from_slice(entries);
+        Node::exact(v)
+    }
+
+    fn exact(v: Vec<u8>) -> Node {
+        let hi = v.len() as u32;
         Node {
-            buf: v.into_boxed_slice(),
+            data: v.into_boxed_slice(),
+            lo: 0,
+            hi,
         }
     }
 
+    /// The node's bytes: the count, then the entries.
+    fn buf(&self) -> &[u8] {
+        &self.data[self.lo as usize..self.hi as usize]
+    }
+
     fn count(&self) -> usize {
-        u16::from_le_bytes([self.buf[0], self.buf[1]]) as usize
+        let lo = self.lo as usize;
+        u16::from_le_bytes([self.data[lo], self.data[lo + 1]]) as usize
     }
 
     /// Bytes of entries (the header not included).
     fn size(&self) -> usize {
-        self.buf.len() - HEADER
+        self.end() - HEADER
     }
 
     fn end(&self) -> usize {
-        self.buf.len()
+        (self.hi - self.lo) as usize
+    }
+
+    /// Bytes allocated, room included.
+    fn allocated(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Gives back the room around the bytes.
+    fn fit(&mut self) {
+        if self.end() < self.data.len() {
+            *self = Node::exact(self.buf().to_vec());
+        }
     }
 
     /// Whether one more entry of `add` bytes may go into this node.
@@ -340,26 +370,80 @@ impl Node {
         }
     }
 
-    /// Replaces the bytes `start..end` with `entry` (or nothing) and sets
-    /// the count to `count`, keeping the allocation exactly sized.
+    /// Replaces the bytes `start..end` (offsets into [`Node::buf`]) with
+    /// `entry` (or nothing) and sets the count to `count`. Whichever side of
+    /// the change is shorter is the one that moves, into the room on its
+    /// side; when that room is too small the node is reallocated with room
+    /// on the side of the change, half its size again, so a run of pushes
+    /// at one end moves each byte a bounded number of times.
     fn splice(&mut self, start: usize, end: usize, entry: Option<&Encoded<'_>>, count: usize) {
-        let mut v = std::mem::take(&mut self.buf).into_vec();
-        let old_len = v.len();
         let ins = entry.map_or(0, Encoded::len);
         let removed = end - start;
-        if ins > removed {
-            v.reserve_exact(ins - removed);
-            v.resize(old_len + ins - removed, 0);
-            v.copy_within(end..old_len, start + ins);
+        let len = self.end();
+        let (lo, hi) = (self.lo as usize, self.hi as usize);
+        // Where the change begins in `data` once the bytes have moved.
+        let at;
+        if ins <= removed {
+            let shrink = removed - ins;
+            if start <= len - end {
+                // Move the head (header and entries before `start`) right.
+                self.data.copy_within(lo..lo + start, lo + shrink);
+                self.lo += shrink as u32;
+                at = lo + shrink + start;
+            } else {
+                self.data.copy_within(lo + end..hi, lo + start + ins);
+                self.hi -= shrink as u32;
+                at = lo + start;
+            }
+            // A node that shrank to well under its allocation gives the
+            // room back, so deletions do not leave memory behind.
+            let used = len - shrink;
+            if self.data.len() > 2 * used + 64 {
+                if let Some(e) = entry {
+                    e.write(&mut self.data[at..at + ins]);
+                }
+                self.set_count(count);
+                self.fit();
+                return;
+            }
         } else {
-            v.copy_within(end..old_len, start + ins);
-            v.truncate(old_len + ins - removed);
+            let grow = ins - removed;
+            let front = start <= len - end;
+            if front && lo >= grow {
+                self.data.copy_within(lo..lo + start, lo - grow);
+                self.lo -= grow as u32;
+                at = lo - grow + start;
+            } else if !front && self.data.len() - hi >= grow {
+                self.data.copy_within(lo + end..hi, lo + start + ins);
+                self.hi += grow as u32;
+                at = lo + start;
+            } else {
+                let new_len = len + grow;
+                let room = (new_len / 2).max(8);
+                let base = if front { room } else { 0 };
+                // Built by appending, so only the room and the new entry's
+                // place are zeroed, not the bytes copied over.
+                let mut v = Vec::with_capacity(new_len + room);
+                v.resize(base, 0);
+                v.extend_from_slice(&self.data[lo..lo + start]);
+                v.resize(base + start + ins, 0);
+                v.extend_from_slice(&self.data[lo + end..hi]);
+                v.resize(new_len + room, 0);
+                self.data = v.into_boxed_slice();
+                self.lo = base as u32;
+                self.hi = (base + new_len) as u32;
+                at = base + start;
+            }
         }
         if let Some(e) = entry {
-            e.write(&mut v[start..start + ins]);
+            e.write(&mut self.data[at..at + ins]);
         }
-        v[..HEADER].copy_from_slice(&(count as u16).to_le_bytes());
-        self.buf = v.into_boxed_slice();
+        self.set_count(count);
+    }
+
+    fn set_count(&mut self, count: usize) {
+        let lo = self.lo as usize;
+        self.data[lo..lo + HEADER].copy_from_slice(&(count as u16).to_le_bytes());
     }
 
     /// The offset of entry `i` of this node, walking from the nearer end.
@@ -368,13 +452,13 @@ impl Node {
         if i <= count / 2 {
             let mut at = HEADER;
             for _ in 0..i {
-                at = read_entry(&self.buf, at).1;
+                at = read_entry(self.buf(), at).1;
             }
             at
         } else {
             let mut at = self.end();
             for _ in i..count {
-                at = entry_before(&self.buf, at);
+                at = entry_before(self.buf(), at);
             }
             at
         }
@@ -384,8 +468,9 @@ impl Node {
     fn split_off(&mut self, i: usize) -> Node {
         let count = self.count();
         let at = self.offset_of(i);
-        let tail = Node::from_parts(count - i, &self.buf[at..]);
+        let tail = Node::from_parts(count - i, &self.buf()[at..]);
         self.splice(at, self.end(), None, i);
+        self.fit();
         tail
     }
 }
@@ -450,7 +535,7 @@ impl List {
     pub fn heap_size(&self) -> usize {
         std::mem::size_of::<List>()
             + self.nodes.capacity() * std::mem::size_of::<Node>()
-            + self.nodes.iter().map(|n| n.buf.len()).sum::<usize>()
+            + self.nodes.iter().map(|n| n.allocated()).sum::<usize>()
     }
 
     /// Adds a node at `at`, allocating the deque exactly for the first one
@@ -478,13 +563,17 @@ impl List {
                 };
                 node.splice(at, at, Some(&e), count);
             }
-            _ => {
+            Some(node) => {
+                // The full end node is an inner node from now on: it keeps
+                // no room it will not use.
+                node.fit();
                 let at = match end {
                     End::Head => 0,
                     End::Tail => self.nodes.len(),
                 };
                 self.insert_node(at, Node::with(&e));
             }
+            None => self.insert_node(0, Node::with(&e)),
         }
         self.len += 1;
     }
@@ -509,10 +598,10 @@ impl List {
         let node = &mut self.nodes[ni];
         let count = node.count();
         let (start, stop) = match end {
-            End::Head => (HEADER, read_entry(&node.buf, HEADER).1),
-            End::Tail => (entry_before(&node.buf, node.end()), node.end()),
+            End::Head => (HEADER, read_entry(node.buf(), HEADER).1),
+            End::Tail => (entry_before(node.buf(), node.end()), node.end()),
         };
-        let value = read_entry(&node.buf, start).0.to_vec();
+        let value = read_entry(node.buf(), start).0.to_vec();
         if count == 1 {
             self.nodes.remove(ni);
         } else {
@@ -567,7 +656,7 @@ impl List {
             return None;
         }
         let (ni, at) = self.locate(index);
-        Some(read_entry(&self.nodes[ni].buf, at).0)
+        Some(read_entry(self.nodes[ni].buf(), at).0)
     }
 
     /// Replaces the element at `index`; false when out of range.
@@ -578,7 +667,7 @@ impl List {
         let (ni, at) = self.locate(index);
         let e = Encoded::new(value);
         let node = &mut self.nodes[ni];
-        let stop = read_entry(&node.buf, at).1;
+        let stop = read_entry(node.buf(), at).1;
         let count = node.count();
         node.splice(at, stop, Some(&e), count);
         self.rebalance(ni, fill);
@@ -689,7 +778,7 @@ impl List {
             let mut spans = Vec::with_capacity(node.count());
             let mut at = HEADER;
             while at < node.end() {
-                let (elem, next) = read_entry(&node.buf, at);
+                let (elem, next) = read_entry(node.buf(), at);
                 spans.push((at, next, elem.matches(needle)));
                 at = next;
             }
@@ -720,7 +809,7 @@ impl List {
             let mut bytes = Vec::with_capacity(node.size());
             for (k, &(s, e, _)) in spans.iter().enumerate() {
                 if !drop[k] {
-                    bytes.extend_from_slice(&node.buf[s..e]);
+                    bytes.extend_from_slice(&node.buf()[s..e]);
                 }
             }
             self.nodes[ni] = Node::from_parts(kept, &bytes);
@@ -772,7 +861,7 @@ impl List {
             };
         }
         let (ni, at) = self.locate(index);
-        let end = read_entry(&self.nodes[ni].buf, at).1;
+        let end = read_entry(self.nodes[ni].buf(), at).1;
         RevIter {
             list: self,
             ni,
@@ -794,10 +883,10 @@ impl List {
             let mut at = HEADER;
             let mut k = 0;
             while at < n.end() {
-                at = read_entry(&n.buf, at).1;
+                at = read_entry(n.buf(), at).1;
                 k += 1;
             }
-            at == n.end() && k == n.count() && k > 0
+            at == n.end() && k == n.count() && k > 0 && n.hi as usize <= n.allocated()
         });
         total == self.len && walked
     }
@@ -824,7 +913,7 @@ impl<'a> Iterator for Iter<'a> {
             self.at = HEADER;
             node = &self.list.nodes[self.ni];
         }
-        let (elem, next) = read_entry(&node.buf, self.at);
+        let (elem, next) = read_entry(node.buf(), self.at);
         self.at = next;
         self.left -= 1;
         Some(elem)
@@ -857,7 +946,7 @@ impl<'a> Iterator for RevIter<'a> {
             self.ni -= 1;
             self.end = self.list.nodes[self.ni].end();
         }
-        let buf = &self.list.nodes[self.ni].buf;
+        let buf = self.list.nodes[self.ni].buf();
         let start = entry_before(buf, self.end);
         self.end = start;
         self.left -= 1;
@@ -986,9 +1075,60 @@ mod tests {
         }
         assert_eq!(l.node_count(), 1);
         assert_eq!(l.nodes.capacity(), 1);
-        // Ten 4-byte entries and the 2-byte count.
-        assert_eq!(l.nodes[0].buf.len(), 42);
+        // Ten 4-byte entries and the 2-byte count, with room to grow of
+        // at most half the node again.
+        assert_eq!(l.nodes[0].buf().len(), 42);
+        assert!(l.nodes[0].allocated() <= 42 + 42 / 2 + 8);
         assert_eq!(l.encoding(), "quicklist");
+    }
+
+    #[test]
+    fn pushes_keep_room_only_in_the_end_nodes() {
+        for head in [true, false] {
+            let mut l = List::new();
+            for j in 0..20_000 {
+                let v = format!("value{j}");
+                if head {
+                    l.push_front(v.as_bytes(), -2);
+                } else {
+                    l.push_back(v.as_bytes(), -2);
+                }
+            }
+            assert!(l.check());
+            let n = l.node_count();
+            assert!(n > 2);
+            let end = if head { 0 } else { n - 1 };
+            for (i, node) in l.nodes.iter().enumerate() {
+                if i == end {
+                    assert!(node.allocated() <= node.end() + node.end() / 2 + 8);
+                } else {
+                    assert_eq!(node.allocated(), node.end(), "inner node {i} keeps room");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pops_give_room_back() {
+        let mut l = List::new();
+        for j in 0..1000 {
+            l.push_back(format!("value{j}").as_bytes(), -2);
+        }
+        for _ in 0..495 {
+            l.pop_front();
+            l.pop_back();
+        }
+        assert_eq!(l.node_count(), 1);
+        let node = &l.nodes[0];
+        assert!(
+            node.allocated() <= 2 * node.end() + 64,
+            "{node:?} {}",
+            node.allocated()
+        );
+        assert_eq!(
+            l.iter().next().map(|e| e.to_vec()),
+            Some(b"value495".to_vec())
+        );
     }
 
     #[test]
