@@ -37,6 +37,10 @@ pub struct Conn {
     pub multi: Option<crate::multi::MultiState>,
     /// Keys this connection WATCHes.
     pub watch: Option<crate::watch::WatchSession>,
+    /// The command name this connection sent last and what it resolved to.
+    pub names: crate::exec::NameCache,
+    /// Calls counted but not yet added to the shard's command statistics.
+    pub stats: crate::stats::Pending,
 }
 
 impl Conn {
@@ -199,6 +203,8 @@ async fn serve(
         reply_mode: ReplyMode::On,
         multi: None,
         watch: None,
+        names: Default::default(),
+        stats: Default::default(),
     };
     let mut parser = CommandParser::new();
     // The arguments of every complete command of a read, end to end, and
@@ -274,22 +280,7 @@ async fn serve(
                 c.migrate_connections,
             )
         };
-        let mut protocol_error = None;
-        loop {
-            let start = args.len();
-            match parser.parse_into(&mut rbuf, &limits, &mut args) {
-                Ok(Some(n)) => {
-                    if n > 0 {
-                        cmds.push((start, start + n));
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    protocol_error = Some(e);
-                    break;
-                }
-            }
-        }
+        let protocol_error = parser.parse_batch(&mut rbuf, &limits, &mut args, &mut cmds);
         conn.info.query_buf.set(rbuf.len());
 
         let touched = run_batch(&mut conn, &args, &cmds, now, &mut last_spec).await;
@@ -540,6 +531,7 @@ async fn run_batch(
     if let Some((to, batch)) = pending.take() {
         flush_remote(conn, to, batch, &mut clock, last_spec).await;
     }
+    conn.stats.flush(&conn.sh);
     touched
 }
 
@@ -562,6 +554,7 @@ async fn flush_remote(
             *last_spec = key;
         }
     }
+    conn.stats.flush(&conn.sh);
     let bytes = exec::run_remote(&conn.sh.clone(), to, batch, conn.db, conn.out.proto).await;
     let done = minstant::Instant::now();
     let share = done.duration_since(*clock).as_micros() as u64 / specs.len().max(1) as u64;
@@ -604,16 +597,25 @@ async fn run_one(
             *last_spec = key;
         }
     }
+    // Only a plain local command may leave its call pending; anything else
+    // may wait or read the statistics, so the run so far is added first.
+    let mut plain = false;
     match plan {
         // The common case runs without building `run_plan_at`'s future,
         // which is large (it can hold a coordinator or blocking operation)
         // and costs its moves and drop on every command.
         Plan::Local(spec, h) if !spec.has(BLOCKING) && conn.sh.locks.borrow().is_empty() => {
+            plain = true;
             let sh = conn.sh.clone();
             sh.run_handler(spec, h, argv, conn.db, now, &mut conn.out, false);
         }
-        Plan::Runtime(_, exec::RuntimeHandler::Sync(f)) => f(conn, argv),
-        plan => exec::run_plan_at(conn, plan, argv, now).await,
+        plan => {
+            conn.stats.flush(&conn.sh);
+            match plan {
+                Plan::Runtime(_, exec::RuntimeHandler::Sync(f)) => f(conn, argv),
+                plan => exec::run_plan_at(conn, plan, argv, now).await,
+            }
+        }
     }
     if let Some(spec) = spec {
         let done = minstant::Instant::now();
@@ -623,7 +625,11 @@ async fn run_one(
         if failed {
             crate::stats::record_error(&conn.sh, &conn.out.buf[mark..]);
         }
-        crate::stats::record(&conn.sh, spec, us, failed);
+        if plain {
+            conn.stats.add(&conn.sh, spec, us, failed);
+        } else {
+            crate::stats::record(&conn.sh, spec, us, failed);
+        }
         crate::stats::maybe_slowlog(&conn.sh, &conn.info, argv, us);
     } else {
         *clock = minstant::Instant::now();

@@ -40,12 +40,51 @@ pub enum Plan {
     Runtime(&'static CommandSpec, &'static RuntimeHandler),
 }
 
+/// The last command name a connection sent, exactly as sent, and the
+/// command it named. A pipeline repeats one name, and comparing a few bytes
+/// is cheaper than lowercasing and hashing them for the table on every
+/// command. Containers (CONFIG, CLIENT...) are never cached: what they
+/// resolve to depends on the next argument.
+#[derive(Default)]
+pub struct NameCache {
+    name: [u8; 16],
+    len: u8,
+    spec: Option<&'static CommandSpec>,
+}
+
+impl NameCache {
+    pub fn get(&self, name: &[u8]) -> Option<&'static CommandSpec> {
+        let spec = self.spec?;
+        (name.len() == usize::from(self.len) && name == &self.name[..name.len()]).then_some(spec)
+    }
+
+    pub fn put(&mut self, name: &[u8], spec: &'static CommandSpec) {
+        // A subcommand found through its container has another name than
+        // the one sent; a container itself has subcommands.
+        if name.len() > self.name.len()
+            || !spec.subcommands.is_empty()
+            || !spec.name.as_bytes().eq_ignore_ascii_case(name)
+        {
+            return;
+        }
+        self.name[..name.len()].copy_from_slice(name);
+        self.len = name.len() as u8;
+        self.spec = Some(spec);
+    }
+}
+
 /// Resolves argv to a plan, writing an error reply for unknown commands,
 /// arity errors and the like.
 pub fn plan(conn: &mut Conn, argv: &[Bytes]) -> Plan {
     let table = Table::global();
-    let spec = match table.lookup(argv) {
-        Lookup::Found(s) => s,
+    let cached = conn.names.get(&argv[0]);
+    let spec = match cached.map_or_else(|| table.lookup(argv), Lookup::Found) {
+        Lookup::Found(s) => {
+            if cached.is_none() {
+                conn.names.put(&argv[0], s);
+            }
+            s
+        }
         Lookup::UnknownCommand => {
             conn.out.error(&unknown_command(argv));
             return Plan::Done;
@@ -319,4 +358,46 @@ pub fn unknown_command(argv: &[Bytes]) -> String {
 fn truncated(b: &[u8], max: usize) -> String {
     let s = String::from_utf8_lossy(&b[..b.len().min(max)]);
     s.replace(['\r', '\n'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(argv: &[&str]) -> &'static CommandSpec {
+        let argv: Vec<Bytes> = argv.iter().map(|a| Bytes::from(a.to_string())).collect();
+        match crate::server::install_table().lookup(&argv) {
+            Lookup::Found(s) => s,
+            _ => panic!("{argv:?} does not resolve"),
+        }
+    }
+
+    #[test]
+    fn name_cache_hits_only_the_exact_name_it_was_given() {
+        let mut c = NameCache::default();
+        let lpush = resolve(&["LPUSH"]);
+        c.put(b"LPUSH", lpush);
+        assert!(std::ptr::eq(c.get(b"LPUSH").unwrap(), lpush));
+        // Another spelling is looked up in the table again (and then cached).
+        assert!(c.get(b"lpush").is_none());
+        assert!(c.get(b"LPUSHX").is_none());
+        assert!(c.get(b"LPUS").is_none());
+    }
+
+    #[test]
+    fn name_cache_never_keeps_a_container_or_its_subcommand() {
+        let mut c = NameCache::default();
+        // CONFIG GET resolves to the subcommand: caching it under "CONFIG"
+        // would make the next CONFIG SET run CONFIG GET.
+        c.put(b"CONFIG", resolve(&["CONFIG", "GET"]));
+        assert!(c.get(b"CONFIG").is_none());
+        c.put(
+            b"config",
+            crate::server::install_table().get(b"config").unwrap(),
+        );
+        assert!(c.get(b"config").is_none());
+        // Names longer than the cache holds are not kept.
+        c.put(b"ZREMRANGEBYSCOREX", resolve(&["ZREMRANGEBYSCORE"]));
+        assert!(c.get(b"ZREMRANGEBYSCOREX").is_none());
+    }
 }

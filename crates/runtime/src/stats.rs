@@ -35,6 +35,49 @@ pub fn cmd_key(spec: &'static CommandSpec) -> usize {
     spec as *const CommandSpec as usize
 }
 
+/// Calls of one command not yet added to the shard's counters. A
+/// connection running a pipeline of the same command adds them up here and
+/// touches the shard's table once per run instead of once per call.
+#[derive(Default)]
+pub struct Pending {
+    spec: Option<&'static CommandSpec>,
+    calls: u64,
+    usec: u64,
+    failed: u64,
+}
+
+impl Pending {
+    /// Counts one call of `spec`; a call of another command first flushes
+    /// the run so far.
+    pub fn add(&mut self, sh: &Shard, spec: &'static CommandSpec, us: u64, failed: bool) {
+        if let Some(s) = self.spec {
+            if !std::ptr::eq(s, spec) {
+                self.flush(sh);
+            }
+        }
+        self.spec = Some(spec);
+        self.calls += 1;
+        self.usec += us;
+        self.failed += u64::from(failed);
+    }
+
+    /// Adds the pending calls to the shard's counters.
+    pub fn flush(&mut self, sh: &Shard) {
+        let Some(spec) = self.spec.take() else {
+            return;
+        };
+        sh.stats.borrow_mut().commands += self.calls;
+        let mut m = sh.cmdstats.borrow_mut();
+        let e = m.entry(cmd_key(spec)).or_default();
+        e.calls += self.calls;
+        e.usec += self.usec;
+        e.failed += self.failed;
+        self.calls = 0;
+        self.usec = 0;
+        self.failed = 0;
+    }
+}
+
 /// Counts one call of `spec` taking `us` microseconds.
 pub fn record(sh: &Shard, spec: &'static CommandSpec, us: u64, failed: bool) {
     sh.stats.borrow_mut().commands += 1;
