@@ -98,6 +98,10 @@ impl Out {
         // Replies of many elements are mostly bulks: one reservation and
         // three copies, the first of a fixed size, instead of a capacity
         // check per piece.
+        if data.len() < 100 {
+            self.short_bulk(data);
+            return;
+        }
         let h = Header::new(b'$', data.len() as i64);
         self.buf.reserve(HEADER_COPY + data.len() + 2);
         // SAFETY: `reserve` made room for HEADER_COPY + data + 2 bytes after
@@ -113,6 +117,39 @@ impl Out {
             std::ptr::copy_nonoverlapping(data.as_ptr(), p.add(h.len), data.len());
             std::ptr::copy_nonoverlapping(b"\r\n".as_ptr(), p.add(h.len + data.len()), 2);
             self.buf.set_len(len + h.len + data.len() + 2);
+        }
+    }
+
+    /// A bulk of fewer than 100 bytes (members, fields, small values): its
+    /// one- or two-digit length is written directly.
+    #[inline]
+    fn short_bulk(&mut self, data: &[u8]) {
+        let len = data.len();
+        debug_assert!(len < 100);
+        self.buf.reserve(len + 7);
+        // SAFETY: `reserve` made room for len + 7 bytes after `at`: at most
+        // five of header, `len` of data and two of CRLF are written, and
+        // `set_len` covers exactly those. `data` cannot overlap the spare
+        // capacity of a buffer we hold mutably.
+        unsafe {
+            let at = self.buf.len();
+            let p = self.buf.as_mut_ptr().add(at);
+            *p = b'$';
+            let digits = if len < 10 {
+                *p.add(1) = b'0' + len as u8;
+                1
+            } else {
+                *p.add(1) = b'0' + (len / 10) as u8;
+                *p.add(2) = b'0' + (len % 10) as u8;
+                2
+            };
+            *p.add(1 + digits) = b'\r';
+            *p.add(2 + digits) = b'\n';
+            let d = p.add(3 + digits);
+            std::ptr::copy_nonoverlapping(data.as_ptr(), d, len);
+            *d.add(len) = b'\r';
+            *d.add(len + 1) = b'\n';
+            self.buf.set_len(at + 3 + digits + len + 2);
         }
     }
 
@@ -269,6 +306,14 @@ fn trim_zeros(s: &str) -> &str {
     }
 }
 
+/// "00" to "99", back to back.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 /// How many bytes [`Header::copy_to`] writes: more than the longest header
 /// (a prefix, 20 digits and CRLF), so the copy has a fixed size.
 const HEADER_COPY: usize = 24;
@@ -291,13 +336,21 @@ impl Header {
         bytes[i] = b'\r';
         bytes[i + 1] = b'\n';
         let mut v = n.unsigned_abs();
-        loop {
+        // Two digits per division, as the length of a list reply or a big
+        // counter has several.
+        while v >= 100 {
+            let d = (v % 100) as usize * 2;
+            v /= 100;
+            i -= 2;
+            bytes[i..i + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+        }
+        if v >= 10 {
+            let d = v as usize * 2;
+            i -= 2;
+            bytes[i..i + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+        } else {
             i -= 1;
-            bytes[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
+            bytes[i] = b'0' + v as u8;
         }
         if n < 0 {
             i -= 1;
