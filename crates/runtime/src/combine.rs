@@ -207,6 +207,28 @@ pub async fn submit(sh: &Rc<Shard>, op: Op) -> Answer {
     }
 }
 
+/// The home shard of a multi-shard command that goes through the combiner
+/// (the shard of its first key, as `coord.rs` chooses it), or None for one
+/// that does not (blocking, SORT, whole-shard commands). A connection whose
+/// commands keep going to one home is cheaper served there (`conn.rs`).
+pub fn home_of(spec: &CommandSpec, argv: &[Bytes], shards: usize) -> Option<usize> {
+    use tessera_commands::spec::flags::BLOCKING;
+    use tessera_commands::Exec;
+    if spec.has(BLOCKING) || tessera_commands::sort::is_sort(spec) {
+        return None;
+    }
+    match spec.exec {
+        Exec::Split(..) | Exec::Keys(..) => {
+            let first = tessera_commands::find_keys(spec, argv)
+                .ok()?
+                .into_iter()
+                .next()?;
+            Some(crate::shard::shard_of(argv.get(first.index)?, shards))
+        }
+        _ => None,
+    }
+}
+
 /// Queues an operation on this shard's combiner, starting a leader if none runs.
 fn enqueue(sh: &Rc<Shard>, op: Op, to: Responder) {
     let lead = COMBINER.with(|c| {

@@ -445,8 +445,11 @@ async fn run_batch(
                 if let Some((to, batch)) = pending.take() {
                     flush_remote(conn, to, batch, &mut clock, last_spec).await;
                 }
-                crate::multi::in_multi(conn, argv).await;
-                touched = Touched::Several;
+                match crate::multi::in_multi(conn, argv).await {
+                    crate::multi::Ran::Nothing => {}
+                    crate::multi::Ran::At(home) => touched.add(home),
+                    crate::multi::Ran::Several => touched = Touched::Several,
+                }
                 if conn.close {
                     break;
                 }
@@ -468,7 +471,12 @@ async fn run_batch(
                 match &p {
                     Plan::Local(spec, _) if !spec.keys.is_empty() => touched.add(conn.sh.id),
                     Plan::Remote(to, ..) => touched.add(*to),
-                    Plan::Multi(_) => touched = Touched::Several,
+                    Plan::Multi(spec) => {
+                        match crate::combine::home_of(spec, argv, conn.sh.shards()) {
+                            Some(home) => touched.add(home),
+                            None => touched = Touched::Several,
+                        }
+                    }
                     _ => {}
                 }
                 Some(p)

@@ -51,11 +51,34 @@ pub struct MultiState {
     pub failed: bool,
 }
 
+/// What a command received in MULTI did, for the connection's choice of
+/// shard (`conn.rs` moves a connection toward the shard its work goes to).
+pub enum Ran {
+    /// Queued, discarded or refused: it ran nothing.
+    Nothing,
+    /// EXEC ran the transaction at this shard's combiner.
+    At(usize),
+    /// EXEC ran the transaction on several shards from here.
+    Several,
+}
+
 /// Handles one command received between MULTI and EXEC.
-pub async fn in_multi(conn: &mut Conn, argv: &[Bytes]) {
+pub async fn in_multi(conn: &mut Conn, argv: &[Bytes]) -> Ran {
+    if argv.len() == 1 && argv[0].eq_ignore_ascii_case(b"exec") {
+        return match exec(conn).await {
+            Some(home) => Ran::At(home),
+            None => Ran::Several,
+        };
+    }
+    queue(conn, argv).await;
+    Ran::Nothing
+}
+
+/// Queues a command received in MULTI, or handles DISCARD and the commands
+/// refused or run at once there.
+async fn queue(conn: &mut Conn, argv: &[Bytes]) {
     let name = argv[0].to_ascii_lowercase();
     match name.as_slice() {
-        b"exec" if argv.len() == 1 => return exec(conn).await,
         b"discard" if argv.len() == 1 => {
             conn.multi = None;
             mark_multi(conn, false);
@@ -119,17 +142,17 @@ enum Target {
 }
 
 /// EXEC: run the queue atomically.
-async fn exec(conn: &mut Conn) {
+async fn exec(conn: &mut Conn) -> Option<usize> {
     let Some(state) = conn.multi.take() else {
         conn.out.error("ERR EXEC without MULTI");
-        return;
+        return None;
     };
     mark_multi(conn, false);
     if state.failed {
         crate::watch::unwatch(conn).await;
         conn.out
             .error("EXECABORT Transaction discarded because of previous errors.");
-        return;
+        return None;
     }
     let sh = conn.sh.clone();
     let n = sh.shards();
@@ -261,11 +284,12 @@ async fn exec(conn: &mut Conn) {
             cmds,
             locks: keys,
         };
+        let home = op.home;
         let (bytes, _) = combine::submit(&sh, combine::Op::Exec(op)).await;
         conn.out.array(count);
         conn.out.raw(&bytes);
         crate::watch::unwatch(conn).await;
-        return;
+        return Some(home);
     }
 
     // 2. Lock (all shards at once when they are free, else in ascending
@@ -325,7 +349,7 @@ async fn exec(conn: &mut Conn) {
         release(conn, tickets).await;
         crate::watch::unwatch(conn).await;
         conn.out.null_array();
-        return;
+        return None;
     }
 
     // 3. Run the commands in order.
@@ -334,7 +358,7 @@ async fn exec(conn: &mut Conn) {
     if targets.iter().all(|t| matches!(t, Target::Shard(..))) {
         run_grouped(conn, &state.queued, &targets, tickets).await;
         crate::watch::unwatch(conn).await;
-        return;
+        return None;
     }
     let mut i = 0;
     let queued = state.queued;
@@ -404,6 +428,7 @@ async fn exec(conn: &mut Conn) {
     // 4. Release, then forget the watched keys.
     release(conn, tickets).await;
     crate::watch::unwatch(conn).await;
+    None
 }
 
 /// Runs a transaction whose commands each live on one shard: every shard
