@@ -90,9 +90,13 @@ fn parse_end(arg: &[u8]) -> Option<End> {
 /// After elements were removed from the list at `key`: raises the pop event,
 /// deletes the key if the list is now empty (with a `del` event), and counts
 /// the removed elements (Redis's `listElementsRemoved`).
-fn elements_removed(ctx: &mut Ctx, key: &[u8], end: End, removed: usize) {
+/// `emptied` says whether the list is empty now: the caller just had it in
+/// hand, so the common case needs no second lookup of the key.
+fn elements_removed(ctx: &mut Ctx, key: &[u8], end: End, removed: usize, emptied: bool) {
     ctx.notify(notify::LIST, pop_event(end), key);
-    delete_if_empty(ctx, key);
+    if emptied {
+        delete_if_empty(ctx, key);
+    }
     ctx.dirty += removed as u64;
 }
 
@@ -291,12 +295,13 @@ fn pop_generic(ctx: &mut Ctx, argv: &[Bytes], end: End, name: &str) {
         Some(0) => return out.array(0),
         Some(n) => pop_range(out, l, end, n),
         None => {
-            let v = l.pop(end).expect("stored lists are never empty");
-            out.bulk(&v);
+            l.pop_with(end, |e| reply_elem(out, e))
+                .expect("stored lists are never empty");
             1
         }
     };
-    elements_removed(ctx, key, end, removed);
+    let emptied = l.is_empty();
+    elements_removed(ctx, key, end, removed, emptied);
 }
 
 /// LPOP key [count]
@@ -326,7 +331,8 @@ fn pop_first(ctx: &mut Ctx, keys: &[Bytes], end: End) -> bool {
                 out.array(2);
                 out.bulk(key);
                 out.bulk(&v);
-                elements_removed(ctx, key, end, 1);
+                let emptied = l.is_empty();
+                elements_removed(ctx, key, end, 1, emptied);
                 return true;
             }
         }
@@ -350,7 +356,8 @@ fn mpop_first(ctx: &mut Ctx, keys: &[Bytes], end: End, count: usize) -> bool {
                 out.array(2);
                 out.bulk(key);
                 let n = pop_range(out, l, end, count);
-                elements_removed(ctx, key, end, n);
+                let emptied = l.is_empty();
+                elements_removed(ctx, key, end, n, emptied);
                 return true;
             }
         }

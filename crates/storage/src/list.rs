@@ -159,6 +159,15 @@ impl<'a> Encoded<'a> {
 
     /// Writes the entry into `dst`, which is exactly `self.len()` bytes.
     fn write(&self, dst: &mut [u8]) {
+        if self.head_len == 1 && self.back_len == 1 {
+            // The usual small entry: single tag and back-length bytes
+            // around the data, without two more calls to copy a byte each.
+            let n = self.data.len();
+            dst[0] = self.head[0];
+            dst[1..1 + n].copy_from_slice(self.data);
+            dst[1 + n] = self.back[0];
+            return;
+        }
         let (h, rest) = dst.split_at_mut(self.head_len);
         h.copy_from_slice(&self.head[..self.head_len]);
         let (d, b) = rest.split_at_mut(self.data.len());
@@ -387,7 +396,10 @@ impl Node {
             let shrink = removed - ins;
             if start <= len - end {
                 // Move the head (header and entries before `start`) right.
-                self.data.copy_within(lo..lo + start, lo + shrink);
+                // A header alone is not copied: `set_count` rewrites it.
+                if start > HEADER {
+                    self.data.copy_within(lo..lo + start, lo + shrink);
+                }
                 self.lo += shrink as u32;
                 at = lo + shrink + start;
             } else {
@@ -410,7 +422,9 @@ impl Node {
             let grow = ins - removed;
             let front = start <= len - end;
             if front && lo >= grow {
-                self.data.copy_within(lo..lo + start, lo - grow);
+                if start > HEADER {
+                    self.data.copy_within(lo..lo + start, lo - grow);
+                }
                 self.lo -= grow as u32;
                 at = lo - grow + start;
             } else if !front && self.data.len() - hi >= grow {
@@ -588,6 +602,12 @@ impl List {
 
     /// Removes and returns the element at one end.
     pub fn pop(&mut self, end: End) -> Option<Vec<u8>> {
+        self.pop_with(end, |e| e.to_vec())
+    }
+
+    /// Removes the element at one end, handing it to `f` first (to reply
+    /// with it, say, without copying it out).
+    pub fn pop_with<R>(&mut self, end: End, f: impl FnOnce(Elem<'_>) -> R) -> Option<R> {
         if self.len == 0 {
             return None;
         }
@@ -601,7 +621,7 @@ impl List {
             End::Head => (HEADER, read_entry(node.buf(), HEADER).1),
             End::Tail => (entry_before(node.buf(), node.end()), node.end()),
         };
-        let value = read_entry(node.buf(), start).0.to_vec();
+        let value = f(read_entry(node.buf(), start).0);
         if count == 1 {
             self.nodes.remove(ni);
         } else {
