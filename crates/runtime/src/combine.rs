@@ -702,7 +702,13 @@ async fn run_keys(sh: &Rc<Shard>, ops: Vec<KeysOp>, locking: Locking) -> Vec<Ans
         .map(|(d, k, _, _)| (*d, k.clone()))
         .collect();
     let mut tickets = Vec::with_capacity(locked.len());
-    for (s, t, copies) in locked {
+    // Whether a shard of the batch has watchers or blocked clients: only
+    // then does it matter which command of the batch changed a key (a key
+    // changed and changed back by two commands was still modified, for
+    // WATCH); otherwise comparing each key once at the end is enough.
+    let mut track = false;
+    for (s, t, (copies, watched)) in locked {
+        track |= watched;
         for (d, k, c) in copies {
             if let Some((v, exp)) = &c {
                 scratch
@@ -717,6 +723,7 @@ async fn run_keys(sh: &Rc<Shard>, ops: Vec<KeysOp>, locking: Locking) -> Vec<Ans
     }
     let config = sh.config.borrow().clone();
     let mut changed: HashSet<(usize, Bytes)> = HashSet::new();
+    let mut touched: HashSet<(usize, Bytes)> = HashSet::new();
     let mut answers = Vec::with_capacity(ops.len());
     let mut events = Vec::new();
     let last = ops.len().saturating_sub(1);
@@ -743,17 +750,15 @@ async fn run_keys(sh: &Rc<Shard>, ops: Vec<KeysOp>, locking: Locking) -> Vec<Ans
                 if !*w {
                     continue;
                 }
+                let key = (*d, k.clone());
+                if !track {
+                    touched.insert(key);
+                    continue;
+                }
                 let db = scratch.db(*d);
                 let exp = db.get_expire(k);
                 let now_v = db.peek(k, now);
-                let key = (*d, k.clone());
-                let before = current.get(&key).and_then(|c| c.as_ref());
-                let same = match (before, now_v) {
-                    (None, None) => true,
-                    (Some((bv, be)), Some(v)) => bv == v && *be == exp,
-                    _ => false,
-                };
-                if !same {
+                if !same_value(current.get(&key), now_v, exp) {
                     // The next command compares against this value; the
                     // last one needs no copy.
                     let copy = if i < last {
@@ -768,6 +773,14 @@ async fn run_keys(sh: &Rc<Shard>, ops: Vec<KeysOp>, locking: Locking) -> Vec<Ans
         }
         events.extend(r.events);
         answers.push((out.buf.freeze(), r.block));
+    }
+    for key in touched {
+        let db = scratch.db(key.0);
+        let exp = db.get_expire(&key.1);
+        let now_v = db.peek(&key.1, unix_ms());
+        if !same_value(current.get(&key), now_v, exp) {
+            changed.insert(key);
+        }
     }
     let now = unix_ms();
     let writes = tickets.into_iter().filter_map(|(s, t)| {
@@ -806,18 +819,33 @@ async fn run_keys(sh: &Rc<Shard>, ops: Vec<KeysOp>, locking: Locking) -> Vec<Ans
     answers
 }
 
+/// Whether a key's value and TTL now equal a recorded one (None: no key).
+fn same_value(before: Option<&Copied>, now: Option<&Value>, exp: Option<Ms>) -> bool {
+    match (before.and_then(|c| c.as_ref()), now) {
+        (None, None) => true,
+        (Some((bv, be)), Some(v)) => bv == v && *be == exp,
+        _ => false,
+    }
+}
+
+/// Keys copied out of a shard, and whether that shard has watchers or
+/// blocked clients.
+type Copies = (Vec<(usize, Bytes, Copied)>, bool);
+
 /// Copies keys out of this shard (value and TTL; None for a missing key).
-fn copy_wanted(sh: &Rc<Shard>, wanted: Vec<(usize, Bytes)>) -> Vec<(usize, Bytes, Copied)> {
+fn copy_wanted(sh: &Rc<Shard>, wanted: Vec<(usize, Bytes)>) -> Copies {
     let now = unix_ms();
+    let watched = !sh.watches.borrow().is_empty() || !sh.blocked.borrow().is_empty();
     let mut ks = sh.ks.borrow_mut();
-    wanted
+    let copies = wanted
         .into_iter()
         .map(|(d, k)| {
             let db = ks.db(d);
             let copied: Copied = db.peek(&k, now).cloned().map(|v| (v, db.get_expire(&k)));
             (d, k, copied)
         })
-        .collect()
+        .collect();
+    (copies, watched)
 }
 
 #[cfg(test)]
