@@ -11,10 +11,28 @@ pub fn int(arg: &[u8]) -> Option<i64> {
     if arg.len() > 1 && (arg[0] == b'0' || (arg[0] == b'-' && arg[1] == b'0')) {
         return None;
     }
-    if arg[0] == b'+' {
+    let (neg, digits) = match arg.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, arg),
+    };
+    if digits.is_empty() {
         return None;
     }
-    std::str::from_utf8(arg).ok()?.parse().ok()
+    // Digits only (so no '+' and no second sign), accumulated as the
+    // magnitude, which may reach 2^63 for i64::MIN.
+    let mut m: u64 = 0;
+    for &c in digits {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        m = m.checked_mul(10)?.checked_add(u64::from(d))?;
+    }
+    if neg {
+        0i64.checked_sub_unsigned(m)
+    } else {
+        i64::try_from(m).ok()
+    }
 }
 
 /// Like [`int`] but yields Redis's error string.
@@ -29,19 +47,20 @@ pub fn float(arg: &[u8]) -> Option<f64> {
         return None;
     }
     let s = std::str::from_utf8(arg).ok()?;
-    let v: f64 = match s.to_ascii_lowercase().as_str() {
-        "inf" | "+inf" | "infinity" | "+infinity" => f64::INFINITY,
-        "-inf" | "-infinity" => f64::NEG_INFINITY,
-        _ => {
-            // Rust accepts forms C does not ("1_0" no, but "infinity" handled above);
-            // reject anything with letters other than an exponent.
-            if s.bytes()
-                .any(|c| !(c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E')))
-            {
-                return None;
-            }
-            s.parse().ok()?
+    let named = |names: &[&str]| names.iter().any(|n| s.eq_ignore_ascii_case(n));
+    let v: f64 = if named(&["inf", "+inf", "infinity", "+infinity"]) {
+        f64::INFINITY
+    } else if named(&["-inf", "-infinity"]) {
+        f64::NEG_INFINITY
+    } else {
+        // Rust accepts forms C does not ("1_0" no, but "infinity" handled above);
+        // reject anything with letters other than an exponent.
+        if s.bytes()
+            .any(|c| !(c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'+' | b'e' | b'E')))
+        {
+            return None;
         }
+        s.parse().ok()?
     };
     if v.is_nan() {
         return None;
@@ -88,6 +107,78 @@ pub fn scan_cursor(arg: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn int_follows_string2ll() {
+        // What the standard parser gives once Redis's extra rules (no '+',
+        // no leading zero, no "-0") are applied, for comparison.
+        fn reference(arg: &[u8]) -> Option<i64> {
+            let s = std::str::from_utf8(arg).ok()?;
+            let digits = s.strip_prefix('-').unwrap_or(s);
+            if s.starts_with('+') || (digits.starts_with('0') && s != "0") {
+                return None;
+            }
+            s.parse().ok()
+        }
+        let mut cases: Vec<String> = [
+            "0",
+            "-0",
+            "00",
+            "01",
+            "-01",
+            "1",
+            "-1",
+            "+1",
+            "",
+            "-",
+            "--1",
+            "1-",
+            " 1",
+            "1 ",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551616",
+            "99999999999999999999",
+            "1e3",
+            "0x10",
+            "12a",
+            "\u{0}1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for n in [7i64, 42, 1000, -5, i64::MAX / 3, i64::MIN / 7] {
+            cases.push(n.to_string());
+        }
+        for c in &cases {
+            assert_eq!(int(c.as_bytes()), reference(c.as_bytes()), "{c:?}");
+        }
+        assert_eq!(int(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(int(b"9223372036854775807"), Some(i64::MAX));
+    }
+
+    #[test]
+    fn float_names_infinity_in_any_case_and_refuses_nan() {
+        assert_eq!(float(b"INF"), Some(f64::INFINITY));
+        assert_eq!(float(b"+Infinity"), Some(f64::INFINITY));
+        assert_eq!(float(b"-inF"), Some(f64::NEG_INFINITY));
+        assert_eq!(float(b"1.5e2"), Some(150.0));
+        assert_eq!(float(b"-0"), Some(-0.0));
+        for bad in [
+            &b"nan"[..],
+            b"NaN",
+            b"",
+            b" 1",
+            b"1 ",
+            b"1_0",
+            b"inff",
+            b"0x1p3",
+        ] {
+            assert_eq!(float(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
 
     #[test]
     fn scan_cursor_follows_strtoul() {
