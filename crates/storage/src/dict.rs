@@ -14,9 +14,14 @@
 //! a few at a time: every write (and every lookup through `&mut`) moves one
 //! bucket, and the shard's idle loop calls `rehash_step` to move more. While
 //! that is under way a lookup checks both arrays; new nodes go to the new one.
-//! A large table that is due to grow first zeroes its new array a slice per
-//! insert (`RawTable::zero_spare`), so no single insert pays for clearing
-//! megabytes.
+//! A large table that is due to grow (or shrink) first zeroes its new array
+//! a slice per insert (or removal) (`RawTable::zero_spare`), so no single
+//! operation pays for clearing megabytes.
+//!
+//! `RawTable` is generic over the kind of node (`NodeHash`): where the node
+//! keeps its chain link and how a rehash finds its hash. The sorted set's
+//! member index (`zset/skiplist.rs`) is the same table over skiplist nodes,
+//! whose link sits after their score and backward pointer.
 //!
 //! SCAN uses a reverse-binary cursor: it increments the bucket index from its
 //! most significant bit down, so when the array doubles or halves, the buckets
@@ -56,8 +61,11 @@
 //! entry, a header of the link, the field length and 8 bits of the field's
 //! hash (so a probe skips other fields without touching their bytes), and
 //! for hashes the value length. Each write moves a resize one bucket along;
-//! reads take `&self` and look in both arrays. Its hasher is seeded at
-//! random once per process.
+//! the tables' own reads take `&self` and look in both arrays, and the
+//! keyspace moves a collection's resize one bucket along whenever a command
+//! looks its key up (`EntryMut::value`), so a table that is only read still
+//! finishes resizing, as Redis's `dictFind` rehash step does. Its hasher is
+//! seeded at random once per process.
 //!
 //! The expires table holds one 24-byte node per key with a TTL: next, the key
 //! node's address and the deadline. It is keyed by the key node's address, so
@@ -91,29 +99,38 @@ pub const EMBED_MAX: usize = 4096;
 
 /// Fewest buckets a non-empty table has.
 const MIN_SIZE: usize = 4;
+/// Resizes to a bucket array at least this large zero it ahead, a slice per
+/// operation (see `RawTable::zero_spare`).
+const SPARE_MIN_SIZE: usize = 1 << 14;
 /// `rehash_idx` value when no rehash is under way.
 const IDLE: usize = usize::MAX;
 
 type Link = *mut u8;
 
-/// Reads the `next` word at the start of a node.
+/// Reads a node's chain link (the word at `H::LINK`).
 ///
 /// # Safety
-/// `node` must be a live node of a `RawTable`.
-unsafe fn next_of(node: NonNull<u8>) -> Link {
-    // SAFETY: every node starts with its 8-aligned `next` pointer.
-    unsafe { node.as_ptr().cast::<Link>().read() }
+/// `node` must be a live node of a `RawTable<H>`.
+unsafe fn next_of<H: NodeHash>(node: NonNull<u8>) -> Link {
+    // SAFETY: every node of kind `H` has its 8-aligned link at `H::LINK`.
+    unsafe { node.as_ptr().add(H::LINK).cast::<Link>().read() }
 }
 
 /// # Safety
-/// `node` must be a live node not borrowed elsewhere.
-unsafe fn set_next(node: NonNull<u8>, next: Link) {
+/// `node` must be a live node of kind `H` not borrowed elsewhere.
+unsafe fn set_next<H: NodeHash>(node: NonNull<u8>, next: Link) {
     // SAFETY: as in `next_of`.
-    unsafe { node.as_ptr().cast::<Link>().write(next) }
+    unsafe { node.as_ptr().add(H::LINK).cast::<Link>().write(next) }
 }
 
-/// How a table finds the hash of one of its nodes when rehashing.
-trait NodeHash {
+/// A kind of node a `RawTable` chains: where its link word is and how the
+/// table finds its hash when rehashing. The keyspace's and the field
+/// tables' nodes start with their link; the sorted set's skiplist nodes keep
+/// it after their score and backward pointer (`zset/skiplist.rs`).
+pub(crate) trait NodeHash {
+    /// Byte offset of the node's 8-aligned chain link.
+    const LINK: usize = 0;
+
     /// # Safety
     /// `node` must be a live node of a table of this kind.
     unsafe fn hash(node: NonNull<u8>) -> u64;
@@ -160,7 +177,7 @@ impl Table {
 ///
 /// Invariant: every pointer reachable from `t` is a live node of kind `H`
 /// whose first word is its `next` link.
-struct RawTable<H> {
+pub(crate) struct RawTable<H> {
     t: [Table; 2],
     rehash_idx: usize,
     /// The bucket array of a growth that is due, zeroed a little per insert
@@ -170,7 +187,7 @@ struct RawTable<H> {
 }
 
 impl<H: NodeHash> RawTable<H> {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         RawTable {
             t: [Table::empty(), Table::empty()],
             rehash_idx: IDLE,
@@ -179,21 +196,21 @@ impl<H: NodeHash> RawTable<H> {
         }
     }
 
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.t[0].used + self.t[1].used
     }
 
-    fn is_rehashing(&self) -> bool {
+    pub(crate) fn is_rehashing(&self) -> bool {
         self.rehash_idx != IDLE
     }
 
-    fn buckets(&self) -> usize {
+    pub(crate) fn buckets(&self) -> usize {
         self.t[0].size() + self.t[1].size()
     }
 
     /// Moves up to `n` non-empty buckets to the new array (visiting at most
     /// `10 * n` empty ones). Returns true while the rehash is not finished.
-    fn rehash(&mut self, n: usize) -> bool {
+    pub(crate) fn rehash(&mut self, n: usize) -> bool {
         if !self.is_rehashing() {
             return false;
         }
@@ -216,11 +233,13 @@ impl<H: NodeHash> RawTable<H> {
                 // SAFETY: `node` came from t[0], so it is live (table invariant);
                 // we relink it into t[1] and nothing else refers to it.
                 unsafe {
-                    cur = next_of(node);
+                    cur = next_of::<H>(node);
                     let i = self.t[1].slot(H::hash(node));
-                    set_next(node, self.t[1].buckets[i]);
+                    set_next::<H>(node, self.t[1].buckets[i]);
                     self.t[1].buckets[i] = node.as_ptr();
                 }
+                #[cfg(test)]
+                MOVED.with(|m| m.set(m.get() + 1));
                 self.t[0].used -= 1;
                 self.t[1].used += 1;
             }
@@ -234,7 +253,7 @@ impl<H: NodeHash> RawTable<H> {
         true
     }
 
-    fn step(&mut self) {
+    pub(crate) fn step(&mut self) {
         if self.is_rehashing() {
             self.rehash(1);
         }
@@ -265,8 +284,6 @@ impl<H: NodeHash> RawTable<H> {
     }
 
     fn expand_if_needed(&mut self) {
-        /// Tables at least this large zero their next array ahead.
-        const SPARE_MIN_SIZE: usize = 1 << 14;
         if self.is_rehashing() {
             return;
         }
@@ -288,7 +305,9 @@ impl<H: NodeHash> RawTable<H> {
     /// resize only once the array is ready, about `size / 16` inserts later;
     /// meanwhile it keeps filling the old array, up to a load of 1.06. The
     /// spare array exists only once the growth is due, so it costs no more
-    /// memory than an immediate resize would. Returns true when it is ready.
+    /// memory than an immediate resize would. A large shrink zeroes its
+    /// smaller array the same way, 32 slots per removal. Returns true when
+    /// the array of `want` slots is ready.
     fn zero_spare(&mut self, want: usize) -> bool {
         const SLOTS_PER_INSERT: usize = 32;
         if self.spare.capacity() != want {
@@ -306,17 +325,28 @@ impl<H: NodeHash> RawTable<H> {
             return;
         }
         let size = self.t[0].size();
-        if self.spare.capacity() != 0 && self.t[0].used < size {
+        if self.spare.capacity() > size && self.t[0].used < size {
             // The growth it was being zeroed for is no longer due.
             self.spare = Vec::new();
         }
         if size > MIN_SIZE && self.t[0].used * 10 < size {
-            self.start_resize(self.t[0].used.max(MIN_SIZE).next_power_of_two());
+            // A shrink's array is an eighth of the old one or less, but that
+            // is still megabytes for a table that held millions, so a large
+            // one is zeroed ahead too, a slice per removal, while the old
+            // array keeps serving.
+            let want = self.t[0].used.max(MIN_SIZE).next_power_of_two();
+            if want < SPARE_MIN_SIZE || self.zero_spare(want) {
+                self.start_resize(want);
+            }
         }
     }
 
     /// The first node in `hash`'s chains for which `eq` holds.
-    fn find(&self, hash: u64, mut eq: impl FnMut(NonNull<u8>) -> bool) -> Option<NonNull<u8>> {
+    pub(crate) fn find(
+        &self,
+        hash: u64,
+        mut eq: impl FnMut(NonNull<u8>) -> bool,
+    ) -> Option<NonNull<u8>> {
         let tables = if self.is_rehashing() { 2 } else { 1 };
         for (ti, t) in self.t[..tables].iter().enumerate() {
             if t.size() == 0 || (ti == 0 && tables == 2 && t.slot(hash) < self.rehash_idx) {
@@ -330,7 +360,7 @@ impl<H: NodeHash> RawTable<H> {
                     return Some(node);
                 }
                 // SAFETY: nodes reachable from the table are live.
-                cur = unsafe { next_of(node) };
+                cur = unsafe { next_of::<H>(node) };
             }
         }
         None
@@ -361,7 +391,7 @@ impl<H: NodeHash> RawTable<H> {
                     if eq(node) {
                         return Some((link, ti));
                     }
-                    link = node.as_ptr().cast::<Link>();
+                    link = node.as_ptr().add(H::LINK).cast::<Link>();
                 }
             }
         }
@@ -370,14 +400,18 @@ impl<H: NodeHash> RawTable<H> {
 
     /// Unlinks and returns the first node in `hash`'s chains for which `eq`
     /// holds. The caller now owns it.
-    fn unlink(&mut self, hash: u64, eq: impl FnMut(NonNull<u8>) -> bool) -> Option<NonNull<u8>> {
+    pub(crate) fn unlink(
+        &mut self,
+        hash: u64,
+        eq: impl FnMut(NonNull<u8>) -> bool,
+    ) -> Option<NonNull<u8>> {
         self.step();
         let (link, ti) = self.find_link(hash, eq)?;
         // SAFETY: find_link returned a valid link to a live node; no other
         // reference into the table exists while we hold `&mut self`.
         let node = unsafe {
             let node = NonNull::new_unchecked(*link);
-            *link = next_of(node);
+            *link = next_of::<H>(node);
             node
         };
         self.t[ti].used -= 1;
@@ -396,7 +430,7 @@ impl<H: NodeHash> RawTable<H> {
             .expect("replaced node is in the table");
         // SAFETY: `link` points at `old`; `new` is exclusively ours.
         unsafe {
-            set_next(new, next_of(old));
+            set_next::<H>(new, next_of::<H>(old));
             *link = new.as_ptr();
         }
     }
@@ -406,14 +440,14 @@ impl<H: NodeHash> RawTable<H> {
     /// # Safety
     /// `node` must be a live node of this kind whose hash is `hash`, owned by
     /// the caller and in no table; the table owns its link from now on.
-    unsafe fn insert(&mut self, hash: u64, node: NonNull<u8>) {
+    pub(crate) unsafe fn insert(&mut self, hash: u64, node: NonNull<u8>) {
         self.step();
         self.expand_if_needed();
         let ti = if self.is_rehashing() { 1 } else { 0 };
         let t = &mut self.t[ti];
         let i = t.slot(hash);
         // SAFETY: the caller hands us an unlinked live node.
-        unsafe { set_next(node, t.buckets[i]) };
+        unsafe { set_next::<H>(node, t.buckets[i]) };
         t.buckets[i] = node.as_ptr();
         t.used += 1;
     }
@@ -422,14 +456,14 @@ impl<H: NodeHash> RawTable<H> {
         while let Some(node) = NonNull::new(cur) {
             // Read the link first so that `f` may look at the node freely.
             // SAFETY: nodes reachable from the table are live.
-            cur = unsafe { next_of(node) };
+            cur = unsafe { next_of::<H>(node) };
             f(node);
         }
     }
 
     /// One SCAN step: visits the nodes of the bucket(s) at `cursor` and
     /// returns the next cursor, 0 when the scan is complete.
-    fn scan(&self, cursor: u64, mut f: impl FnMut(NonNull<u8>)) -> u64 {
+    pub(crate) fn scan(&self, cursor: u64, mut f: impl FnMut(NonNull<u8>)) -> u64 {
         if self.len() == 0 {
             return 0;
         }
@@ -472,18 +506,19 @@ impl<H: NodeHash> RawTable<H> {
     }
 
     /// Every node, one bucket after another (both arrays while rehashing).
-    fn iter(&self) -> RawIter<'_> {
+    fn iter(&self) -> RawIter<'_, H> {
         RawIter {
             tables: &self.t,
             ti: 0,
             bi: 0,
             cur: ptr::null_mut(),
+            _kind: PhantomData,
         }
     }
 
     /// Sizes an empty table for `n` nodes up front, so that filling it
     /// (a conversion or a copy) never resizes.
-    fn reserve(&mut self, n: usize) {
+    pub(crate) fn reserve(&mut self, n: usize) {
         if self.len() == 0 && !self.is_rehashing() {
             let size = n.max(MIN_SIZE).next_power_of_two();
             self.t[0] = Table::with_size(size);
@@ -538,7 +573,7 @@ impl<H: NodeHash> RawTable<H> {
         let mut cur = head;
         while pick > 0 {
             // SAFETY: the chain has more than `pick` live nodes after `cur`.
-            cur = unsafe { NonNull::new_unchecked(next_of(cur)) };
+            cur = unsafe { NonNull::new_unchecked(next_of::<H>(cur)) };
             pick -= 1;
         }
         Some(cur)
@@ -577,15 +612,45 @@ impl<H: NodeHash> RawTable<H> {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Nodes this thread's tables moved from one bucket array to the other,
+    /// so tests can bound the rehash work of a single operation.
+    static MOVED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// How many nodes this thread's tables have rehashed so far (tests).
+#[cfg(test)]
+pub(crate) fn moved_nodes() -> usize {
+    MOVED.with(std::cell::Cell::get)
+}
+
+#[cfg(test)]
+impl<H: NodeHash> RawTable<H> {
+    /// The most nodes in one bucket of either array.
+    pub(crate) fn longest_chain(&self) -> usize {
+        let mut longest = 0;
+        for t in &self.t {
+            for &head in t.buckets.iter() {
+                let mut k = 0;
+                Self::visit_chain(head, &mut |_| k += 1);
+                longest = longest.max(k);
+            }
+        }
+        longest
+    }
+}
+
 /// Iterator over the nodes of a `RawTable`, in bucket order.
-struct RawIter<'a> {
+struct RawIter<'a, H> {
     tables: &'a [Table; 2],
     ti: usize,
     bi: usize,
     cur: Link,
+    _kind: PhantomData<H>,
 }
 
-impl Iterator for RawIter<'_> {
+impl<H: NodeHash> Iterator for RawIter<'_, H> {
     type Item = NonNull<u8>;
 
     fn next(&mut self) -> Option<NonNull<u8>> {
@@ -593,7 +658,7 @@ impl Iterator for RawIter<'_> {
             if let Some(node) = NonNull::new(self.cur) {
                 // SAFETY: nodes reachable from the table are live, and the
                 // shared borrow of the table keeps them so.
-                self.cur = unsafe { next_of(node) };
+                self.cur = unsafe { next_of::<H>(node) };
                 return Some(node);
             }
             let t = self.tables.get(self.ti)?;
@@ -1105,8 +1170,9 @@ impl<const PAIR: bool> NodeHash for FieldHash<PAIR> {
 /// probe costs one cache miss per node it visits and rejects other fields by
 /// their meta word. It resizes incrementally (each write moves a bucket, as
 /// Redis's dict does on every access; reads take `&self` and only look in
-/// both arrays), scans with the resize-proof cursor and picks at random as
-/// Redis's `dictGetRandomKey`.
+/// both arrays, and the keyspace calls `rehash_step` on each lookup of the
+/// key), scans with the resize-proof cursor and picks at random as Redis's
+/// `dictGetRandomKey`.
 pub(crate) struct FieldTable<const PAIR: bool> {
     raw: RawTable<FieldHash<PAIR>>,
 }
@@ -1178,6 +1244,11 @@ impl<const PAIR: bool> FieldTable<PAIR> {
     #[cfg(test)]
     pub(crate) fn rehash(&mut self, n: usize) -> bool {
         self.raw.rehash(n)
+    }
+
+    /// Moves a resize under way one bucket along (see `Hash::rehash_step`).
+    pub(crate) fn rehash_step(&mut self) {
+        self.raw.step();
     }
 
     fn find(&self, hash: u64, field: &[u8]) -> Option<FieldNode<PAIR>> {
@@ -1300,7 +1371,7 @@ impl<const PAIR: bool> FieldTable<PAIR> {
 }
 
 /// Iterator over a field table's fields and values.
-pub(crate) struct FieldIter<'a, const PAIR: bool>(RawIter<'a>);
+pub(crate) struct FieldIter<'a, const PAIR: bool>(RawIter<'a, FieldHash<PAIR>>);
 
 impl<'a, const PAIR: bool> Iterator for FieldIter<'a, PAIR> {
     type Item = (&'a [u8], &'a [u8]);
@@ -1665,6 +1736,17 @@ fn new_node_bytes(key: &[u8], bytes: &[u8], access: u32) -> KeyNode {
     }
 }
 
+/// Moves a resize of a collection's table one bucket along (strings and
+/// lists have none).
+fn step_collection(value: &mut Value) {
+    match value {
+        Value::Hash(h) => h.rehash_step(),
+        Value::Set(s) => s.rehash_step(),
+        Value::ZSet(z) => z.rehash_step(),
+        Value::Int(_) | Value::Str(_) | Value::List(_) => {}
+    }
+}
+
 /// A key found by a `&self` lookup.
 #[derive(Clone, Copy)]
 pub struct EntryRef<'a> {
@@ -1733,12 +1815,20 @@ impl<'a> EntryMut<'a> {
         }
     }
 
-    /// The value, for reading.
+    /// The value, for reading. A large hash, set or sorted set first moves
+    /// a resize of its table one bucket along: this is the one place every
+    /// command's lookup of a key passes with `&mut` access, and it lets the
+    /// collections' own lookups stay `&self` (so a command may probe one
+    /// while iterating it) while reads still finish a resize, which is what
+    /// Redis gets from the rehash step in `dictFind`.
     pub fn value(self) -> &'a Value {
         if self.node.is_val() {
             // SAFETY: a VAL node holds an initialized Value, which lives as
-            // long as the dict is borrowed.
-            unsafe { &*self.node.value_ptr() }
+            // long as the dict is borrowed; `&mut` on the dict is held for
+            // 'a, so the step's unique borrow ends before the shared one.
+            let value = unsafe { &mut *self.node.value_ptr() };
+            step_collection(value);
+            value
         } else {
             // The view borrows the node; it is reachable only through the
             // shared reference returned here, which keeps the dict borrowed.
@@ -2124,6 +2214,83 @@ mod tests {
         unsafe {
             pair.free();
             member.free();
+        }
+    }
+
+    #[test]
+    fn large_tables_zero_their_shrunk_array_before_shrinking() {
+        let mut t: FieldTable<false> = FieldTable::new();
+        let n = 1 << 18;
+        for j in 0..n {
+            t.set(&k(j), b"");
+        }
+        while t.rehash(100) {}
+        assert_eq!(t.buckets(), 1 << 18);
+        // Under a tenth full the table wants 2^15 buckets; it zeroes them 32
+        // slots per removal and only then starts moving nodes.
+        let mut j = 0;
+        let mut removals = 0;
+        while !t.is_rehashing() {
+            assert!(t.remove(&k(j)));
+            j += 1;
+            // Count the removals that found the table under a tenth full.
+            removals += usize::from(t.len() * 10 < 1 << 18);
+        }
+        assert_eq!(removals, (1 << 15) / 32);
+        assert_eq!(t.buckets(), (1 << 18) + (1 << 15));
+        for m in j..n {
+            assert!(t.contains(&k(m)), "member {m}");
+        }
+    }
+
+    #[test]
+    fn lookups_through_the_keyspace_finish_a_collections_resize() {
+        use crate::{Hash, Set, ZSet};
+        let mut d = Dict::new();
+        let n = (1 << 12) + 1;
+        let mut h = Hash::new();
+        let mut s = Set::new_table();
+        let mut z = ZSet::new();
+        for i in 0..n {
+            h.set(&k(i), b"v", crate::hash::Limits::default());
+            s.insert(&k(i), 0);
+            z.upsert(&k(i), i as f64, crate::zset::Limits::default());
+        }
+        // The insert that reached 2^12 started each resize, and the few
+        // writes since moved only a few buckets.
+        assert!(h.is_rehashing() && s.is_rehashing() && z.is_rehashing());
+        for (key, v) in [
+            (&b"h"[..], Value::Hash(Box::new(h))),
+            (b"s", Value::Set(Box::new(s))),
+            (b"z", Value::ZSet(z)),
+        ] {
+            d.insert(key, key_hash(key), v, None, 0);
+        }
+        let rehashing = |d: &Dict, key: &[u8]| {
+            d.get(key, key_hash(key)).unwrap().with_value(|v| match v {
+                Value::Hash(h) => h.is_rehashing(),
+                Value::Set(s) => s.is_rehashing(),
+                Value::ZSet(z) => z.is_rehashing(),
+                _ => unreachable!("collections only"),
+            })
+        };
+        for key in [&b"h"[..], b"s", b"z"] {
+            // Reads through `&self` leave the resize where it is.
+            assert!(rehashing(&d, key));
+            // Each read lookup (`EntryMut::value`, what `Db::get` uses)
+            // moves one bucket, so the 2^12 old buckets are done after at
+            // most 2^12 reads.
+            let mut reads = 0;
+            while rehashing(&d, key) {
+                let e = d.get_mut(key, key_hash(key)).unwrap();
+                assert!(matches!(
+                    e.value(),
+                    Value::Hash(_) | Value::Set(_) | Value::ZSet(_)
+                ));
+                reads += 1;
+                assert!(reads <= 1 << 12, "{reads} reads did not finish the resize");
+            }
+            assert!(reads > 100, "finished after {reads} reads");
         }
     }
 

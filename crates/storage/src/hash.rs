@@ -32,9 +32,11 @@
 //! lengths, then the field and value bytes), so a probe costs one cache miss
 //! per node and skips other fields by their header alone. It grows when it
 //! holds as many pairs as buckets and shrinks when under a tenth full, moving
-//! the buckets over incrementally: each write moves one (reads, which take
-//! `&self`, look in both arrays meanwhile), so no write stalls on a big
-//! hash. SCAN walks buckets in reverse-binary order (the order of Redis's
+//! the buckets over incrementally: each write moves one, and so does each
+//! lookup of the key through the keyspace (`Hash::rehash_step`), while the
+//! hash's own reads, which take `&self`, look in both arrays meanwhile; so no
+//! write stalls on a big hash and a hash that is only read still finishes
+//! its resize. SCAN walks buckets in reverse-binary order (the order of Redis's
 //! `dictScan`), so a cursor stays meaningful across any number of resizes
 //! between calls and every field present for the whole scan is returned at
 //! least once. A value overwritten with one of the same length is written in
@@ -496,6 +498,23 @@ impl Hash {
             Repr::Pack(p) => p.find(field).is_some(),
             Repr::Table(t) => t.contains(field),
         }
+    }
+
+    /// Moves a resize of the table form one bucket along (a no-op when
+    /// packed or when no resize is under way). Writes do this themselves;
+    /// the keyspace calls it on every lookup of the key, so that a hash that
+    /// is only read still finishes its resize, as Redis's `dictFind` does a
+    /// rehash step.
+    pub fn rehash_step(&mut self) {
+        if let Repr::Table(t) = &mut self.repr {
+            t.rehash_step();
+        }
+    }
+
+    /// Whether the table form is between two bucket arrays (tests).
+    #[cfg(test)]
+    pub(crate) fn is_rehashing(&self) -> bool {
+        matches!(&self.repr, Repr::Table(t) if t.is_rehashing())
     }
 
     /// Moves the pairs into the table form (Redis never converts back).

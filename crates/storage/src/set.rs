@@ -33,7 +33,9 @@
 //! length, then the bytes). It grows when an insert finds as many members as
 //! buckets and shrinks when a removal leaves it under 10% full (never below
 //! 4 buckets), as Redis's dict, and like it moves the buckets over
-//! incrementally: each write moves one, so no SADD stalls on a big set. The
+//! incrementally: each write moves one, and so does each lookup of the key
+//! through the keyspace ([`Set::rehash_step`]), so no SADD stalls on a big
+//! set and a set that is only read still finishes its resize. The
 //! fill bound keeps random picks O(1) expected. [`Set::scan`] walks buckets
 //! in reverse-binary cursor order, which gives SSCAN Redis's guarantee: every
 //! member present for the whole scan is returned at least once however the
@@ -579,6 +581,23 @@ impl Set {
             View::Ints(ints) => crate::value::canonical_int(m).is_some_and(|v| ints.contains(v)),
             View::Table(t) => t.contains(m),
         }
+    }
+
+    /// Moves a resize of the hashtable form one bucket along (a no-op for
+    /// an intset or when no resize is under way). Writes do this
+    /// themselves; the keyspace calls it on every lookup of the key, so that
+    /// a set that is only read still finishes its resize, as Redis's
+    /// `dictFind` does a rehash step.
+    pub fn rehash_step(&mut self) {
+        if let ViewMut::Table(t) = self.view_mut() {
+            t.rehash_step();
+        }
+    }
+
+    /// Whether the hashtable form is between two bucket arrays (tests).
+    #[cfg(test)]
+    pub(crate) fn is_rehashing(&self) -> bool {
+        matches!(self.view(), View::Table(t) if t.is_rehashing())
     }
 
     /// Membership of a member that may come unformatted from an intset.

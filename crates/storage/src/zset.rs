@@ -30,8 +30,11 @@
 //!
 //! William Pugh's skiplist with Redis's rank spans, each element one
 //! allocation that is also its entry in a chained member index (O(1) ZSCORE
-//! and the node to unlink or move in one probe). ZSCAN walks the index's
-//! buckets with a cursor that survives resizes. See `zset/skiplist.rs`.
+//! and the node to unlink or move in one probe). The index is the
+//! keyspace's table and resizes incrementally, a bucket per access, so no
+//! single ZADD or ZREM pays for rehashing a big set. ZSCAN walks the
+//! index's buckets with a cursor that survives resizes. See
+//! `zset/skiplist.rs`.
 
 use std::alloc::{self, Layout};
 use std::fmt;
@@ -295,6 +298,23 @@ impl ZSet {
             unreachable!("converted above")
         };
         l.upsert(member, score)
+    }
+
+    /// Moves a resize of the skiplist's member index one bucket along (a
+    /// no-op in the packed form or when no resize is under way). Writes do
+    /// this themselves; the keyspace calls it on every lookup of the key, so
+    /// that a set that is only read still finishes its resize, as Redis's
+    /// `dictFind` does a rehash step.
+    pub fn rehash_step(&mut self) {
+        if let ReprMut::List(l) = self.repr_mut() {
+            l.rehash_step();
+        }
+    }
+
+    /// Whether the member index is between two bucket arrays (tests).
+    #[cfg(test)]
+    pub(crate) fn is_rehashing(&self) -> bool {
+        matches!(self.repr(), Repr::List(l) if l.index_is_rehashing())
     }
 
     /// Removes `member`, returning its score.
@@ -798,6 +818,7 @@ impl Pack {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use rand::{Rng, SeedableRng};
 
     fn tiny() -> Limits {
         Limits {
@@ -937,6 +958,165 @@ mod tests {
         }
         for i in 0..500 {
             assert!(seen.contains(format!("keep{i}").as_bytes()), "keep{i}");
+        }
+    }
+
+    #[test]
+    fn scan_returns_every_element_across_an_incremental_resize() {
+        // 300 members stay for the whole scan while 6,000 others are added
+        // 20 per scan step (the index grows through 4096 buckets, a resize
+        // of thousands of steps) and then removed 20 per step (it shrinks,
+        // and the shrink is left unfinished when the writes stop). The scan
+        // takes two elements per step, so it outlasts both phases.
+        let mut z = ZSet::new();
+        z.convert();
+        for i in 0..300 {
+            z.upsert(format!("keep{i}").as_bytes(), i as f64, tiny());
+        }
+        let mut seen = std::collections::HashSet::new();
+        let (mut cur, mut tmp, mut growing) = (0, 0, true);
+        let (mut mid_growth, mut mid_shrink) = (0, 0);
+        loop {
+            let Repr::List(l) = z.repr() else {
+                panic!("skiplist expected")
+            };
+            if l.index_is_rehashing() {
+                if growing {
+                    mid_growth += 1;
+                } else {
+                    mid_shrink += 1;
+                }
+            }
+            cur = z.scan(cur, 2, |m, _| {
+                seen.insert(m.to_vec());
+            });
+            if cur == 0 {
+                break;
+            }
+            for _ in 0..20 {
+                if growing && tmp < 6000 {
+                    z.upsert(format!("tmp{tmp}").as_bytes(), 0.5, tiny());
+                    tmp += 1;
+                } else if tmp > 0 {
+                    growing = false;
+                    tmp -= 1;
+                    z.remove(format!("tmp{tmp}").as_bytes());
+                }
+            }
+        }
+        assert!(
+            tmp == 0 && !growing,
+            "the scan ended before the removals did"
+        );
+        assert!(mid_growth > 10, "{mid_growth} scan steps during growth");
+        assert!(mid_shrink > 10, "{mid_shrink} scan steps during a shrink");
+        for i in 0..300 {
+            assert!(seen.contains(format!("keep{i}").as_bytes()), "keep{i}");
+        }
+    }
+
+    #[test]
+    fn one_operation_moves_a_bounded_number_of_index_nodes() {
+        // Grow through many doublings of the member index, then shrink back
+        // to nothing, counting the nodes each upsert or removal rehashes.
+        // A resize that moved everything at once would move 2^16 nodes in
+        // one call; the incremental one moves one bucket's chain: about one
+        // node at the index's load, and around ten for the longest chain of
+        // a well-spread array this size (a chain of 17 has odds of about
+        // 1e-15 per bucket).
+        const N: usize = 1 << 17;
+        const BOUND: usize = 16;
+        let members: Vec<Vec<u8>> = (0..N).map(|i| format!("member:{i}").into_bytes()).collect();
+        let mut z = ZSet::new();
+        z.convert();
+        let (mut worst, mut total) = (0, 0);
+        let mut sizes = std::collections::BTreeSet::new();
+        let mut track = |z: &ZSet, before: usize| {
+            let moved = crate::dict::moved_nodes() - before;
+            worst = moved.max(worst);
+            total += moved;
+            if let Repr::List(l) = z.repr() {
+                sizes.insert(l.index_buckets());
+            }
+        };
+        for (i, m) in members.iter().enumerate() {
+            let before = crate::dict::moved_nodes();
+            z.upsert(m, (i % 1000) as f64, tiny());
+            track(&z, before);
+            if i % 7 == 0 {
+                // A score change of a present member is an access too.
+                let before = crate::dict::moved_nodes();
+                z.upsert(m, -1.0, tiny());
+                track(&z, before);
+            }
+        }
+        for m in &members {
+            let before = crate::dict::moved_nodes();
+            assert!(z.remove(m).is_some());
+            track(&z, before);
+        }
+        assert!(worst <= BOUND, "one operation moved {worst} nodes");
+        // Every node was moved at every growth (N in all, at least) and the
+        // index passed through every power of two up to 2^17.
+        assert!(total >= N, "{total} nodes moved in all");
+        assert!(sizes.contains(&(1 << 17)) && sizes.contains(&(1 << 10)));
+        println!("worst {worst} nodes moved by one operation, {total} in all");
+    }
+
+    #[test]
+    fn skiplist_invariants_hold_after_every_step_across_resizes() {
+        // A seeded walk of inserts, score changes and removals whose size
+        // swings between 0 and about 1500 several times, so the member index
+        // grows and shrinks through many resize points; the whole list and
+        // index are checked after every operation against a model.
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(11);
+        let mut z = ZSet::new();
+        z.convert();
+        let mut model = std::collections::HashMap::new();
+        let mut resizing_steps = 0;
+        for round in 0..8 {
+            let target = if round % 2 == 0 {
+                rng.gen_range(800..1500)
+            } else {
+                rng.gen_range(0..40)
+            };
+            while model.len().abs_diff(target) > 5 {
+                let grow = model.len() < target;
+                let m = format!("m{}", rng.gen_range(0..4000)).into_bytes();
+                let score = f64::from(rng.gen_range(-50i32..50)) / 2.0;
+                match rng.gen_range(0..10) {
+                    0..=5 if grow => {
+                        let want = match model.insert(m.clone(), score) {
+                            Some(old) => Upsert::Updated(old),
+                            None => Upsert::Added,
+                        };
+                        assert_eq!(z.upsert(&m, score, tiny()), want);
+                    }
+                    0..=5 => {
+                        assert_eq!(z.remove(&m), model.remove(&m));
+                    }
+                    6..=7 => {
+                        // Change the score of a present member.
+                        if let Some((m, s)) = model.iter_mut().next() {
+                            let old = *s;
+                            *s = score;
+                            assert_eq!(z.upsert(m, score, tiny()), Upsert::Updated(old));
+                        }
+                    }
+                    _ if grow => assert_eq!(z.score(&m), model.get(&m).copied()),
+                    _ => assert_eq!(z.remove(&m), model.remove(&m)),
+                }
+                let Repr::List(l) = z.repr() else {
+                    panic!("skiplist expected")
+                };
+                l.check();
+                resizing_steps += usize::from(l.index_is_rehashing());
+                assert_eq!(z.len(), model.len());
+            }
+        }
+        assert!(resizing_steps > 1000, "{resizing_steps} steps mid-resize");
+        for (m, s) in &model {
+            assert_eq!(z.score(m), Some(*s));
         }
     }
 

@@ -28,26 +28,31 @@
 //!
 //! # Member index
 //!
-//! A power-of-two array of bucket heads; each bucket chains its nodes
-//! through their `chain` word, so the index costs one pointer per bucket
-//! and nothing per element beyond the node's own header. A probe compares
-//! the stored tag before the member bytes. The array doubles when it holds
-//! as many elements as buckets (every node is rehashed then, from its
-//! member) and halves below one element per eight buckets. ZSCAN walks the
-//! buckets with a reverse-binary cursor, so an element present for the
-//! whole scan is returned at least once however the array is resized.
+//! The keyspace's chained table (`dict::RawTable`), with the nodes linked
+//! through their `chain` word: a power-of-two array of bucket heads, so the
+//! index costs one pointer per bucket and nothing per element beyond the
+//! node's own header. A probe compares the stored tag before the member
+//! bytes. The array doubles when it holds as many elements as buckets and
+//! shrinks under a tenth full, incrementally: while resizing there are two
+//! arrays, lookups and removals consult both, new nodes go to the new one,
+//! and every insert, score update and removal, and every lookup of the key
+//! through the keyspace (`ZSet::rehash_step`), moves one bucket's chain
+//! over (rehashing a node reads its member). A large new array is zeroed a
+//! slice per operation before the resize starts. ZSCAN walks the buckets
+//! with the table's reverse-binary cursor, which visits both arrays
+//! mid-resize, so an element present for the whole scan is returned at
+//! least once however the index is resized between or during calls.
 
 use std::alloc::{self, Layout};
 use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
 
 use super::{before, Upsert};
+use crate::dict::{NodeHash, RawTable};
 
 const MAX_LEVEL: usize = 32;
 /// Bytes before the node's links.
 const NODE_HDR: usize = 32;
-/// Fewest buckets a non-empty index has.
-const MIN_BUCKETS: usize = 4;
 
 /// A possibly null node pointer, as stored in links, `backward` and chains.
 type P = *mut u8;
@@ -139,16 +144,6 @@ impl N {
         unsafe { self.raw().add(8).cast::<P>().write(p) }
     }
 
-    fn chain(self) -> P {
-        // SAFETY: a live node; offset 16 is its bucket chain pointer.
-        unsafe { self.raw().add(16).cast::<P>().read() }
-    }
-
-    fn set_chain(self, p: P) {
-        // SAFETY: as in `chain`.
-        unsafe { self.raw().add(16).cast::<P>().write(p) }
-    }
-
     fn mlen(self) -> usize {
         // SAFETY: a live node; offset 24 is its member length.
         unsafe { self.raw().add(24).cast::<u32>().read() as usize }
@@ -200,87 +195,28 @@ impl N {
     }
 }
 
-/// The member → node index (see the module docs).
-struct Index {
-    buckets: Box<[P]>,
-    len: usize,
+/// How the member index finds a node's chain link and, when it rehashes the
+/// node into a new bucket array, its hash (from the member, which costs a
+/// read of the node; the incremental rehash spreads those reads out).
+struct ByMember;
+
+impl NodeHash for ByMember {
+    /// The `chain` word of the node layout.
+    const LINK: usize = 16;
+
+    unsafe fn hash(node: NonNull<u8>) -> u64 {
+        hash(N(node).member())
+    }
 }
 
-impl Index {
-    fn new() -> Index {
-        Index {
-            buckets: Box::default(),
-            len: 0,
-        }
-    }
+/// The member → node index (see the module docs): the keyspace's chained
+/// table, with this module's nodes linked through their `chain` word.
+type Index = RawTable<ByMember>;
 
-    fn mask(&self) -> usize {
-        self.buckets.len().wrapping_sub(1)
-    }
-
-    fn find(&self, member: &[u8], h: u64) -> Option<N> {
-        if self.buckets.is_empty() {
-            return None;
-        }
-        let tag = tag_of(h);
-        let mut p = self.buckets[h as usize & self.mask()];
-        while let Some(n) = N::from(p) {
-            if n.tag() == tag && n.member() == member {
-                return Some(n);
-            }
-            p = n.chain();
-        }
-        None
-    }
-
-    /// Adds a node whose member is absent.
-    fn insert(&mut self, n: N, h: u64) {
-        if self.len >= self.buckets.len() {
-            self.resize((self.buckets.len() * 2).max(MIN_BUCKETS));
-        }
-        let b = h as usize & self.mask();
-        n.set_chain(self.buckets[b]);
-        self.buckets[b] = n.raw();
-        self.len += 1;
-    }
-
-    /// Takes node `n` (present, with hash `h`) out of its chain.
-    fn remove(&mut self, n: N, h: u64) {
-        let b = h as usize & self.mask();
-        let mut p = self.buckets[b];
-        if p == n.raw() {
-            self.buckets[b] = n.chain();
-        } else {
-            loop {
-                let c = N::from(p).expect("node is in its bucket");
-                if c.chain() == n.raw() {
-                    c.set_chain(n.chain());
-                    break;
-                }
-                p = c.chain();
-            }
-        }
-        self.len -= 1;
-        if self.buckets.len() > MIN_BUCKETS && self.len < self.buckets.len() / 8 {
-            self.resize((self.len * 2).next_power_of_two().max(MIN_BUCKETS));
-        }
-    }
-
-    /// Moves every node to a new array of `size` buckets.
-    fn resize(&mut self, size: usize) {
-        let mut new = vec![ptr::null_mut::<u8>(); size].into_boxed_slice();
-        let mask = size - 1;
-        for &head in self.buckets.iter() {
-            let mut p = head;
-            while let Some(n) = N::from(p) {
-                p = n.chain();
-                let b = hash(n.member()) as usize & mask;
-                n.set_chain(new[b]);
-                new[b] = n.raw();
-            }
-        }
-        self.buckets = new;
-    }
+/// Whether node `p` holds `member`, whose hash tag is `tag`.
+fn holds(p: NonNull<u8>, tag: u8, member: &[u8]) -> bool {
+    let n = N(p);
+    n.tag() == tag && n.member() == member
 }
 
 /// The skiplist with its member index.
@@ -317,6 +253,8 @@ impl Drop for SkipList {
 impl Clone for SkipList {
     fn clone(&self) -> SkipList {
         let mut l = SkipList::new();
+        // Sized up front, so the copy never resizes its index.
+        l.index.reserve(self.len);
         for (m, s) in self.iter_from(self.first(), false) {
             l.upsert(m, s);
         }
@@ -336,7 +274,7 @@ impl SkipList {
             level: 1,
             len: 0,
             rng: 0x9e37_79b9_7f4a_7c15,
-            index: Index::new(),
+            index: RawTable::new(),
         }
     }
 
@@ -440,14 +378,31 @@ impl SkipList {
         self.unlink_with(x, &update);
     }
 
+    /// The node of `member`, if present (a probe of the index that moves
+    /// no resize along: it takes `&self`).
+    fn find(&self, member: &[u8], h: u64) -> Option<N> {
+        let tag = tag_of(h);
+        self.index.find(h, |p| holds(p, tag, member)).map(N)
+    }
+
     pub(super) fn score(&self, member: &[u8]) -> Option<f64> {
-        self.index.find(member, hash(member)).map(N::score)
+        self.find(member, hash(member)).map(N::score)
+    }
+
+    /// Moves a resize of the member index one bucket along, as a write
+    /// does. The keyspace calls it (through `ZSet::rehash_step`) whenever a
+    /// command looks the set up, so reads finish a resize too.
+    pub(super) fn rehash_step(&mut self) {
+        self.index.step();
     }
 
     /// Sets `member`'s score, adding it if absent; one index probe.
     pub(super) fn upsert(&mut self, member: &[u8], score: f64) -> Upsert {
         let h = hash(member);
-        if let Some(x) = self.index.find(member, h) {
+        // Updating a present member is an access too: it moves a resize
+        // along (a new member's insert does that itself).
+        self.index.step();
+        if let Some(x) = self.find(member, h) {
             let old = x.score();
             if old != score {
                 // A node whose new score keeps it between its neighbours
@@ -470,16 +425,19 @@ impl SkipList {
         let level = self.random_level();
         let x = N::alloc(member, score, level, tag_of(h));
         self.link(x);
-        self.index.insert(x, h);
+        // SAFETY: a fresh node hashed by its member, in no index; it stays
+        // live until `remove` or `remove_ranks` unlinks it from the index
+        // first (or the whole list is dropped with the index).
+        unsafe { self.index.insert(h, x.0) };
         Upsert::Added
     }
 
     /// Removes `member`, returning its score.
     pub(super) fn remove(&mut self, member: &[u8]) -> Option<f64> {
         let h = hash(member);
-        let x = self.index.find(member, h)?;
+        let tag = tag_of(h);
+        let x = N(self.index.unlink(h, |p| holds(p, tag, member))?);
         let score = x.score();
-        self.index.remove(x, h);
         self.unlink(x);
         // SAFETY: unlinked from the list and the index just above.
         unsafe { x.free() };
@@ -488,7 +446,7 @@ impl SkipList {
 
     /// The ascending rank (0-based) of `member`.
     pub(super) fn rank(&self, member: &[u8]) -> Option<usize> {
-        let x = self.index.find(member, hash(member))?;
+        let x = self.find(member, hash(member))?;
         let score = x.score();
         Some(self.count_before(|s, m| before(s, m, score, member)))
     }
@@ -554,7 +512,8 @@ impl SkipList {
         for _ in start..end {
             let n = N::from(p).expect("rank inside the list");
             p = n.next(0);
-            self.index.remove(n, hash(n.member()));
+            let unlinked = self.index.unlink(hash(n.member()), |p| p == n.0);
+            debug_assert_eq!(unlinked, Some(n.0));
             self.unlink_with(n, &update);
             // SAFETY: unlinked from the index and the list just above.
             unsafe { n.free() };
@@ -562,28 +521,24 @@ impl SkipList {
     }
 
     /// One ZSCAN step over the index: visits buckets from `cursor` in
-    /// reverse-binary order until about `count` elements were seen, and
-    /// returns the next cursor (0 when done).
+    /// reverse-binary order until about `count` elements were seen (or ten
+    /// times `count` cursor steps were taken), and returns the next cursor
+    /// (0 when done). In the middle of a resize one cursor step visits the
+    /// bucket of the smaller array and all of the larger array's buckets it
+    /// expands to, so nothing present for the whole scan is missed.
     pub(super) fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8], f64)) -> u64 {
-        if self.index.buckets.is_empty() {
-            return 0;
-        }
-        let mask = self.index.mask() as u64;
+        let want = count.max(1);
         let mut cursor = cursor;
         let mut seen = 0;
-        let mut budget = count.max(1) * 10;
+        let mut budget = want * 10;
         loop {
-            let mut p = self.index.buckets[(cursor & mask) as usize];
-            while let Some(n) = N::from(p) {
+            cursor = self.index.scan(cursor, |p| {
+                let n = N(p);
                 f(n.member(), n.score());
                 seen += 1;
-                p = n.chain();
-            }
-            // Increment the bucket bits from the most significant down.
-            cursor |= !mask;
-            cursor = cursor.reverse_bits().wrapping_add(1).reverse_bits();
+            });
             budget -= 1;
-            if cursor == 0 || seen >= count.max(1) || budget == 0 {
+            if cursor == 0 || seen >= want || budget == 0 {
                 return cursor;
             }
         }
@@ -605,22 +560,25 @@ impl SkipList {
             + N::layout(MAX_LEVEL, 0).size()
             + nodes
             + levels
-            + self.index.buckets.len() * std::mem::size_of::<P>()
+            + self.index.buckets() * std::mem::size_of::<P>()
     }
 
     /// The most nodes in one index bucket (tests).
     #[cfg(test)]
     pub(super) fn longest_chain(&self) -> usize {
-        let chain_len = |&b: &P| {
-            let mut k = 0;
-            let mut p = b;
-            while let Some(n) = N::from(p) {
-                k += 1;
-                p = n.chain();
-            }
-            k
-        };
-        self.index.buckets.iter().map(chain_len).max().unwrap_or(0)
+        self.index.longest_chain()
+    }
+
+    /// Whether the member index is between two bucket arrays (tests).
+    #[cfg(test)]
+    pub(super) fn index_is_rehashing(&self) -> bool {
+        self.index.is_rehashing()
+    }
+
+    /// Bucket slots of the member index, both arrays while resizing (tests).
+    #[cfg(test)]
+    pub(super) fn index_buckets(&self) -> usize {
+        self.index.buckets()
     }
 
     /// Checks every link, span, backward pointer and the index (tests).
@@ -637,7 +595,7 @@ impl SkipList {
         }
         assert_eq!(self.tail, prev);
         assert_eq!(all.len(), self.len);
-        assert_eq!(self.index.len, self.len);
+        assert_eq!(self.index.len(), self.len);
         for w in all.windows(2) {
             let (a, b) = (N::from(w[0]).unwrap(), N::from(w[1]).unwrap());
             assert!(before(a.score(), a.member(), b.score(), b.member()));
@@ -653,7 +611,7 @@ impl SkipList {
         }
         for &n in &all {
             let n = N::from(n).unwrap();
-            assert_eq!(self.index.find(n.member(), hash(n.member())), Some(n));
+            assert_eq!(self.find(n.member(), hash(n.member())), Some(n));
         }
     }
 }
