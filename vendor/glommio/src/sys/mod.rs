@@ -306,6 +306,10 @@ impl SleepNotifier {
     }
 
     pub(crate) fn notify(&self, force: bool) {
+        // Tessera: pairs with the fence an executor issues between raising
+        // `should_notify` and its last sweep of its queues before sleeping
+        // (see `prepare_to_sleep`'s caller in sys/uring.rs).
+        std::sync::atomic::fence(Ordering::SeqCst);
         if self
             .should_notify
             .compare_exchange(true, false, Ordering::Relaxed, Ordering::Relaxed)
