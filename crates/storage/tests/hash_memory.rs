@@ -14,16 +14,11 @@
 //! which Redis's listpack has). Through the real server (INFO used_memory,
 //! 2 shards) the same loads took 251.2 and 159.2 bytes per key.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod common;
+
+use std::alloc::Layout;
 use tessera_storage::hash::Limits;
 use tessera_storage::{Db, Hash, Value};
-
-struct Counting;
-
-thread_local! {
-    static ROUNDED: Cell<isize> = const { Cell::new(0) };
-}
 
 /// mimalloc's bin for a small request, as `mi_usable_size` reports it:
 /// 8 bytes, then 16-byte steps up to 64 bytes (a 24-byte request gets 32),
@@ -45,46 +40,20 @@ fn size_class(size: usize) -> usize {
     ((w >> (b - 2)) + 1) * step * 8
 }
 
-fn count(size: usize, sign: isize) {
-    // try_with: the thread-locals may be gone while a thread shuts down.
-    let _ = ROUNDED.try_with(|c| c.set(c.get() + sign * size_class(size) as isize));
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the
-// counter is a plain thread-local cell that does not allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count(layout.size(), 1);
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count(layout.size(), 1);
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        count(layout.size(), -1);
-        // SAFETY: forwarded with the caller's pointer and layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count(layout.size(), -1);
-        count(new_size, 1);
-        // SAFETY: forwarded with the caller's arguments.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
+/// Rounds each request as the model above does (the size alone matters).
+fn rounded(layout: Layout) -> usize {
+    size_class(layout.size())
 }
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: common::Counting = common::Counting::new(rounded);
 
 const KEYS: usize = 100_000;
 
 /// Bytes per key (in size classes) for KEYS hashes whose pairs `pair` gives.
 fn per_key(pair: impl Fn(usize, usize) -> (String, String)) -> f64 {
     let mut db = Db::new();
-    let before = ROUNDED.with(Cell::get);
+    let before = common::live().1;
     for i in 0..KEYS {
         let mut h = Hash::new();
         for j in 0..10 {
@@ -99,7 +68,7 @@ fn per_key(pair: impl Fn(usize, usize) -> (String, String)) -> f64 {
         );
     }
     while db.rehash_step(1_000) {}
-    let after = ROUNDED.with(Cell::get);
+    let after = common::live().1;
     (after - before) as f64 / KEYS as f64
 }
 

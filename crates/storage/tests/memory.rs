@@ -10,18 +10,11 @@
 //! access clock, flags, lengths, the 16-byte key and the 32-byte value, plus
 //! 8.4 bytes of bucket array at 2^20 buckets for 10^6 keys): 0.53 of Redis.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod common;
+
+use common::live;
+use std::alloc::Layout;
 use tessera_storage::{Db, Value};
-
-/// Counts this thread's live heap bytes, both as requested and as rounded up
-/// to the size classes of mimalloc (the server's allocator).
-struct Counting;
-
-thread_local! {
-    static REQUESTED: Cell<isize> = const { Cell::new(0) };
-    static ROUNDED: Cell<isize> = const { Cell::new(0) };
-}
 
 /// mimalloc's bin size for a small request: 8-byte steps up to 64 bytes,
 /// then four bins per power of two.
@@ -36,44 +29,13 @@ fn size_class(size: usize) -> usize {
     ((w >> (b - 2)) + 1) * step * 8
 }
 
-fn count(size: usize, sign: isize) {
-    // try_with: the thread-locals may be gone while a thread shuts down.
-    let _ = REQUESTED.try_with(|c| c.set(c.get() + sign * size as isize));
-    let _ = ROUNDED.try_with(|c| c.set(c.get() + sign * size_class(size) as isize));
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the
-// counters are plain thread-local cells with no allocation of their own.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count(layout.size(), 1);
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count(layout.size(), 1);
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        count(layout.size(), -1);
-        // SAFETY: forwarded with the caller's pointer and layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count(layout.size(), -1);
-        count(new_size, 1);
-        // SAFETY: forwarded with the caller's arguments.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
+/// Rounds each request as the model above does (the size alone matters).
+fn rounded(layout: Layout) -> usize {
+    size_class(layout.size())
 }
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
-
-fn live() -> (isize, isize) {
-    (REQUESTED.with(Cell::get), ROUNDED.with(Cell::get))
-}
+static ALLOC: common::Counting = common::Counting::new(rounded);
 
 const KEYS: usize = 1_000_000;
 const REDIS_BYTES_PER_KEY: f64 = 136.5;

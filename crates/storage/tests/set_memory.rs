@@ -13,18 +13,11 @@
 //! itself reports 101.5 bytes per key in INFO used_memory for the same load
 //! over 4 shards (0.95 of Redis).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod common;
+
+use common::live;
+use std::alloc::Layout;
 use tessera_storage::{Db, Set, Value};
-
-/// Counts this thread's live heap bytes, as requested and as rounded up to
-/// mimalloc's size classes (the server's allocator).
-struct Counting;
-
-thread_local! {
-    static REQUESTED: Cell<isize> = const { Cell::new(0) };
-    static ROUNDED: Cell<isize> = const { Cell::new(0) };
-}
 
 /// mimalloc's bin for a small request, as the server's build rounds them
 /// (measured through its INFO used_memory, which sums `mi_usable_size`):
@@ -43,44 +36,13 @@ fn size_class(size: usize) -> usize {
     ((w >> (b - 2)) + 1) * step * 8
 }
 
-fn count(size: usize, sign: isize) {
-    // try_with: the thread-locals may be gone while a thread shuts down.
-    let _ = REQUESTED.try_with(|c| c.set(c.get() + sign * size as isize));
-    let _ = ROUNDED.try_with(|c| c.set(c.get() + sign * size_class(size) as isize));
-}
-
-// SAFETY: every call goes unchanged to the system allocator; the counters
-// are thread-local cells that allocate nothing.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count(layout.size(), 1);
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count(layout.size(), 1);
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        count(layout.size(), -1);
-        // SAFETY: forwarded with the caller's pointer and layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count(layout.size(), -1);
-        count(new_size, 1);
-        // SAFETY: forwarded with the caller's arguments.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
+/// Rounds each request as the model above does (the size alone matters).
+fn rounded(layout: Layout) -> usize {
+    size_class(layout.size())
 }
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
-
-fn live() -> (isize, isize) {
-    (REQUESTED.with(Cell::get), ROUNDED.with(Cell::get))
-}
+static ALLOC: common::Counting = common::Counting::new(rounded);
 
 const KEYS: usize = 100_000;
 const REDIS_BYTES_PER_KEY: f64 = 106.3;

@@ -26,17 +26,12 @@
 //! three members in four that have one level (32 header bytes, 12 per level,
 //! the member) and 8 to 16 bytes of index bucket.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod common;
+
+use common::live;
+use std::alloc::Layout;
 use tessera_storage::zset::Limits;
 use tessera_storage::{Db, Value, ZSet};
-
-struct Counting;
-
-thread_local! {
-    static REQUESTED: Cell<isize> = const { Cell::new(0) };
-    static USABLE: Cell<isize> = const { Cell::new(0) };
-}
 
 /// mimalloc v3's size class for a small request: 8 and 16 bytes, 16-byte
 /// steps up to 128, then four classes per power of two.
@@ -67,47 +62,8 @@ fn usable(layout: Layout) -> usize {
     }
 }
 
-fn count(layout: Layout, sign: isize) {
-    let _ = REQUESTED.try_with(|c| c.set(c.get() + sign * layout.size() as isize));
-    let _ = USABLE.try_with(|c| c.set(c.get() + sign * usable(layout) as isize));
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the
-// counters are plain thread-local cells with no allocation of their own.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count(layout, 1);
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count(layout, 1);
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        count(layout, -1);
-        // SAFETY: forwarded with the caller's pointer and layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count(layout, -1);
-        // SAFETY: a layout that was valid keeps its alignment.
-        count(
-            unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) },
-            1,
-        );
-        // SAFETY: forwarded with the caller's arguments.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static ALLOC: Counting = Counting;
-
-fn live() -> (isize, isize) {
-    (REQUESTED.with(Cell::get), USABLE.with(Cell::get))
-}
+static ALLOC: common::Counting = common::Counting::new(usable);
 
 const KEYS: usize = 100_000;
 const REDIS_BYTES_PER_KEY: f64 = 202.7;
