@@ -12,7 +12,7 @@
 
 use bytes::Bytes;
 use futures::channel::oneshot;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 /// Lock strength.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,11 +38,29 @@ impl Scope {
                 !ks.is_empty()
                     && (*m == Mode::Exclusive || ks.iter().any(|k| k.2 == Mode::Exclusive))
             }
-            (Scope::Keys(a), Scope::Keys(b)) => a.iter().any(|(da, ka, ma)| {
-                b.iter().any(|(db, kb, mb)| {
-                    da == db && ka == kb && (*ma == Mode::Exclusive || *mb == Mode::Exclusive)
+            // Small scopes (one command's keys) compare pairwise; a batch of
+            // combined operations can name hundreds of keys, and two such
+            // batches would cost a product of comparisons, so the smaller
+            // side is indexed instead.
+            (Scope::Keys(a), Scope::Keys(b)) if a.len().saturating_mul(b.len()) <= 64 => {
+                a.iter().any(|(da, ka, ma)| {
+                    b.iter().any(|(db, kb, mb)| {
+                        da == db && ka == kb && (*ma == Mode::Exclusive || *mb == Mode::Exclusive)
+                    })
                 })
-            }),
+            }
+            (Scope::Keys(a), Scope::Keys(b)) => {
+                let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+                let mut index: HashMap<(usize, &[u8]), bool> = HashMap::with_capacity(small.len());
+                for (d, k, m) in small {
+                    *index.entry((*d, &k[..])).or_insert(false) |= *m == Mode::Exclusive;
+                }
+                large.iter().any(|(d, k, m)| {
+                    index
+                        .get(&(*d, &k[..]))
+                        .is_some_and(|&exclusive| exclusive || *m == Mode::Exclusive)
+                })
+            }
         }
     }
 }
@@ -146,6 +164,36 @@ mod tests {
         t.release(b);
         t.release(c);
         assert!(t.is_free(&keys(&[("x", Mode::Exclusive)])));
+    }
+
+    #[test]
+    fn large_scopes_conflict_exactly_when_small_ones_would() {
+        // Two batches of 40 keys each: indexed comparison, same answers as
+        // the pairwise one.
+        let many = |prefix: &str, shared_tail: Option<Mode>| {
+            let mut ks: Vec<(usize, Bytes, Mode)> = (0..40)
+                .map(|i| (0, Bytes::from(format!("{prefix}{i}")), Mode::Shared))
+                .collect();
+            if let Some(m) = shared_tail {
+                ks.push((0, Bytes::from_static(b"common"), m));
+            }
+            Scope::Keys(ks)
+        };
+        assert!(!many("a", None).conflicts(&many("b", None)));
+        assert!(!many("a", Some(Mode::Shared)).conflicts(&many("b", Some(Mode::Shared))));
+        assert!(many("a", Some(Mode::Exclusive)).conflicts(&many("b", Some(Mode::Shared))));
+        assert!(many("a", Some(Mode::Shared)).conflicts(&many("b", Some(Mode::Exclusive))));
+        assert!(
+            many("a", None).conflicts(&keys(&[("a3", Mode::Exclusive)])),
+            "a small exclusive request against a large shared one"
+        );
+        // The same key in another database is another key.
+        let other_db = Scope::Keys(
+            (0..40)
+                .map(|i| (1, Bytes::from(format!("a{i}")), Mode::Exclusive))
+                .collect(),
+        );
+        assert!(!many("a", None).conflicts(&other_db));
     }
 
     #[test]
