@@ -93,23 +93,20 @@ impl Harness {
                     };
                     match handler {
                         Some(h) => {
-                            let mut ctx = Ctx {
-                                ks: &mut self.ks,
-                                db: self.db,
-                                now: self.now,
-                                out: &mut out,
-                                config: &self.config,
-                                shard: 0,
-                                shards: 1,
-                                dirty: 0,
-                                notify_mask: self.notify_mask,
-                                events: Vec::new(),
-                                may_block: self.may_block,
-                                block: None,
-                            };
+                            let mut ctx = Ctx::new(
+                                &mut self.ks,
+                                self.db,
+                                self.now,
+                                &mut out,
+                                &self.config,
+                                0,
+                                1,
+                            );
+                            ctx.may_block = self.may_block;
+                            ctx.listen(self.notify_mask);
                             h(&mut ctx, argv);
                             self.blocked = ctx.block;
-                            self.events = std::mem::take(&mut ctx.events);
+                            self.events = ctx.take_events();
                         }
                         None => out.error("ERR command not available in the harness"),
                     }

@@ -19,7 +19,8 @@ pub(crate) fn exists_notouch(db: &mut Db, key: &[u8], now: Ms) -> bool {
     if found {
         db.stats.hits += 1;
     } else {
-        db.stats.misses += 1;
+        // Counts the miss and, when listened for, raises `keymiss`.
+        db.note_miss(key);
     }
     found
 }
@@ -147,6 +148,9 @@ fn rename_generic(ctx: &mut Ctx, argv: &[Bytes], nx: bool) {
         ctx.out.error(errors::NO_SUCH_KEY);
         return;
     };
+    // Redis deletes the old destination and adds the key afresh, so a
+    // rename onto an existing key raises `new` too.
+    db.delete(dst, now);
     db.set_with_expire(dst, value, expire_at, now);
     ctx.dirty += 1;
     ctx.notify(notify::GENERIC, "rename_from", src);
@@ -211,6 +215,9 @@ fn copy(ctx: &mut Ctx, argv: &[Bytes]) {
         ctx.out.int(0);
         return;
     }
+    // As RENAME: the replaced key is deleted and the copy added afresh (a
+    // `new` event).
+    target.delete(dst, now);
     target.set_with_expire(dst, value, expire_at, now);
     ctx.dirty += 1;
     notify_in(ctx, dst_db, "copy_to", dst);
@@ -474,9 +481,14 @@ const LFU_NOT_SELECTED: &str = "ERR An LFU maxmemory policy is not selected, acc
 /// time. Replies null and returns false when it is missing.
 fn object_lookup(ctx: &mut Ctx, key: &[u8]) -> bool {
     let now = ctx.now;
-    if exists_notouch(ctx.ks.db(ctx.db), key, now) {
+    let db = ctx.ks.db(ctx.db);
+    // Redis's OBJECT counts the hit or miss but raises no `keymiss`
+    // (LOOKUP_NONOTIFY), so this is not `exists_notouch`.
+    if db.contains(key, now) {
+        db.stats.hits += 1;
         true
     } else {
+        db.stats.misses += 1;
         ctx.out.null();
         false
     }
@@ -941,12 +953,14 @@ mod tests {
             shards,
             dirty: 0,
             notify_mask: 0,
+            tracking: false,
             events: Vec::new(),
             may_block: false,
             block: None,
         };
         handler(&mut ctx, &argv);
         let dirty = ctx.dirty;
+        drop(ctx);
         (String::from_utf8_lossy(&out.buf).into_owned(), dirty)
     }
 

@@ -52,7 +52,13 @@ pub struct Ctx<'a> {
     pub dirty: u64,
     /// The keyspace-event classes that are being listened for (`notify::*`
     /// bits, from `notify-keyspace-events`); 0 when notifications are off.
-    pub notify_mask: u32,
+    /// Set it with [`Ctx::listen`], which also arms the keyspace for the
+    /// `new` and `keymiss` events storage finds.
+    pub(crate) notify_mask: u32,
+    /// Whether `listen` armed key-event recording in `ks` (the `n` or `m`
+    /// class is listened for): those events are then collected from the
+    /// keyspace before each event the handler raises and at the end.
+    pub(crate) tracking: bool,
     /// Events raised by the handler through [`Ctx::notify`].
     pub events: Vec<notify::Event>,
     /// Whether a blocking command may block here. False inside MULTI/EXEC
@@ -88,6 +94,7 @@ impl<'a> Ctx<'a> {
             shards,
             dirty: 0,
             notify_mask: 0,
+            tracking: false,
             events: Vec::new(),
             may_block: false,
             block: None,
@@ -99,17 +106,94 @@ impl<'a> Ctx<'a> {
         self.ks.db(self.db)
     }
 
+    /// Listens for the event classes in `mask` (`notify::*` bits). With
+    /// `n` or `m` among them the keyspace records the keys the handler adds
+    /// and the reads that miss, until this context is dropped; otherwise
+    /// this is one integer test.
+    pub fn listen(&mut self, mask: u32) {
+        self.notify_mask = mask;
+        if mask & (notify::NEW | notify::KEY_MISS) != 0 {
+            let mut track = 0;
+            if mask & notify::NEW != 0 {
+                track |= tessera_storage::db::TRACK_NEW;
+            }
+            if mask & notify::KEY_MISS != 0 {
+                track |= tessera_storage::db::TRACK_MISS;
+            }
+            self.ks.track_key_events(track);
+            self.tracking = true;
+        }
+    }
+
+    /// The classes being listened for (see [`Ctx::listen`]).
+    pub fn notify_mask(&self) -> u32 {
+        self.notify_mask
+    }
+
+    /// Takes the events raised so far, including the `new` and `keymiss`
+    /// events storage recorded since the last event the handler raised.
+    pub fn take_events(&mut self) -> Vec<notify::Event> {
+        if self.tracking {
+            self.collect_key_events();
+        }
+        std::mem::take(&mut self.events)
+    }
+
+    /// Moves the key events the keyspace recorded into `events`. Redis
+    /// raises `new` inside dbAdd and `keymiss` inside the lookup, so they
+    /// come before whatever the command raises after adding or reading.
+    fn collect_key_events(&mut self) {
+        for (db, d) in self.ks.dbs_mut().iter_mut().enumerate() {
+            if !d.has_key_events() {
+                continue;
+            }
+            for (ev, key) in d.drain_key_events() {
+                let (class, name) = match ev {
+                    tessera_storage::db::KeyEvent::New => (notify::NEW, "new"),
+                    tessera_storage::db::KeyEvent::Miss => (notify::KEY_MISS, "keymiss"),
+                };
+                self.events.push(notify::Event {
+                    class,
+                    name,
+                    db,
+                    key: bytes::Bytes::from(key),
+                });
+            }
+        }
+    }
+
+    /// A read of `key` in the selected database found nothing, seen without
+    /// `Db::get` (which notes its own misses): counts the miss and raises
+    /// `keymiss` when listened for, as Redis's lookupKeyRead does.
+    pub fn read_missed(&mut self, key: &[u8]) {
+        let db = self.db;
+        self.ks.db(db).note_miss(key);
+    }
+
     /// Raises a keyspace event (`set`, `del`, `lpush`, `expire`, ...) of
     /// `class` on `key` in the selected database. Costs one branch when
     /// nobody listens for that class.
     pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
         if self.notify_mask & class != 0 {
+            if self.tracking {
+                self.collect_key_events();
+            }
             self.events.push(notify::Event {
                 class,
                 name: event,
                 db: self.db,
                 key: bytes::Bytes::copy_from_slice(key),
             });
+        }
+    }
+}
+
+impl Drop for Ctx<'_> {
+    /// Disarms the keyspace, so writes outside a command (the coordinator's
+    /// write-back, loading) record nothing, even if the handler panicked.
+    fn drop(&mut self) {
+        if self.tracking {
+            self.ks.track_key_events(0);
         }
     }
 }

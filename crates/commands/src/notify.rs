@@ -49,7 +49,7 @@ mod tests {
     #[test]
     fn handlers_raise_redis_events() {
         let mut h = Harness::new();
-        h.notify_mask = !0;
+        h.notify_mask = !(NEW | KEY_MISS);
         let cases: &[(&[&str], &[&str])] = &[
             (&["SET", "a", "1"], &["0:set:a"]),
             (&["SET", "a", "2", "EX", "100"], &["0:set:a", "0:expire:a"]),
@@ -88,6 +88,76 @@ mod tests {
         for (args, want) in cases {
             assert_eq!(events(&mut h, args), *want, "{args:?}");
         }
+    }
+
+    /// `new` and `keymiss` as redis-server 7.0.15 published them (with
+    /// `notify-keyspace-events KEAnm`): `new` when a key is added (also
+    /// when RENAME or COPY REPLACE replace one), before the command's own
+    /// event; `keymiss` for read lookups only, OBJECT excepted.
+    #[test]
+    fn new_and_keymiss_follow_redis() {
+        let mut h = Harness::new();
+        h.notify_mask = !0;
+        let cases: &[(&[&str], &[&str])] = &[
+            (&["SET", "a", "1"], &["0:new:a", "0:set:a"]),
+            (&["SET", "a", "2"], &["0:set:a"]),
+            (
+                &["SET", "b", "1", "GET"],
+                &["0:keymiss:b", "0:new:b", "0:set:b"],
+            ),
+            (&["GETSET", "b", "2"], &["0:set:b"]),
+            (
+                &["MSET", "e", "1", "f", "2"],
+                &["0:new:e", "0:set:e", "0:new:f", "0:set:f"],
+            ),
+            (&["INCR", "i"], &["0:new:i", "0:incrby:i"]),
+            (&["BITOP", "AND", "m", "nope"], &["0:keymiss:nope"]),
+            (&["LPUSH", "q", "x"], &["0:new:q", "0:lpush:q"]),
+            (&["LPUSHX", "q2", "x"], &[]),
+            (
+                &["RENAME", "a", "b"],
+                &["0:new:b", "0:rename_from:a", "0:rename_to:b"],
+            ),
+            (&["COPY", "b", "e"], &[]),
+            (&["COPY", "b", "e", "REPLACE"], &["0:new:e", "0:copy_to:e"]),
+            (
+                &["MOVE", "e", "1"],
+                &["1:new:e", "0:move_from:e", "1:move_to:e"],
+            ),
+            (&["SUNIONSTORE", "u", "nos"], &["0:keymiss:nos"]),
+            (&["GET", "nos"], &["0:keymiss:nos"]),
+            (&["EXISTS", "nos", "b"], &["0:keymiss:nos"]),
+            (&["TYPE", "nos"], &["0:keymiss:nos"]),
+            (&["TTL", "nos"], &["0:keymiss:nos"]),
+            (&["OBJECT", "ENCODING", "nos"], &[]),
+            (&["DEL", "nos"], &[]),
+            (&["LPOP", "nos"], &[]),
+        ];
+        for (args, want) in cases {
+            assert_eq!(events(&mut h, args), *want, "{args:?}");
+        }
+        // A key read after its deadline is expired (published by the
+        // runtime from the database's expired list) and then missed.
+        h.run(&["SET", "t", "1", "PX", "10"]);
+        h.advance(20);
+        assert_eq!(events(&mut h, &["GET", "t"]), ["0:keymiss:t"]);
+        assert_eq!(h.ks.db(0).drain_expired(), vec![Box::from(&b"t"[..])]);
+    }
+
+    #[test]
+    fn only_the_classes_listened_for_are_recorded() {
+        let mut h = Harness::new();
+        h.notify_mask = NEW | KEYEVENT;
+        assert_eq!(events(&mut h, &["GET", "x"]), Vec::<String>::new());
+        assert_eq!(events(&mut h, &["SET", "x", "1"]), ["0:new:x"]);
+        h.notify_mask = KEY_MISS | KEYSPACE;
+        assert_eq!(events(&mut h, &["SET", "y", "1"]), Vec::<String>::new());
+        assert_eq!(events(&mut h, &["GET", "z"]), ["0:keymiss:z"]);
+        // After a command the keyspace records nothing more.
+        h.ks.db(0)
+            .set(b"w", tessera_storage::Value::string(b"1"), h.now);
+        assert!(!h.ks.db(0).has_key_events());
+        assert_eq!(h.ks.db(0).track(), 0);
     }
 
     #[test]

@@ -99,15 +99,13 @@ struct Taken {
 }
 
 impl Taken {
-    /// Looks every key up first (with Redis's read or write lookup), so a
-    /// key of another type is reported before anything is taken.
-    fn take(db: &mut Db, keys: &[Bytes], now: Ms, for_read: bool) -> Result<Taken, WrongType> {
+    /// Looks every key up first, so a key of another type is reported
+    /// before anything is taken. The lookup is Redis's read lookup for the
+    /// STORE forms too: Redis 7.0 counts their sources' misses and raises
+    /// `keymiss` for them.
+    fn take(db: &mut Db, keys: &[Bytes], now: Ms) -> Result<Taken, WrongType> {
         for k in keys {
-            let v = if for_read {
-                db.get(k, now)
-            } else {
-                db.peek(k, now)
-            };
+            let v = db.get(k, now);
             if v.is_some_and(|v| !matches!(v, Value::Set(_))) {
                 return Err(WrongType);
             }
@@ -530,8 +528,7 @@ enum InterMode<'a> {
 fn sinter_generic(ctx: &mut Ctx, keys: &[Bytes], mode: InterMode<'_>) {
     let now = ctx.now;
     let max = max_intset(ctx);
-    let for_read = !matches!(mode, InterMode::Store(_));
-    let taken = match Taken::take(ctx.ks.db(ctx.db), keys, now, for_read) {
+    let taken = match Taken::take(ctx.ks.db(ctx.db), keys, now) {
         Ok(t) => t,
         Err(WrongType) => return ctx.out.error(errors::WRONGTYPE),
     };
@@ -642,7 +639,7 @@ fn union_diff(sets: &[Option<&Set>], taken: &Taken, op: SetOp, max: usize) -> Se
 fn sunion_diff_generic(ctx: &mut Ctx, keys: &[Bytes], dst: Option<&[u8]>, op: SetOp) {
     let now = ctx.now;
     let max = max_intset(ctx);
-    let taken = match Taken::take(ctx.ks.db(ctx.db), keys, now, dst.is_none()) {
+    let taken = match Taken::take(ctx.ks.db(ctx.db), keys, now) {
         Ok(t) => t,
         Err(WrongType) => return ctx.out.error(errors::WRONGTYPE),
     };

@@ -384,15 +384,20 @@ fn mset(ctx: &mut Ctx, argv: &[Bytes]) {
     if argv.len().is_multiple_of(2) {
         return ctx.out.error(&errors::arity("mset"));
     }
-    let (db, _, now) = parts(ctx);
+    set_pairs(ctx, argv);
+    ctx.out.ok();
+}
+
+/// Stores MSET's and MSETNX's pairs. Each key's `set` event follows its own
+/// store, as in Redis, so a `new` event (raised by the store) comes right
+/// before the `set` of the same key.
+fn set_pairs(ctx: &mut Ctx, argv: &[Bytes]) {
+    let now = ctx.now;
     for pair in argv[1..].chunks(2) {
-        db.set(&pair[0], Value::string(&pair[1]), now);
-    }
-    ctx.dirty += (argv.len() as u64 - 1) / 2;
-    for pair in argv[1..].chunks(2) {
+        ctx.db().set(&pair[0], Value::string(&pair[1]), now);
         ctx.notify(notify::STRING, "set", &pair[0]);
     }
-    ctx.out.ok();
+    ctx.dirty += (argv.len() as u64 - 1) / 2;
 }
 
 /// MSETNX key value [key value ...]
@@ -404,13 +409,7 @@ fn msetnx(ctx: &mut Ctx, argv: &[Bytes]) {
     if argv[1..].chunks(2).any(|pair| db.contains(&pair[0], now)) {
         return ctx.out.int(0);
     }
-    for pair in argv[1..].chunks(2) {
-        db.set(&pair[0], Value::string(&pair[1]), now);
-    }
-    ctx.dirty += (argv.len() as u64 - 1) / 2;
-    for pair in argv[1..].chunks(2) {
-        ctx.notify(notify::STRING, "set", &pair[0]);
-    }
+    set_pairs(ctx, argv);
     ctx.out.int(1);
 }
 

@@ -435,12 +435,20 @@ static TABLE: &[Directive] = &[
         name: "notify-keyspace-events",
         aliases: &[],
         kind: Kind::Str {
-            get: |c| c.notify_keyspace_events.clone(),
+            // The stored value keeps every class, `n` included; only what
+            // CONFIG GET shows hides `n` behind `A`, as Redis's does.
+            get: |c| {
+                format_keyspace_events(parse_keyspace_events(&c.notify_keyspace_events).unwrap_or(0))
+            },
             set: |c, v| {
                 let flags = parse_keyspace_events(v).ok_or_else(|| {
                     "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".to_string()
                 })?;
-                c.notify_keyspace_events = format_keyspace_events(flags);
+                let mut stored = format_keyspace_events(flags);
+                if flags & EV_ALL == EV_ALL && flags & EV_NEW != 0 {
+                    stored.push('n');
+                }
+                c.notify_keyspace_events = stored;
                 ok()
             },
         },
@@ -1390,6 +1398,11 @@ mod tests {
             set(&mut c, &[name, value]).unwrap_or_else(|e| panic!("{name} {value}: {e}"));
             assert_eq!(c.get(name)[0].1, *shown, "{name} {value}");
         }
+        // `A` hides `n` from CONFIG GET, but the class stays on (Redis 7.0
+        // still raises `new` events then).
+        set(&mut c, &["notify-keyspace-events", "KEAn"]).unwrap();
+        assert_eq!(c.get("notify-keyspace-events")[0].1, "AKE");
+        assert!(c.notify_keyspace_events.contains('n'));
         assert_eq!(c.requirepass, None);
         assert_eq!(c.busy_reply_threshold, 100);
         set(

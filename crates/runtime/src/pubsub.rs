@@ -594,8 +594,8 @@ pub async fn info_counts(sh: &Rc<Shard>) -> [usize; 3] {
 
 /// The `notify::*` bits for a `notify-keyspace-events` value. Without `K`
 /// or `E` nothing is published, so the mask is then 0 and handlers raise
-/// no events at all. The `n` (new key) and `m` (key miss) classes are
-/// accepted, but no handler raises them yet.
+/// no events at all. The `n` (new key) and `m` (key miss) classes are not
+/// part of `A`; storage finds those events and `Ctx` raises them.
 pub fn notify_mask(events: &str) -> u32 {
     if events.is_empty() {
         return 0;

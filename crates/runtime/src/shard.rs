@@ -379,15 +379,17 @@ pub fn run_on(
     let mark = out.buf.len();
     let mut ctx = Ctx::new(ks, db, now, out, config, shard, shards);
     ctx.may_block = may_block;
-    ctx.notify_mask = crate::pubsub::config_mask(config);
+    ctx.listen(crate::pubsub::config_mask(config));
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         h(&mut ctx, argv);
         RunResult {
             dirty: ctx.dirty,
             block: ctx.block,
-            events: std::mem::take(&mut ctx.events),
+            events: ctx.take_events(),
         }
     }));
+    // Dropping the context disarms key-event recording, even after a panic.
+    drop(ctx);
     match r {
         Ok(r) => r,
         Err(_) => {

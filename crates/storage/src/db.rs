@@ -20,6 +20,14 @@
 //! by choosing `max_checks` (200 checks are well under a millisecond) and by
 //! calling again while the report says many sampled keys were stale.
 //!
+//! # Key events for notifications
+//!
+//! While armed by [`Keyspace::track_key_events`], a database records the
+//! keys it adds (`TRACK_NEW`: a `set` that inserts, Redis's dbAdd) and the
+//! keys a `get` misses (`TRACK_MISS`: Redis's lookupKeyRead), in order, for
+//! the command context to turn into `new` and `keymiss` events. Disarmed,
+//! each of those paths costs one test of a byte field and records nothing.
+//!
 //! # Access times
 //!
 //! Each key keeps a 24-bit access clock in seconds (Redis's LRU clock, which
@@ -59,6 +67,20 @@ fn idle_between(clock: u32, lru: u32) -> u64 {
     }
 }
 
+/// [`Db::track`] bit: record keys added to the database.
+pub const TRACK_NEW: u8 = 1;
+/// [`Db::track`] bit: record keys a read lookup (`get`) did not find.
+pub const TRACK_MISS: u8 = 2;
+
+/// A key event recorded while tracking (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyEvent {
+    /// The key was added to the database.
+    New,
+    /// A read looked the key up and did not find it.
+    Miss,
+}
+
 /// Counters kept by a database, summed into INFO stats.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DbStats {
@@ -91,6 +113,11 @@ pub struct Db {
     expire_cursor: u64,
     /// Drives RANDOMKEY's sampling; seeded fixed so runs are repeatable.
     rng: SmallRng,
+    /// Which key events to record (`TRACK_*` bits); 0 outside a command
+    /// whose clients listen for `n` or `m`.
+    track: u8,
+    /// Key events recorded while tracking, not yet drained.
+    key_events: Vec<(KeyEvent, Box<[u8]>)>,
 }
 
 impl Default for Db {
@@ -132,6 +159,17 @@ impl Db {
             expired_keys: Vec::new(),
             expire_cursor: 0,
             rng: SmallRng::seed_from_u64(0x7e55_e7a0),
+            track: 0,
+            key_events: Vec::new(),
+        }
+    }
+
+    /// Records `ev` on `key` when `bit` is armed in `track`. Takes the
+    /// fields, not `&mut self`, so callers may hold borrows of the others.
+    #[inline]
+    fn note(track: u8, bit: u8, events: &mut Vec<(KeyEvent, Box<[u8]>)>, ev: KeyEvent, key: &[u8]) {
+        if track & bit != 0 {
+            events.push((ev, key.into()));
         }
     }
 
@@ -175,6 +213,13 @@ impl Db {
         match found {
             None => {
                 self.stats.misses += 1;
+                Db::note(
+                    self.track,
+                    TRACK_MISS,
+                    &mut self.key_events,
+                    KeyEvent::Miss,
+                    key,
+                );
                 None
             }
             Some(mut e) => {
@@ -226,7 +271,16 @@ impl Db {
                 let at = e.expire_at();
                 e.replace(value, at, access);
             }
-            None => self.dict.insert(key, hash, value, None, access),
+            None => {
+                self.dict.insert(key, hash, value, None, access);
+                Db::note(
+                    self.track,
+                    TRACK_NEW,
+                    &mut self.key_events,
+                    KeyEvent::New,
+                    key,
+                );
+            }
         }
     }
 
@@ -246,7 +300,16 @@ impl Db {
             Some(e) => {
                 e.replace(value, expire_at, access);
             }
-            None => self.dict.insert(key, hash, value, expire_at, access),
+            None => {
+                self.dict.insert(key, hash, value, expire_at, access);
+                Db::note(
+                    self.track,
+                    TRACK_NEW,
+                    &mut self.key_events,
+                    KeyEvent::New,
+                    key,
+                );
+            }
         }
     }
 
@@ -269,7 +332,16 @@ impl Db {
             Some(e) => {
                 e.replace_bytes(bytes, expire_at, access);
             }
-            None => self.dict.insert_bytes(key, hash, bytes, expire_at, access),
+            None => {
+                self.dict.insert_bytes(key, hash, bytes, expire_at, access);
+                Db::note(
+                    self.track,
+                    TRACK_NEW,
+                    &mut self.key_events,
+                    KeyEvent::New,
+                    key,
+                );
+            }
         }
     }
 
@@ -430,6 +502,36 @@ impl Db {
         std::mem::take(&mut self.expired_keys)
     }
 
+    /// Which key events this database records (`TRACK_*` bits).
+    pub fn track(&self) -> u8 {
+        self.track
+    }
+
+    /// A read found `key` missing by other means than `get` (a command
+    /// whose Redis counterpart reads through lookupKeyRead but that needs
+    /// no value here, such as EXISTS or TTL): counts the miss and records
+    /// it when tracking, as `get` would.
+    pub fn note_miss(&mut self, key: &[u8]) {
+        self.stats.misses += 1;
+        Db::note(
+            self.track,
+            TRACK_MISS,
+            &mut self.key_events,
+            KeyEvent::Miss,
+            key,
+        );
+    }
+
+    /// Whether key events were recorded since the last drain.
+    pub fn has_key_events(&self) -> bool {
+        !self.key_events.is_empty()
+    }
+
+    /// Takes the key events recorded so far, oldest first.
+    pub fn drain_key_events(&mut self) -> Vec<(KeyEvent, Box<[u8]>)> {
+        std::mem::take(&mut self.key_events)
+    }
+
     /// Moves an incremental resize of the key tables forward by up to
     /// `budget` buckets. The shard's idle loop calls this so that a resize
     /// finishes even when traffic is light. Returns true while work remains.
@@ -483,6 +585,18 @@ impl Keyspace {
 
     pub fn dbs_mut(&mut self) -> &mut [Db] {
         &mut self.dbs
+    }
+
+    /// Arms (`TRACK_*` bits) or, with 0, disarms key-event recording in
+    /// every database. Disarming drops events nobody drained, so a command
+    /// that ended early leaves nothing behind for the next one.
+    pub fn track_key_events(&mut self, what: u8) {
+        for db in &mut self.dbs {
+            db.track = what;
+            if what == 0 {
+                db.key_events.clear();
+            }
+        }
     }
 
     /// SWAPDB on this shard.
@@ -978,5 +1092,38 @@ mod tests {
         db.set_with_expire(b"t", Value::string(b"v"), Some(50), 0);
         assert_eq!(db.random_key(60), None);
         assert_eq!(db.len(), 0);
+    }
+
+    #[test]
+    fn key_events_are_recorded_only_while_armed() {
+        let mut ks = Keyspace::new(2);
+        ks.db(0).set(b"a", Value::string(b"1"), 0);
+        assert!(ks.db(0).get(b"x", 0).is_none());
+        assert!(!ks.db(0).has_key_events());
+        ks.track_key_events(TRACK_NEW | TRACK_MISS);
+        ks.db(0).set(b"a", Value::string(b"2"), 0);
+        ks.db(0).set_bytes(b"b", b"1", None, 0);
+        assert!(ks.db(0).get(b"x", 0).is_none());
+        assert!(ks.db(0).peek(b"y", 0).is_none());
+        ks.db(1).set_keep_ttl(b"c", Value::string(b"1"), 0);
+        assert_eq!(
+            ks.db(0).drain_key_events(),
+            vec![
+                (KeyEvent::New, Box::from(&b"b"[..])),
+                (KeyEvent::Miss, Box::from(&b"x"[..]))
+            ]
+        );
+        assert_eq!(
+            ks.db(1).drain_key_events(),
+            vec![(KeyEvent::New, Box::from(&b"c"[..]))]
+        );
+        ks.db(0).set(b"d", Value::string(b"1"), 0);
+        ks.track_key_events(0);
+        assert!(
+            !ks.db(0).has_key_events(),
+            "disarming drops what was not drained"
+        );
+        ks.db(0).set(b"e", Value::string(b"1"), 0);
+        assert!(!ks.db(0).has_key_events());
     }
 }

@@ -31,6 +31,7 @@ fn run_full(h: &mut Harness, args: &[&str]) -> (String, u64, Vec<&'static str>) 
     handler(&mut ctx, &argv);
     let dirty = ctx.dirty;
     let events = ctx.events.iter().map(|e| e.name).collect();
+    drop(ctx);
     (
         String::from_utf8_lossy(&out.buf).into_owned(),
         dirty,

@@ -38,6 +38,7 @@ fn run_full(h: &mut Harness, args: &[&str]) -> (String, u64, Vec<String>) {
         .map(|e| format!("{} {}", e.name, String::from_utf8_lossy(&e.key)))
         .collect();
     h.blocked = ctx.block;
+    drop(ctx);
     (
         String::from_utf8_lossy(&out.buf).into_owned(),
         dirty,

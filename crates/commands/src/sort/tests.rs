@@ -34,6 +34,7 @@ fn run_full(h: &mut Harness, args: &[&str]) -> (String, u64, Vec<String>) {
         .iter()
         .map(|e| format!("{} {}", e.name, String::from_utf8_lossy(&e.key)))
         .collect();
+    drop(ctx);
     (
         String::from_utf8_lossy(&out.buf).into_owned(),
         dirty,

@@ -45,12 +45,14 @@ fn run_handler(h: &mut Harness, name: &str, args: &[&str]) -> (String, u64) {
         shards: 1,
         dirty: 0,
         notify_mask: 0,
+        tracking: false,
         events: Vec::new(),
         may_block: false,
         block: None,
     };
     handler(&mut ctx, &argv);
     let dirty = ctx.dirty;
+    drop(ctx);
     (String::from_utf8_lossy(&out.buf).into_owned(), dirty)
 }
 

@@ -198,6 +198,7 @@ fn writes_count_dirty_and_raise_events() {
         f(&mut ctx, &argv);
         let names = ctx.events.iter().map(|e| e.name).collect();
         let dirty = ctx.dirty;
+        drop(ctx);
         (String::from_utf8_lossy(&out.buf).into_owned(), dirty, names)
     };
     let (r, d, e) = ctx_events(&mut h, &["ZADD", "z", "1", "a", "2", "b"]);
