@@ -306,3 +306,80 @@ sharded! {
         assert_eq!(c.cmd(&["LRANGE", "wk:list", "0", "-1"]), Reply::bulks(&["x"]));
     }
 }
+
+/// Optimistic transactions (WATCH, read, MULTI, write, EXEC, retry on nil)
+/// race with combined transactions on the same keys: a combined write must
+/// invalidate every WATCH it races with, or a check-and-set would overwrite
+/// it and increments would be lost.
+fn watch_sees_combined_writes(srv: &mut Server) {
+    const CAS_CLIENTS: usize = 2;
+    const CAS_ROUNDS: usize = 25;
+    const INCR_CLIENTS: usize = 3;
+    const INCR_ROUNDS: usize = 20;
+    const PIPELINE: usize = 8;
+    let ks = keys("cas", 2);
+    std::thread::scope(|s| {
+        for _ in 0..CAS_CLIENTS {
+            let mut c = srv.conn();
+            let ks = &ks;
+            s.spawn(move || {
+                let mut done = 0;
+                while done < CAS_ROUNDS {
+                    assert_eq!(c.cmd(&args(&["WATCH"], ks)), Reply::ok());
+                    let values: Vec<i64> = ks
+                        .iter()
+                        .map(|k| {
+                            c.cmd(&["GET", k])
+                                .as_string()
+                                .map_or(0, |v| v.parse().unwrap())
+                        })
+                        .collect();
+                    let mut tx = vec![vec!["MULTI".to_string()]];
+                    for (k, v) in ks.iter().zip(&values) {
+                        tx.push(vec!["SET".to_string(), k.clone(), (v + 1).to_string()]);
+                    }
+                    tx.push(vec!["EXEC".to_string()]);
+                    let exec = pipeline(&mut c, &tx).pop().unwrap();
+                    if exec.as_array().is_some() {
+                        done += 1;
+                    } else {
+                        assert!(exec.is_nil(), "EXEC answered {exec}");
+                    }
+                }
+            });
+        }
+        for _ in 0..INCR_CLIENTS {
+            let mut c = srv.conn();
+            let ks = &ks;
+            s.spawn(move || {
+                let mut tx = vec![vec!["MULTI".to_string()]];
+                tx.extend(ks.iter().map(|k| args(&["INCR"], std::slice::from_ref(k))));
+                tx.push(vec!["EXEC".to_string()]);
+                let batch: Vec<Vec<String>> = (0..PIPELINE).flat_map(|_| tx.clone()).collect();
+                for _ in 0..INCR_ROUNDS {
+                    for r in pipeline(&mut c, &batch) {
+                        assert!(!r.is_error(), "transaction answered {r}");
+                    }
+                }
+            });
+        }
+    });
+    let total = (CAS_CLIENTS * CAS_ROUNDS + INCR_CLIENTS * INCR_ROUNDS * PIPELINE).to_string();
+    let mut c = srv.conn();
+    assert_eq!(
+        c.cmd(&args(&["MGET"], &ks)),
+        Reply::bulks(&vec![total.as_str(); ks.len()]),
+        "a check-and-set overwrote a combined increment"
+    );
+}
+
+sharded! {
+    fn watch_sees_writes_of_combined_transactions(srv) {
+        watch_sees_combined_writes(srv)
+    }
+}
+
+#[test]
+fn watch_sees_writes_of_combined_transactions_on_2_shards() {
+    watch_sees_combined_writes(&mut crate::start(2))
+}
