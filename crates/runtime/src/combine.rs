@@ -1,6 +1,6 @@
-//! Combining: the multi-shard operations that the connections of one shard
-//! start while an earlier one is still running wait, and then run together
-//! as one batch under one set of locks. This module builds and runs batches;
+//! Combining: multi-shard operations with the same home shard that arrive
+//! while an earlier batch is still running wait, and then run together as
+//! one batch under one set of locks. This module builds and runs batches;
 //! it must not decide what a command's keys are (that is `coord.rs` and
 //! `multi.rs`) nor run anything that can block or abort halfway.
 //!
@@ -15,9 +15,10 @@
 //!
 //! # Why a batch is still atomic and isolated
 //!
-//! The operations of a batch come from different connections, each waiting
-//! for its own reply, so none of them has to come before another: any
-//! serial order is one Redis could have produced. The batch takes, on every
+//! The operations of a batch come from different connections (a connection
+//! waits for each reply before it submits its next operation), so none of
+//! them has to come before another: any serial order is one Redis could
+//! have produced. The batch takes, on every
 //! shard it touches, the union of its operations' locks (exclusive wins over
 //! shared), through the same deadlock-free, FIFO `coord::lock_parts` one
 //! operation uses. Then every shard runs its part of every operation in
