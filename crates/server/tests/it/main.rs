@@ -52,6 +52,7 @@ mod differential;
 mod keyspace;
 mod lifecycle;
 mod migration;
+mod notify_new_keymiss;
 mod pubsub;
 mod resp3;
 mod sort;
