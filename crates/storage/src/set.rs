@@ -820,7 +820,13 @@ mod tests {
             panic!()
         };
         while t.rehash(100) {}
-        assert_eq!(t.buckets(), 4);
+        // How far the shrinks on the way down got depends on how many
+        // buckets each removal moved, which depends on the process's random
+        // hash seed (the last size may be 4, 8 or 16): what must hold is
+        // that no shrink is due any more, so the table is under ten buckets
+        // per member.
+        let buckets = t.buckets();
+        assert!(buckets <= 4 * 10, "{buckets} buckets for 4 members");
         assert_eq!(members(&s).len(), 4);
     }
 
