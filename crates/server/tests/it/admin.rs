@@ -61,6 +61,37 @@ fn named_conns(srv: &Server, prefix: &str, n: usize) -> Vec<(Conn, i64)> {
 }
 
 sharded! {
+    fn killed_client_is_gone_from_client_list_once_its_socket_is_closed(srv) {
+        // A killed connection used to close its socket first and leave the
+        // client registry after: a CLIENT LIST right after the victim saw
+        // EOF could still list it.
+        let mut c = srv.conn();
+        for round in 0..40 {
+            let mut victims = named_conns(srv, &format!("v{round}-"), 3);
+            let id = victims[1].1.to_string();
+            assert_eq!(c.cmd(&["CLIENT", "KILL", "ID", &id]), Reply::Int(1));
+            assert!(victims[1].0.wait_closed());
+            let lines = client_lines(&mut c, &["CLIENT", "LIST"]);
+            assert!(
+                lines.iter().all(|l| field(l, "id") != id),
+                "round {round}: killed client {id} still listed"
+            );
+            assert_eq!(lines.len(), 3, "round {round}: {lines:?}");
+            for (v, _) in victims.iter_mut() {
+                // The killed one is gone already.
+                let _ = v.try_cmd(&["QUIT"]);
+            }
+            drop(victims);
+            // The QUIT ones leave as soon as their reply is written; wait
+            // until the list is back to the caller alone.
+            assert!(tessera_testkit::wait_until(Duration::from_secs(10), || {
+                client_lines(&mut c, &["CLIENT", "LIST"]).len() == 1
+            }));
+        }
+    }
+}
+
+sharded! {
     fn info_sections_and_totals(srv) {
         let mut c = srv.conn();
         let text = c.cmd(&["INFO"]).as_string().expect("INFO text");
