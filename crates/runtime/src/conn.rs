@@ -346,13 +346,15 @@ async fn serve(
             streak = (sh.id, 0);
         }
     }
-    let _ = stream.close().await;
+    // Leave every registry before the socket closes: a client that has seen
+    // the close must not find this connection in CLIENT LIST or INFO.
     crate::pubsub::forget(&sh, &conn.info);
     crate::watch::unwatch(&mut conn).await;
     sh.clients.borrow_mut().remove(&conn.id());
     sh.global
         .clients
         .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    let _ = stream.close().await;
     None
 }
 
