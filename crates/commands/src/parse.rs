@@ -5,34 +5,8 @@ use crate::errors;
 /// Parses a signed 64-bit integer as Redis's `string2ll`: no spaces, no '+',
 /// no leading zeros.
 pub fn int(arg: &[u8]) -> Option<i64> {
-    if arg.is_empty() || arg.len() > 20 {
-        return None;
-    }
-    if arg.len() > 1 && (arg[0] == b'0' || (arg[0] == b'-' && arg[1] == b'0')) {
-        return None;
-    }
-    let (neg, digits) = match arg.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, arg),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    // Digits only (so no '+' and no second sign), accumulated as the
-    // magnitude, which may reach 2^63 for i64::MIN.
-    let mut m: u64 = 0;
-    for &c in digits {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        m = m.checked_mul(10)?.checked_add(u64::from(d))?;
-    }
-    if neg {
-        0i64.checked_sub_unsigned(m)
-    } else {
-        i64::try_from(m).ok()
-    }
+    // The protocol parser reads lengths by the same rule.
+    tessera_resp::string2ll(arg)
 }
 
 /// Like [`int`] but yields Redis's error string.

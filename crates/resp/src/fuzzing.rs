@@ -68,63 +68,72 @@ pub fn check_parser(data: &[u8]) {
     }
 }
 
-/// Delivers `input` in reads of the given sizes (cycled), parsing after each
-/// read until the parser wants more, and returns the commands and the end.
-fn run(input: &[u8], sizes: &[usize], limits: &Limits) -> (Vec<Vec<Bytes>>, End) {
-    let mut parser = CommandParser::new();
+/// Delivers `input` into a buffer in reads of the given sizes (cycled),
+/// calling `parse` after each read; it takes what it can and returns the
+/// protocol error that stops the run, if any.
+fn deliver(
+    input: &[u8],
+    sizes: &[usize],
+    mut parse: impl FnMut(&mut BytesMut) -> Option<ProtocolError>,
+) -> End {
     let mut buf = BytesMut::new();
-    let mut cmds = Vec::new();
     let mut fed = 0;
     let mut next_size = sizes.iter().copied().cycle();
     loop {
         let take = next_size.next().unwrap_or(1).max(1).min(input.len() - fed);
         buf.extend_from_slice(&input[fed..fed + take]);
         fed += take;
-        loop {
-            let mut copy = buf.clone();
-            let stateless = parse_command(&mut copy, limits);
-            let before = buf.len();
-            let got = parser.parse(&mut buf, limits);
-            assert_eq!(got, stateless, "resumable and stateless parsers disagree");
-            match got {
-                Ok(Some(args)) => {
-                    assert!(buf.len() < before, "a command consumed no bytes");
-                    assert_eq!(buf, copy, "the two parsers consumed different bytes");
-                    let arg_bytes: usize = args.iter().map(|a| a.len()).sum();
-                    assert!(
-                        arg_bytes <= before - buf.len(),
-                        "arguments longer than input"
-                    );
-                    cmds.push(args);
-                }
-                Ok(None) => {
-                    assert_eq!(buf.len(), before, "a partial command consumed bytes");
-                    break;
-                }
-                Err(e) => return (cmds, End::Error(e)),
-            }
+        if let Some(e) = parse(&mut buf) {
+            return End::Error(e);
         }
         if fed == input.len() {
-            return (cmds, End::Wait(buf.len()));
+            return End::Wait(buf.len());
         }
     }
+}
+
+/// Delivers `input` in reads of the given sizes, parsing after each read one
+/// command at a time until the parser wants more, with the resumable and the
+/// stateless parser side by side; returns the commands and the end.
+fn run(input: &[u8], sizes: &[usize], limits: &Limits) -> (Vec<Vec<Bytes>>, End) {
+    let mut parser = CommandParser::new();
+    let mut cmds = Vec::new();
+    let end = deliver(input, sizes, |buf| loop {
+        let mut copy = buf.clone();
+        let stateless = parse_command(&mut copy, limits);
+        let before = buf.len();
+        let got = parser.parse(buf, limits);
+        assert_eq!(got, stateless, "resumable and stateless parsers disagree");
+        match got {
+            Ok(Some(args)) => {
+                assert!(buf.len() < before, "a command consumed no bytes");
+                assert_eq!(*buf, copy, "the two parsers consumed different bytes");
+                let arg_bytes: usize = args.iter().map(|a| a.len()).sum();
+                assert!(
+                    arg_bytes <= before - buf.len(),
+                    "arguments longer than input"
+                );
+                cmds.push(args);
+            }
+            Ok(None) => {
+                assert_eq!(buf.len(), before, "a partial command consumed bytes");
+                return None;
+            }
+            Err(e) => return Some(e),
+        }
+    });
+    (cmds, end)
 }
 
 /// Like [`run`], but takes each read's commands with
 /// [`CommandParser::parse_batch`].
 fn run_batches(input: &[u8], sizes: &[usize], limits: &Limits) -> (Vec<Vec<Bytes>>, End) {
     let mut parser = CommandParser::new();
-    let mut buf = BytesMut::new();
     let mut cmds = Vec::new();
     let mut args = Vec::new();
     let mut ranges = Vec::new();
-    let mut fed = 0;
-    let mut next_size = sizes.iter().copied().cycle();
-    loop {
-        let take = next_size.next().unwrap_or(1).max(1).min(input.len() - fed);
-        buf.extend_from_slice(&input[fed..fed + take]);
-        fed += take;
-        let error = parser.parse_batch(&mut buf, limits, &mut args, &mut ranges);
+    let end = deliver(input, sizes, |buf| {
+        let error = parser.parse_batch(buf, limits, &mut args, &mut ranges);
         for &(start, end) in &ranges {
             assert!(start < end, "an empty command was delivered");
             cmds.push(args[start..end].to_vec());
@@ -136,11 +145,7 @@ fn run_batches(input: &[u8], sizes: &[usize], limits: &Limits) -> (Vec<Vec<Bytes
         );
         args.clear();
         ranges.clear();
-        if let Some(e) = error {
-            return (cmds, End::Error(e));
-        }
-        if fed == input.len() {
-            return (cmds, End::Wait(buf.len()));
-        }
-    }
+        error
+    });
+    (cmds, end)
 }

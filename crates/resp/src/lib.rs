@@ -13,4 +13,4 @@ mod parse;
 pub mod fuzzing;
 
 pub use encode::{format_double, Out, Proto};
-pub use parse::{parse_command, split_elements, CommandParser, Limits, ProtocolError};
+pub use parse::{parse_command, split_elements, string2ll, CommandParser, Limits, ProtocolError};

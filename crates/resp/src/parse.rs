@@ -575,7 +575,11 @@ fn quick_bulk_header(b: &[u8], at: usize) -> Option<(usize, usize)> {
     None
 }
 
-fn string2ll(s: &[u8]) -> Option<i64> {
+/// Parses a signed 64-bit integer as Redis's `string2ll` does: an optional
+/// `-`, then digits with no leading zero (or a lone `0`), nothing else, and
+/// no `-0`. Command arguments follow the same rule.
+#[inline]
+pub fn string2ll(s: &[u8]) -> Option<i64> {
     if s.is_empty() || s.len() >= 21 {
         return None;
     }
