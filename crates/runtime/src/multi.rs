@@ -413,16 +413,7 @@ async fn exec(conn: &mut Conn) -> Option<usize> {
     }
 
     if monitored {
-        if let Some(spec) = Table::global().get(b"exec") {
-            crate::monitor::feed(
-                &conn.sh,
-                spec,
-                &[Bytes::from_static(b"EXEC")],
-                conn.db,
-                &conn.info.addr,
-                0,
-            );
-        }
+        feed_exec(conn);
     }
 
     // 4. Release, then forget the watched keys.
@@ -493,6 +484,11 @@ fn feed_monitors(conn: &Conn, queued: &[(&'static CommandSpec, Vec<Bytes>)]) {
     for (spec, argv) in queued {
         crate::monitor::feed(&conn.sh, spec, argv, conn.db, &conn.info.addr, 0);
     }
+    feed_exec(conn);
+}
+
+/// Shows EXEC itself to MONITOR clients, after the commands it ran.
+fn feed_exec(conn: &Conn) {
     if let Some(spec) = Table::global().get(b"exec") {
         crate::monitor::feed(
             &conn.sh,
