@@ -109,6 +109,8 @@ impl ClientInfo {
         self.killed.set(true);
         // SAFETY-free: shutdown(2) on a descriptor we own; a stale descriptor
         // is impossible because the entry is removed before the socket closes.
+        // The client sees the shutdown before its loop leaves the registry,
+        // which is why CLIENT LIST and KILL skip clients marked killed.
         unsafe {
             libc::shutdown(self.fd, libc::SHUT_RDWR);
         }

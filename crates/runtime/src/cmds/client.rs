@@ -79,7 +79,10 @@ pub struct KillFilter {
 
 impl KillFilter {
     fn matches(&self, c: &ClientInfo, caller: u64) -> bool {
-        (!self.skip_me || c.id != caller)
+        // A client already killed is gone as far as anyone can tell (its
+        // socket is shut down), even if its loop has not run its cleanup.
+        !c.killed.get()
+            && (!self.skip_me || c.id != caller)
             && self.id.is_none_or(|id| c.id == id)
             && self.addr.as_deref().is_none_or(|a| c.addr == a)
             && self.laddr.as_deref().is_none_or(|a| c.laddr == a)
@@ -147,6 +150,10 @@ pub enum ListFilter {
 
 impl ListFilter {
     fn matches(&self, c: &ClientInfo) -> bool {
+        // As for CLIENT KILL: a killed client is no longer listed.
+        if c.killed.get() {
+            return false;
+        }
         match self {
             ListFilter::All => true,
             ListFilter::Type(t) => ClientType::of(c) == *t,
