@@ -220,7 +220,16 @@ pub(crate) struct NonBufferedStream<S> {
     reactor: Weak<Reactor>,
     stream: S,
     source_tx: Option<Source>,
+    /// Read readiness. A multishot poll once armed: it stays in the ring and
+    /// completes each time the socket is woken up, so a read that found data
+    /// does not queue a new poll (Tessera patch 3, see PATCHES.md).
     source_rx: Option<Source>,
+    /// False once the kernel refused a multishot poll (before Linux 5.13);
+    /// `source_rx` is then a one-shot poll armed when a read would block.
+    rx_multishot: bool,
+    /// The last read filled the buffer, so more may be queued without a
+    /// new wakeup: read again without waiting for readiness.
+    rx_maybe_more: bool,
     write_timeout: Timeout,
     read_timeout: Timeout,
 }
@@ -228,8 +237,16 @@ pub(crate) struct NonBufferedStream<S> {
 impl<S: AsRawFd> NonBufferedStream<S> {
     fn init(&mut self) {
         let reactor = self.reactor.upgrade().unwrap();
-        let stream_fd = self.stream.as_raw_fd();
-        self.source_rx = Some(reactor.poll_read_ready(stream_fd));
+        self.arm_rx(&reactor);
+    }
+
+    fn arm_rx(&mut self, reactor: &Reactor) {
+        let fd = self.stream.as_raw_fd();
+        self.source_rx = Some(if self.rx_multishot {
+            reactor.poll_read_ready_multishot(fd)
+        } else {
+            reactor.poll_read_ready(fd)
+        });
     }
 
     pub(crate) fn try_peek(&self, buf: &mut [u8]) -> Option<io::Result<usize>> {
@@ -261,35 +278,53 @@ impl<S: AsRawFd> NonBufferedStream<S> {
         let reactor = self.reactor.upgrade().unwrap();
         let reactor = reactor.as_ref();
 
-        let no_pending_poll = self
+        // The poll is armed when it is still queued or in the kernel; a
+        // multishot poll that the kernel ended, or a one-shot poll that
+        // completed, is not, and its result (if any) is its last word.
+        let armed = self
+            .source_rx
+            .as_ref()
+            .map(|src| src.is_enqueued())
+            .unwrap_or(false);
+        if !armed {
+            // A multishot poll ends with an error when the kernel cannot
+            // keep it (EINVAL before Linux 5.13): use one-shot polls then.
+            if let Some(Err(_)) = self.source_rx.as_ref().and_then(|src| src.result()) {
+                self.rx_multishot = false;
+            }
+        }
+        let woken = self
             .source_rx
             .as_ref()
             .map(|src| src.result().is_some())
             .unwrap_or(true);
 
-        if no_pending_poll {
+        if !armed || woken || self.rx_maybe_more {
+            // Forget the wakeup before reading: one that arrives after this
+            // point is seen by the next call, so no data is left unnoticed.
+            if armed {
+                if let Some(src) = &self.source_rx {
+                    src.clear_result();
+                }
+            }
             if let Some(result) = super::yolo_recv(self.stream.as_raw_fd(), buf) {
-                self.source_rx.take();
                 self.read_timeout.cancel_timer(reactor);
                 let result = poll_err!(result);
-                // Start an early poll if the buffer is not fully filled. So when
-                // the next time `poll_read` is called, it will be known immediately
-                // whether the underlying stream is ready for reading.
-                if result > 0 && result < buf.len() {
-                    self.source_rx = Some(reactor.poll_read_ready(self.stream.as_raw_fd()));
-                    // The `rush_dispatch`s here and after could be removed to
-                    // improve performance if #458 is handled appropriately.
-                    // reactor.rush_dispatch(self.source_rx.as_ref().unwrap());
+                self.rx_maybe_more = result > 0 && result == buf.len();
+                if !armed && result > 0 && !self.rx_maybe_more {
+                    // Start the poll early, so when `poll_read` is next
+                    // called it is known at once whether to read.
+                    self.arm_rx(reactor);
                 }
                 return Poll::Ready(Ok(result));
             }
+            self.rx_maybe_more = false;
         }
 
         poll_err!(self.read_timeout.check(reactor));
 
-        if no_pending_poll {
-            self.source_rx = Some(reactor.poll_read_ready(self.stream.as_raw_fd()));
-            // reactor.rush_dispatch(self.source_rx.as_ref().unwrap());
+        if !armed {
+            self.arm_rx(reactor);
         }
 
         let source = self.source_rx.as_ref().unwrap();
@@ -366,6 +401,8 @@ where
             stream: socket.into(),
             source_tx: None,
             source_rx: None,
+            rx_multishot: true,
+            rx_maybe_more: false,
             write_timeout: Timeout::new(reactor.register_timer()),
             read_timeout: Timeout::new(reactor.register_timer()),
         };

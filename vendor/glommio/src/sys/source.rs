@@ -224,6 +224,17 @@ impl Source {
         })
     }
 
+    /// Forgets the last completion, so that `result` is `None` until the
+    /// next one (for multishot sources, which complete many times).
+    pub(crate) fn clear_result(&self) {
+        self.inner.borrow_mut().wakers.result = None;
+    }
+
+    /// Whether the request is still queued or in the kernel.
+    pub(crate) fn is_enqueued(&self) -> bool {
+        self.inner.borrow().enqueued.is_some()
+    }
+
     pub(crate) fn result(&self) -> Option<io::Result<usize>> {
         let mut inner = self.inner.borrow_mut();
         let ret = inner
