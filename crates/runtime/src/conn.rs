@@ -305,6 +305,14 @@ async fn serve(
             sh.stats.borrow_mut().net_output_bytes += len as u64;
             // Counted against the output limits while the write is in flight.
             conn.info.output_buf.set(len);
+            // Let the other connections that are ready run their batches
+            // first, so the shard's replies leave in one burst, as Redis
+            // writes its replies in beforeSleep. A client woken by the first
+            // reply is still awake for the next: sent one at a time between
+            // batches, replies found a load generator on another CPU asleep
+            // about one time in four, and waking it (an IPI, in the sender's
+            // send) cost about a tenth of the shard's CPU at pipeline 16.
+            yield_once().await;
             if stream.write_all(&conn.out.buf).await.is_err() {
                 break 'conn;
             }
@@ -672,4 +680,19 @@ fn set_last_cmd(info: &ClientInfo, spec: &tessera_commands::CommandSpec, name: &
         last.push('|');
     }
     last.push_str(spec.name);
+}
+
+/// Lets every other ready task of the shard run before this one goes on.
+async fn yield_once() {
+    let mut yielded = false;
+    futures::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
 }
