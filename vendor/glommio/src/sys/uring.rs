@@ -1257,6 +1257,9 @@ pub(crate) struct Reactor {
     poll_ring: RefCell<PollRing>,
 
     latency_preemption_timeout_src: Cell<Option<Source>>,
+    /// Whether `latency_preemption_timeout_src` is a preemption timer (which
+    /// `wait` keeps armed until it fires) rather than a user timer.
+    latency_src_is_preempt: Cell<bool>,
     throughput_preemption_timeout_src: Cell<Option<Source>>,
 
     link_fd: RawFd,
@@ -1388,6 +1391,7 @@ impl Reactor {
             latency_ring: RefCell::new(latency_ring),
             poll_ring: RefCell::new(poll_ring),
             latency_preemption_timeout_src: Cell::new(None),
+            latency_src_is_preempt: Cell::new(false),
             throughput_preemption_timeout_src: Cell::new(None),
             blocking_thread,
             link_fd,
@@ -1863,22 +1867,42 @@ impl Reactor {
         // consume all events from the rings
         consume_rings!(into &mut woke; lat_ring, poll_ring, main_ring);
 
-        // Cancel the old timer regardless of whether we can sleep:
-        // if we won't sleep, we will register the new timer with its new
-        // value.
-        //
-        // But if we will sleep, there might be a timer registered that needs
-        // to be removed otherwise we'll wake up when it expires.
-        drop(self.latency_preemption_timeout_src.take());
+        // Tessera (patch 4, see PATCHES.md): upstream cancels both preemption
+        // timers and arms new ones on every call, which is every turn of a
+        // busy executor's loop: two cancellations, two timeouts and an
+        // eventfd write, and the system calls that carry them, where nothing
+        // else may need one. A preemption timer that has not fired yet is now
+        // kept while the executor stays awake: it still fires within the
+        // preemption period, only counted from when it was armed rather than
+        // from this call. One that might wake a sleeping executor is still
+        // cancelled first, and a user timer is replaced as before.
+        let may_sleep = woke == 0 && preempt_timer().is_none();
+        let kept_preempt = match self.latency_preemption_timeout_src.take() {
+            Some(src) if !may_sleep && self.latency_src_is_preempt.get() && src.is_enqueued() => {
+                Some(src)
+            }
+            other => {
+                drop(other);
+                None
+            }
+        };
 
-        // Schedule the throughput-based timeout immediately: it won't matter if we end
-        // up sleeping.
-        self.throughput_preemption_timeout_src.replace(Some(
-            main_ring.prepare_throughput_preemption_timer(
-                self.ring_depth() as u32,
-                self.eventfd_src.raw(),
-            ),
-        ));
+        // The throughput-based timeout counts completions, not time, so it
+        // stays armed until it fires, sleeping or not.
+        match self.throughput_preemption_timeout_src.take() {
+            Some(src) if src.is_enqueued() => {
+                self.throughput_preemption_timeout_src.set(Some(src));
+            }
+            other => {
+                drop(other);
+                self.throughput_preemption_timeout_src.set(Some(
+                    main_ring.prepare_throughput_preemption_timer(
+                        self.ring_depth() as u32,
+                        self.eventfd_src.raw(),
+                    ),
+                ));
+            }
+        }
 
         // This will only dispatch if we run out of sqes. Which means until
         // flush_rings! nothing is really send to the kernel...
@@ -1902,6 +1926,7 @@ impl Reactor {
             if let Some(dur) = user_timer {
                 self.latency_preemption_timeout_src
                     .set(Some(lat_ring.prepare_latency_preemption_timer(dur)));
+                self.latency_src_is_preempt.set(false);
                 assert!(flush_rings!(lat_ring)? > 0);
             }
             // From this moment on the remote executors are aware that we are sleeping
@@ -1933,9 +1958,18 @@ impl Reactor {
         }
 
         if let Some(preempt) = preempt_timer() {
-            self.latency_preemption_timeout_src
-                .set(Some(lat_ring.prepare_latency_preemption_timer(preempt)));
-            flush_rings!(lat_ring, main_ring)?;
+            match kept_preempt {
+                Some(src) => self.latency_preemption_timeout_src.set(Some(src)),
+                None => {
+                    self.latency_preemption_timeout_src
+                        .set(Some(lat_ring.prepare_latency_preemption_timer(preempt)));
+                    flush_rings!(lat_ring, main_ring)?;
+                }
+            }
+            self.latency_src_is_preempt.set(true);
+        } else {
+            // Cancelled with the next flush.
+            drop(kept_preempt);
         }
 
         // A Note about `need_preempt`:
