@@ -252,6 +252,40 @@ sharded! {
 }
 
 sharded! {
+    // Once CLIENT LIST no longer shows a subscriber that was closed for its
+    // output limit, PUBLISH no longer counts it. The limit marks the client
+    // killed at once (so CLIENT LIST skips it) but its subscriptions stayed
+    // until its own loop ran, which on another shard could be after a
+    // PUBLISH that followed; several rounds make that race likely.
+    fn publish_does_not_count_a_subscriber_killed_for_its_output_limit(srv) {
+        let mut admin = srv.conn();
+        assert_eq!(
+            admin.cmd(&["CONFIG", "SET", "client-output-buffer-limit", "pubsub 256kb 128kb 60"]),
+            Reply::ok()
+        );
+        let big = "x".repeat(256 * 1024);
+        let mut p = srv.conn();
+        for round in 0..10 {
+            let mut slow = srv.conn();
+            let id = slow.cmd(&["CLIENT", "ID"]).as_int().unwrap().to_string();
+            assert_eq!(slow.cmd(&["SUBSCRIBE", "flood"]), confirm("subscribe", "flood", 1));
+            let gone = wait_until(Duration::from_secs(20), || {
+                p.cmd(&["PUBLISH", "flood", &big]);
+                let list = admin.cmd(&["CLIENT", "LIST", "ID", &id]);
+                list.as_bytes().is_some_and(|b| b.is_empty())
+            });
+            assert!(gone, "round {round}: the slow subscriber is still connected");
+            assert_eq!(p.cmd(&["PUBLISH", "flood", "x"]), Reply::Int(0), "round {round}");
+            assert_eq!(
+                p.cmd(&["PUBSUB", "NUMSUB", "flood"]),
+                Reply::Array(vec![bulk("flood"), Reply::Int(0)]),
+                "round {round}"
+            );
+        }
+    }
+}
+
+sharded! {
     fn keyspace_notifications_for_writes_and_expiry(srv) {
         let mut admin = srv.conn();
         assert_eq!(admin.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]), Reply::ok());
