@@ -285,7 +285,7 @@ pub(crate) fn deliver_to_monitors(sh: &Shard, line: &[u8], skip: u64) {
     let monitors: Vec<Rc<ClientInfo>> =
         with_reg(|r| r.monitors.borrow().values().cloned().collect());
     for m in monitors.iter().filter(|m| m.id != skip) {
-        push_to(sh, m, line, false);
+        let _ = push_to(sh, m, line, false);
     }
 }
 
@@ -363,12 +363,23 @@ fn frame(kind: Kind, pattern: Option<&[u8]>, channel: &[u8], msg: &[u8]) -> Byte
     o.buf
 }
 
+/// Closes a client and takes it out of pub/sub at once. A killed client is
+/// gone for CLIENT LIST, PUBLISH's count and PUBSUB as soon as it is
+/// marked, not when its connection loop gets to run, which for a client of
+/// another shard can be after the killer's next command.
+pub(crate) fn kill(sh: &Shard, info: &ClientInfo) {
+    info.kill();
+    forget(sh, info);
+}
+
 /// Appends one encoded frame (a RESP2 array, or `raw` bytes sent as they
 /// are) to a client's pending output, wakes its connection loop, and
-/// closes the client if that takes it over its output limit.
-pub(crate) fn push_to(sh: &Shard, info: &ClientInfo, frame: &[u8], as_push: bool) {
+/// closes the client if that takes it over its output limit. Returns
+/// whether the client was still there to receive it (a client closed by
+/// this very frame was).
+pub(crate) fn push_to(sh: &Shard, info: &ClientInfo, frame: &[u8], as_push: bool) -> bool {
     if info.killed.get() {
-        return;
+        return false;
     }
     {
         let mut p = info.pubsub.pending.borrow_mut();
@@ -397,12 +408,13 @@ pub(crate) fn push_to(sh: &Shard, info: &ClientInfo, frame: &[u8], as_push: bool
             "closing client that reached its client-output-buffer-limit"
         );
         info.pubsub.pending.borrow_mut().clear();
-        info.kill();
+        kill(sh, info);
         if let Some(w) = info.pubsub.waker.borrow_mut().take() {
             w.wake();
         }
     }
     info.pubsub.soft_since.set(since);
+    true
 }
 
 /// Redis's output-limit rule: at or over `hard` bytes, or at or over `soft`
@@ -452,9 +464,8 @@ pub fn deliver_local(sh: &Shard, kind: Kind, channel: &[u8], msg: &[u8]) -> usiz
         if !direct.is_empty() {
             let f = frame(kind, None, channel, msg);
             for c in &direct {
-                push_to(sh, c, &f, true);
+                n += push_to(sh, c, &f, true) as usize;
             }
-            n += direct.len();
         }
         if kind == Kind::Channel && !r.patterns.borrow().is_empty() {
             let matched: Vec<(Bytes, Vec<Rc<ClientInfo>>)> = r
@@ -467,9 +478,8 @@ pub fn deliver_local(sh: &Shard, kind: Kind, channel: &[u8], msg: &[u8]) -> usiz
             for (p, subs) in matched {
                 let f = frame(kind, Some(&p), channel, msg);
                 for c in &subs {
-                    push_to(sh, c, &f, true);
+                    n += push_to(sh, c, &f, true) as usize;
                 }
-                n += subs.len();
             }
         }
         n

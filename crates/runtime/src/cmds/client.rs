@@ -351,20 +351,22 @@ fn kill<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
         // Each shard kills its own matching clients, except the caller,
         // which must first get its reply: it is closed after this command.
         let per_shard = crate::mesh::on_every_shard(&sh, move |s| {
-            let mut killed = 0i64;
             let mut hit_me = false;
-            for ci in s.clients.borrow().values() {
-                if !filter.matches(ci, me) {
-                    continue;
-                }
-                killed += 1;
+            let victims: Vec<_> = s
+                .clients
+                .borrow()
+                .values()
+                .filter(|ci| filter.matches(ci, me))
+                .cloned()
+                .collect();
+            for ci in &victims {
                 if ci.id == me {
                     hit_me = true;
                 } else {
-                    ci.kill();
+                    crate::pubsub::kill(s, ci);
                 }
             }
-            (killed, hit_me)
+            (victims.len() as i64, hit_me)
         })
         .await;
         let killed: i64 = per_shard.iter().map(|(n, _)| n).sum();
