@@ -1260,7 +1260,6 @@ pub(crate) struct Reactor {
     /// Whether `latency_preemption_timeout_src` is a preemption timer (which
     /// `wait` keeps armed until it fires) rather than a user timer.
     latency_src_is_preempt: Cell<bool>,
-    throughput_preemption_timeout_src: Cell<Option<Source>>,
 
     link_fd: RawFd,
 
@@ -1392,7 +1391,6 @@ impl Reactor {
             poll_ring: RefCell::new(poll_ring),
             latency_preemption_timeout_src: Cell::new(None),
             latency_src_is_preempt: Cell::new(false),
-            throughput_preemption_timeout_src: Cell::new(None),
             blocking_thread,
             link_fd,
             notifier,
@@ -1867,15 +1865,15 @@ impl Reactor {
         // consume all events from the rings
         consume_rings!(into &mut woke; lat_ring, poll_ring, main_ring);
 
-        // Tessera (patch 4, see PATCHES.md): upstream cancels both preemption
-        // timers and arms new ones on every call, which is every turn of a
-        // busy executor's loop: two cancellations, two timeouts and an
-        // eventfd write, and the system calls that carry them, where nothing
-        // else may need one. A preemption timer that has not fired yet is now
-        // kept while the executor stays awake: it still fires within the
-        // preemption period, only counted from when it was armed rather than
-        // from this call. One that might wake a sleeping executor is still
-        // cancelled first, and a user timer is replaced as before.
+        // Tessera (patch 4, see PATCHES.md): upstream cancels the preemption
+        // timer and arms a new one on every call, which is every turn of a
+        // busy executor's loop, with the system call that carries them even
+        // when nothing else needs one. A preemption timer that has not fired
+        // yet is now kept while the executor stays awake: it still fires
+        // within the preemption period, only counted from when it was armed
+        // rather than from this call. One that might wake a sleeping
+        // executor is still cancelled first, and a user timer is replaced as
+        // before.
         let may_sleep = woke == 0 && preempt_timer().is_none();
         let kept_preempt = match self.latency_preemption_timeout_src.take() {
             Some(src) if !may_sleep && self.latency_src_is_preempt.get() && src.is_enqueued() => {
@@ -1887,22 +1885,14 @@ impl Reactor {
             }
         };
 
-        // The throughput-based timeout counts completions, not time, so it
-        // stays armed until it fires, sleeping or not.
-        match self.throughput_preemption_timeout_src.take() {
-            Some(src) if src.is_enqueued() => {
-                self.throughput_preemption_timeout_src.set(Some(src));
-            }
-            other => {
-                drop(other);
-                self.throughput_preemption_timeout_src.set(Some(
-                    main_ring.prepare_throughput_preemption_timer(
-                        self.ring_depth() as u32,
-                        self.eventfd_src.raw(),
-                    ),
-                ));
-            }
-        }
+        // No throughput-based timeout (a timeout that completes after
+        // `ring_depth` completions, linked to an eventfd write that preempts
+        // through the latency ring): armed for good it made the kernel check
+        // timeouts on every completion it posted, and each firing was an
+        // eventfd write punted to an io-wq thread; re-armed on every turn,
+        // as upstream does, it cost a cancellation and two requests per turn.
+        // A Tessera shard runs one queue of short tasks and polls the rings
+        // whenever the queue drains, so it has nothing to gain from it.
 
         // This will only dispatch if we run out of sqes. Which means until
         // flush_rings! nothing is really send to the kernel...
