@@ -2,10 +2,10 @@
 //! BITOP. Bits are numbered from the most significant bit of the first byte,
 //! as in Redis. Handlers touch only the keyspace in their `Ctx`.
 
-use crate::spec::{flags::*, kflags, Arg, CommandSpec, Exec, KeySpec};
+use crate::spec::{flags::*, kflags, ArgSpec, CommandSpec, Exec, KeySpec};
 use crate::strings::{clamp_range, parts, raw_mut, str_of};
 use crate::{errors, notify, parse, Ctx};
-use bytes::Bytes;
+use tessera_resp::Arg;
 use tessera_storage::{RawStr, Value};
 
 const BIT_OFFSET_ERR: &str = "ERR bit offset is not an integer or out of range";
@@ -20,7 +20,7 @@ fn bit_offset(arg: &[u8], limit: u64) -> Result<u64, &'static str> {
 }
 
 /// GETBIT key offset
-fn getbit(ctx: &mut Ctx, argv: &[Bytes]) {
+fn getbit(ctx: &mut Ctx, argv: &[Arg]) {
     let limit = ctx.config.proto_max_bulk_len;
     let (db, out, now) = parts(ctx);
     let offset = match bit_offset(&argv[2], limit) {
@@ -39,7 +39,7 @@ fn getbit(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// SETBIT key offset value
-fn setbit(ctx: &mut Ctx, argv: &[Bytes]) {
+fn setbit(ctx: &mut Ctx, argv: &[Arg]) {
     let limit = ctx.config.proto_max_bulk_len;
     let (db, out, now) = parts(ctx);
     let offset = match bit_offset(&argv[2], limit) {
@@ -109,7 +109,7 @@ fn unit_is_bit(arg: &[u8]) -> Result<bool, ()> {
 }
 
 /// BITCOUNT key [start end [BYTE | BIT]]
-fn bitcount(ctx: &mut Ctx, argv: &[Bytes]) {
+fn bitcount(ctx: &mut Ctx, argv: &[Arg]) {
     let (db, out, now) = parts(ctx);
     // Redis 7.0 looks the key up before it reads the range: a missing key
     // counts 0 whatever the other arguments are.
@@ -169,7 +169,7 @@ fn find_bit(s: &[u8], bit: u8, from: u64, to: u64) -> Option<u64> {
 }
 
 /// BITPOS key bit [start [end [BYTE | BIT]]]
-fn bitpos(ctx: &mut Ctx, argv: &[Bytes]) {
+fn bitpos(ctx: &mut Ctx, argv: &[Arg]) {
     let (db, out, now) = parts(ctx);
     let bit = match parse::int(&argv[2]) {
         Some(b @ (0 | 1)) => b as u8,
@@ -236,7 +236,7 @@ fn bitpos(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// BITOP <AND | OR | XOR | NOT> destkey key [key ...]
-fn bitop(ctx: &mut Ctx, argv: &[Bytes]) {
+fn bitop(ctx: &mut Ctx, argv: &[Arg]) {
     #[derive(Clone, Copy, PartialEq)]
     enum Op {
         And,
@@ -302,9 +302,9 @@ fn bitop(ctx: &mut Ctx, argv: &[Bytes]) {
 
 const RO_ACCESS: u32 = kflags::RO | kflags::ACCESS;
 
-const INDEX_UNIT: Arg = Arg::oneof(
+const INDEX_UNIT: ArgSpec = ArgSpec::oneof(
     "index_unit",
-    &[Arg::token("byte", "BYTE"), Arg::token("bit", "BIT")],
+    &[ArgSpec::token("byte", "BYTE"), ArgSpec::token("bit", "BIT")],
 )
 .since("7.0.0")
 .optional();
@@ -323,7 +323,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         flags: READONLY | FAST,
         acl: &["read", "bitmap", "fast"],
         keys: &[KeySpec::single(1, RO_ACCESS)],
-        args: &[Arg::key("key", 0), Arg::integer("offset")],
+        args: &[ArgSpec::key("key", 0), ArgSpec::integer("offset")],
         summary: "Returns one bit of the string at a key (0 beyond its end).",
         since: "2.2.0",
         exec: Exec::Keys(getbit),
@@ -336,9 +336,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "bitmap", "slow"],
         keys: &[KeySpec::single(1, kflags::RW | kflags::ACCESS | kflags::UPDATE)],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("offset"),
-            Arg::integer("value"),
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("offset"),
+            ArgSpec::integer("value"),
         ],
         summary: "Sets or clears one bit of the string at a key, growing it with zeros, and returns the old bit.",
         since: "2.2.0",
@@ -352,10 +352,10 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "bitmap", "slow"],
         keys: &[KeySpec::single(1, RO_ACCESS)],
         args: &[
-            Arg::key("key", 0),
-            Arg::block(
+            ArgSpec::key("key", 0),
+            ArgSpec::block(
                 "index",
-                &[Arg::integer("start"), Arg::integer("end"), INDEX_UNIT],
+                &[ArgSpec::integer("start"), ArgSpec::integer("end"), INDEX_UNIT],
             )
             .optional(),
         ],
@@ -372,13 +372,13 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "bitmap", "slow"],
         keys: &[KeySpec::single(1, RO_ACCESS)],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("bit"),
-            Arg::block(
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("bit"),
+            ArgSpec::block(
                 "index",
                 &[
-                    Arg::integer("start"),
-                    Arg::block("end_index", &[Arg::integer("end"), INDEX_UNIT]).optional(),
+                    ArgSpec::integer("start"),
+                    ArgSpec::block("end_index", &[ArgSpec::integer("end"), INDEX_UNIT]).optional(),
                 ],
             )
             .optional(),
@@ -399,9 +399,9 @@ pub static COMMANDS: &[CommandSpec] = &[
             KeySpec::range_to_end(3, 1, RO_ACCESS),
         ],
         args: &[
-            Arg::string("operation"),
-            Arg::key("destkey", 0),
-            Arg::key("key", 1).multiple(),
+            ArgSpec::string("operation"),
+            ArgSpec::key("destkey", 0),
+            ArgSpec::key("key", 1).multiple(),
         ],
         summary: "Combines strings bit by bit with AND, OR, XOR or NOT and stores the result.",
         since: "2.6.0",

@@ -4,9 +4,9 @@
 //! on its own shard and reads the time from `ctx.now` only, never the clock.
 
 use crate::keyspace::exists_notouch;
-use crate::spec::{flags::*, kflags, Arg, CommandSpec, Exec, KeySpec};
+use crate::spec::{flags::*, kflags, ArgSpec, CommandSpec, Exec, KeySpec};
 use crate::{errors, notify, parse, Ctx};
-use bytes::Bytes;
+use tessera_resp::Arg;
 use tessera_storage::Ms;
 
 /// The NX/XX/GT/LT condition of an expire command.
@@ -21,7 +21,7 @@ struct Condition {
 impl Condition {
     /// Parses the options after the time argument. Redis checks them before
     /// the time itself, so an unknown option wins over a bad number.
-    fn parse(opts: &[Bytes]) -> Result<Condition, String> {
+    fn parse(opts: &[Arg]) -> Result<Condition, String> {
         let mut c = Condition::default();
         for opt in opts {
             if parse::is(opt, "nx") {
@@ -93,7 +93,7 @@ fn absolute_ms(t: i64, seconds: bool, base: Ms) -> Option<Ms> {
 /// EXPIRE key seconds [NX|XX|GT|LT] and its three siblings: `name` is the
 /// command for error messages, `seconds` the unit, `relative` whether the time
 /// counts from now.
-fn expire_generic(ctx: &mut Ctx, argv: &[Bytes], name: &str, seconds: bool, relative: bool) {
+fn expire_generic(ctx: &mut Ctx, argv: &[Arg], name: &str, seconds: bool, relative: bool) {
     let cond = match Condition::parse(&argv[3..]) {
         Ok(c) => c,
         Err(e) => {
@@ -136,29 +136,29 @@ fn expire_generic(ctx: &mut Ctx, argv: &[Bytes], name: &str, seconds: bool, rela
 }
 
 /// EXPIRE key seconds [NX|XX|GT|LT]
-fn expire(ctx: &mut Ctx, argv: &[Bytes]) {
+fn expire(ctx: &mut Ctx, argv: &[Arg]) {
     expire_generic(ctx, argv, "expire", true, true);
 }
 
 /// PEXPIRE key milliseconds [NX|XX|GT|LT]
-fn pexpire(ctx: &mut Ctx, argv: &[Bytes]) {
+fn pexpire(ctx: &mut Ctx, argv: &[Arg]) {
     expire_generic(ctx, argv, "pexpire", false, true);
 }
 
 /// EXPIREAT key unix-time-seconds [NX|XX|GT|LT]
-fn expireat(ctx: &mut Ctx, argv: &[Bytes]) {
+fn expireat(ctx: &mut Ctx, argv: &[Arg]) {
     expire_generic(ctx, argv, "expireat", true, false);
 }
 
 /// PEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT]
-fn pexpireat(ctx: &mut Ctx, argv: &[Bytes]) {
+fn pexpireat(ctx: &mut Ctx, argv: &[Arg]) {
     expire_generic(ctx, argv, "pexpireat", false, false);
 }
 
 /// TTL, PTTL, EXPIRETIME and PEXPIRETIME: -2 for a missing key, -1 for a key
 /// without expiry, else the remaining time (`absolute` false, never below 0)
 /// or the expiry instant, in milliseconds or in seconds rounded to the nearest.
-fn ttl_generic(ctx: &mut Ctx, argv: &[Bytes], ms: bool, absolute: bool) {
+fn ttl_generic(ctx: &mut Ctx, argv: &[Arg], ms: bool, absolute: bool) {
     let now = ctx.now;
     let db = ctx.ks.db(ctx.db);
     if !exists_notouch(db, &argv[1], now) {
@@ -184,27 +184,27 @@ fn ttl_generic(ctx: &mut Ctx, argv: &[Bytes], ms: bool, absolute: bool) {
 }
 
 /// TTL key
-fn ttl(ctx: &mut Ctx, argv: &[Bytes]) {
+fn ttl(ctx: &mut Ctx, argv: &[Arg]) {
     ttl_generic(ctx, argv, false, false);
 }
 
 /// PTTL key
-fn pttl(ctx: &mut Ctx, argv: &[Bytes]) {
+fn pttl(ctx: &mut Ctx, argv: &[Arg]) {
     ttl_generic(ctx, argv, true, false);
 }
 
 /// EXPIRETIME key
-fn expiretime(ctx: &mut Ctx, argv: &[Bytes]) {
+fn expiretime(ctx: &mut Ctx, argv: &[Arg]) {
     ttl_generic(ctx, argv, false, true);
 }
 
 /// PEXPIRETIME key
-fn pexpiretime(ctx: &mut Ctx, argv: &[Bytes]) {
+fn pexpiretime(ctx: &mut Ctx, argv: &[Arg]) {
     ttl_generic(ctx, argv, true, true);
 }
 
 /// PERSIST key
-fn persist(ctx: &mut Ctx, argv: &[Bytes]) {
+fn persist(ctx: &mut Ctx, argv: &[Arg]) {
     let now = ctx.now;
     let db = ctx.ks.db(ctx.db);
     let key = &argv[1];
@@ -220,14 +220,14 @@ fn persist(ctx: &mut Ctx, argv: &[Bytes]) {
 
 const KEY_UPDATE: &[KeySpec] = &[KeySpec::single(1, kflags::RW | kflags::UPDATE)];
 const KEY_READ: &[KeySpec] = &[KeySpec::single(1, kflags::RO | kflags::ACCESS)];
-const ONE_KEY: &[Arg] = &[Arg::key("key", 0)];
-const CONDITION: Arg = Arg::oneof(
+const ONE_KEY: &[ArgSpec] = &[ArgSpec::key("key", 0)];
+const CONDITION: ArgSpec = ArgSpec::oneof(
     "condition",
     &[
-        Arg::token("nx", "NX"),
-        Arg::token("xx", "XX"),
-        Arg::token("gt", "GT"),
-        Arg::token("lt", "LT"),
+        ArgSpec::token("nx", "NX"),
+        ArgSpec::token("xx", "XX"),
+        ArgSpec::token("gt", "GT"),
+        ArgSpec::token("lt", "LT"),
     ],
 )
 .optional()
@@ -237,7 +237,7 @@ const CONDITION: Arg = Arg::oneof(
 /// summary, version and handler.
 const fn setter(
     name: &'static str,
-    args: &'static [Arg],
+    args: &'static [ArgSpec],
     summary: &'static str,
     since: &'static str,
     h: crate::Handler,
@@ -284,14 +284,22 @@ const fn getter(
 pub static COMMANDS: &[CommandSpec] = &[
     setter(
         "expire",
-        &[Arg::key("key", 0), Arg::integer("seconds"), CONDITION],
+        &[
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("seconds"),
+            CONDITION,
+        ],
         "Makes a key expire after a number of seconds.",
         "1.0.0",
         expire,
     ),
     setter(
         "pexpire",
-        &[Arg::key("key", 0), Arg::integer("milliseconds"), CONDITION],
+        &[
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("milliseconds"),
+            CONDITION,
+        ],
         "Makes a key expire after a number of milliseconds.",
         "2.6.0",
         pexpire,
@@ -299,8 +307,8 @@ pub static COMMANDS: &[CommandSpec] = &[
     setter(
         "expireat",
         &[
-            Arg::key("key", 0),
-            Arg::unix_time("unix-time-seconds"),
+            ArgSpec::key("key", 0),
+            ArgSpec::unix_time("unix-time-seconds"),
             CONDITION,
         ],
         "Makes a key expire at a Unix time given in seconds.",
@@ -310,8 +318,8 @@ pub static COMMANDS: &[CommandSpec] = &[
     setter(
         "pexpireat",
         &[
-            Arg::key("key", 0),
-            Arg::unix_time("unix-time-milliseconds"),
+            ArgSpec::key("key", 0),
+            ArgSpec::unix_time("unix-time-milliseconds"),
             CONDITION,
         ],
         "Makes a key expire at a Unix time given in milliseconds.",

@@ -12,6 +12,7 @@ use crate::table::{Lookup, Table};
 use crate::{errors, Ctx, Exec};
 use bytes::Bytes;
 use tessera_config::Config;
+use tessera_resp::Arg;
 use tessera_resp::{Out, Proto};
 use tessera_storage::{Keyspace, Ms};
 
@@ -69,11 +70,11 @@ impl Harness {
             .iter()
             .map(|a| Bytes::copy_from_slice(a.as_bytes()))
             .collect();
-        String::from_utf8_lossy(&self.run_bytes(&argv)).into_owned()
+        String::from_utf8_lossy(&self.run_bytes(&Arg::all(&argv))).into_owned()
     }
 
     /// Runs one command given as raw arguments and returns the reply bytes.
-    pub fn run_bytes(&mut self, argv: &[Bytes]) -> Vec<u8> {
+    pub fn run_bytes(&mut self, argv: &[Arg]) -> Vec<u8> {
         self.blocked = None;
         self.events.clear();
         let mut out = Out::new(self.proto);

@@ -8,12 +8,12 @@
 //! Redis's keyspace events (`hset`, `hdel`, `hincrby`, `hincrbyfloat`, and a
 //! generic `del` when HDEL empties the hash, which deletes its key).
 
-use crate::spec::{flags::*, kflags, Arg, CommandSpec, Exec, KeySpec};
+use crate::spec::{flags::*, kflags, ArgSpec, CommandSpec, Exec, KeySpec};
 use crate::strings::ldouble::{self, LongDouble};
 use crate::{errors, notify, parse, Ctx};
-use bytes::Bytes;
 use rand::Rng;
 use std::collections::HashSet;
+use tessera_resp::Arg;
 use tessera_resp::Out;
 use tessera_storage::glob::glob_match;
 use tessera_storage::hash::{Elem, Limits};
@@ -92,7 +92,7 @@ fn pairs_header(out: &mut Out, n: usize, with_values: bool) {
 
 /// The shared body of HSET and HMSET: sets every pair, replies with the
 /// number of new fields (HSET) or `+OK` (HMSET).
-fn set_pairs(ctx: &mut Ctx, argv: &[Bytes], name: &str, reply_ok: bool) {
+fn set_pairs(ctx: &mut Ctx, argv: &[Arg], name: &str, reply_ok: bool) {
     // The name, the key, then whole pairs: an odd count lacks a value.
     if !argv.len().is_multiple_of(2) {
         return ctx.out.error(&errors::arity(name));
@@ -121,17 +121,17 @@ fn set_pairs(ctx: &mut Ctx, argv: &[Bytes], name: &str, reply_ok: bool) {
 }
 
 /// HSET key field value [field value ...]
-fn hset(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hset(ctx: &mut Ctx, argv: &[Arg]) {
     set_pairs(ctx, argv, "hset", false);
 }
 
 /// HMSET key field value [field value ...]
-fn hmset(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hmset(ctx: &mut Ctx, argv: &[Arg]) {
     set_pairs(ctx, argv, "hmset", true);
 }
 
 /// HSETNX key field value
-fn hsetnx(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hsetnx(ctx: &mut Ctx, argv: &[Arg]) {
     let limits = limits(ctx);
     let now = ctx.now;
     let (key, field, value) = (&argv[1][..], &argv[2][..], &argv[3][..]);
@@ -152,7 +152,7 @@ fn hsetnx(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// HDEL key field [field ...]
-fn hdel(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hdel(ctx: &mut Ctx, argv: &[Arg]) {
     let now = ctx.now;
     let key = &argv[1][..];
     let db = ctx.ks.db(ctx.db);
@@ -186,7 +186,7 @@ fn hdel(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// HINCRBY key field increment
-fn hincrby(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hincrby(ctx: &mut Ctx, argv: &[Arg]) {
     let Some(incr) = parse::int(&argv[3]) else {
         return ctx.out.error(errors::NOT_INT);
     };
@@ -217,7 +217,7 @@ fn hincrby(ctx: &mut Ctx, argv: &[Bytes]) {
 ///
 /// The arithmetic is x87 long double and the stored text Redis's "human"
 /// `%.17Lf` form, exactly as INCRBYFLOAT (see `strings::ldouble`).
-fn hincrbyfloat(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hincrbyfloat(ctx: &mut Ctx, argv: &[Arg]) {
     let Some(incr) = ldouble::parse_redis(&argv[3]) else {
         return ctx.out.error(errors::NOT_FLOAT);
     };
@@ -271,7 +271,7 @@ fn with_hash(
 }
 
 /// HGET key field
-fn hget(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hget(ctx: &mut Ctx, argv: &[Arg]) {
     with_hash(ctx, &argv[1], Out::null, |h, out| match h.get(&argv[2]) {
         Some(v) => out.bulk(&v),
         None => out.null(),
@@ -279,7 +279,7 @@ fn hget(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// HMGET key field [field ...]
-fn hmget(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hmget(ctx: &mut Ctx, argv: &[Arg]) {
     let fields = &argv[2..];
     with_hash(
         ctx,
@@ -303,7 +303,7 @@ fn hmget(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// HLEN key
-fn hlen(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hlen(ctx: &mut Ctx, argv: &[Arg]) {
     with_hash(
         ctx,
         &argv[1],
@@ -313,7 +313,7 @@ fn hlen(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// HEXISTS key field
-fn hexists(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hexists(ctx: &mut Ctx, argv: &[Arg]) {
     with_hash(
         ctx,
         &argv[1],
@@ -323,7 +323,7 @@ fn hexists(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// HSTRLEN key field
-fn hstrlen(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hstrlen(ctx: &mut Ctx, argv: &[Arg]) {
     with_hash(
         ctx,
         &argv[1],
@@ -333,7 +333,7 @@ fn hstrlen(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// HGETALL key (a map in RESP3)
-fn hgetall(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hgetall(ctx: &mut Ctx, argv: &[Arg]) {
     with_hash(
         ctx,
         &argv[1],
@@ -349,7 +349,7 @@ fn hgetall(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// HKEYS key
-fn hkeys(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hkeys(ctx: &mut Ctx, argv: &[Arg]) {
     with_hash(
         ctx,
         &argv[1],
@@ -364,7 +364,7 @@ fn hkeys(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// HVALS key
-fn hvals(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hvals(ctx: &mut Ctx, argv: &[Arg]) {
     with_hash(
         ctx,
         &argv[1],
@@ -383,7 +383,7 @@ fn hvals(ctx: &mut Ctx, argv: &[Bytes]) {
 // ---------------------------------------------------------------------------
 
 /// HRANDFIELD key [count [WITHVALUES]]
-fn hrandfield(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hrandfield(ctx: &mut Ctx, argv: &[Arg]) {
     if argv.len() < 3 {
         return with_hash(ctx, &argv[1], Out::null, |h, out| {
             match h.random(&mut rand::thread_rng()) {
@@ -496,7 +496,7 @@ fn rand_with_count(h: &Hash, out: &mut Out, count: i64, with_values: bool) {
 /// COUNT (as Redis does). A table is walked bucket by bucket until at least
 /// COUNT elements (fields and values both count, as in Redis) were gathered
 /// or ten times COUNT buckets were visited. MATCH filters fields afterwards.
-fn hscan(ctx: &mut Ctx, argv: &[Bytes]) {
+fn hscan(ctx: &mut Ctx, argv: &[Arg]) {
     let Some(mut cursor) = parse::scan_cursor(&argv[2]) else {
         return ctx.out.error(errors::INVALID_CURSOR);
     };
@@ -570,12 +570,16 @@ fn hscan(ctx: &mut Ctx, argv: &[Bytes]) {
 // Declarations.
 // ---------------------------------------------------------------------------
 
-const KEY_ONLY: &[Arg] = &[Arg::key("key", 0)];
-const KEY_FIELD: &[Arg] = &[Arg::key("key", 0), Arg::string("field")];
-const KEY_FIELDS: &[Arg] = &[Arg::key("key", 0), Arg::string("field").multiple()];
-const KEY_PAIRS: &[Arg] = &[
-    Arg::key("key", 0),
-    Arg::block("field_value", &[Arg::string("field"), Arg::string("value")]).multiple(),
+const KEY_ONLY: &[ArgSpec] = &[ArgSpec::key("key", 0)];
+const KEY_FIELD: &[ArgSpec] = &[ArgSpec::key("key", 0), ArgSpec::string("field")];
+const KEY_FIELDS: &[ArgSpec] = &[ArgSpec::key("key", 0), ArgSpec::string("field").multiple()];
+const KEY_PAIRS: &[ArgSpec] = &[
+    ArgSpec::key("key", 0),
+    ArgSpec::block(
+        "field_value",
+        &[ArgSpec::string("field"), ArgSpec::string("value")],
+    )
+    .multiple(),
 ];
 
 const RO_ACCESS: u32 = kflags::RO | kflags::ACCESS;
@@ -613,9 +617,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: WRITE_FAST,
         keys: &[KeySpec::single(1, kflags::RW | kflags::INSERT)],
         args: &[
-            Arg::key("key", 0),
-            Arg::string("field"),
-            Arg::string("value"),
+            ArgSpec::key("key", 0),
+            ArgSpec::string("field"),
+            ArgSpec::string("value"),
         ],
         summary: "Sets a field of a hash only when the field is absent.",
         exec: Exec::Keys(hsetnx),
@@ -733,9 +737,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: WRITE_FAST,
         keys: &[KeySpec::single(1, RW_ACCESS_UPDATE)],
         args: &[
-            Arg::key("key", 0),
-            Arg::string("field"),
-            Arg::integer("increment"),
+            ArgSpec::key("key", 0),
+            ArgSpec::string("field"),
+            ArgSpec::integer("increment"),
         ],
         summary: "Adds an integer to the integer in a hash field (absent fields count as 0).",
         exec: Exec::Keys(hincrby),
@@ -748,9 +752,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: WRITE_FAST,
         keys: &[KeySpec::single(1, RW_ACCESS_UPDATE)],
         args: &[
-            Arg::key("key", 0),
-            Arg::string("field"),
-            Arg::double("increment"),
+            ArgSpec::key("key", 0),
+            ArgSpec::string("field"),
+            ArgSpec::double("increment"),
         ],
         summary: "Adds a floating-point number to the number in a hash field (absent fields count as 0).",
         since: "2.6.0",
@@ -776,12 +780,12 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: READ_SLOW,
         keys: &[KeySpec::single(1, RO_ACCESS)],
         args: &[
-            Arg::key("key", 0),
-            Arg::block(
+            ArgSpec::key("key", 0),
+            ArgSpec::block(
                 "options",
                 &[
-                    Arg::integer("count"),
-                    Arg::token("withvalues", "WITHVALUES").optional(),
+                    ArgSpec::integer("count"),
+                    ArgSpec::token("withvalues", "WITHVALUES").optional(),
                 ],
             )
             .optional(),
@@ -799,10 +803,10 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: READ_SLOW,
         keys: &[KeySpec::single(1, RO_ACCESS)],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("cursor"),
-            Arg::pattern("pattern").with_token("MATCH").optional(),
-            Arg::integer("count").with_token("COUNT").optional(),
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("cursor"),
+            ArgSpec::pattern("pattern").with_token("MATCH").optional(),
+            ArgSpec::integer("count").with_token("COUNT").optional(),
         ],
         summary: "Walks the fields and values of a hash with a cursor, a few per call.",
         since: "2.8.0",

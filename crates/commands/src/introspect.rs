@@ -9,12 +9,12 @@
 
 use crate::keys_of::find_keys_strict;
 use crate::spec::{
-    flags, flags::*, kflags, Arg, ArgKind, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec,
+    flags, flags::*, kflags, ArgKind, ArgSpec, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec,
 };
 use crate::table::Table;
 use crate::{errors, Ctx};
-use bytes::Bytes;
 use std::collections::HashSet;
+use tessera_resp::Arg;
 use tessera_resp::Out;
 use tessera_storage::glob::glob_match;
 
@@ -365,7 +365,7 @@ pub fn write_info(out: &mut Out, spec: &CommandSpec, full_name: &str) {
     }
 }
 
-fn write_args(out: &mut Out, args: &[Arg]) {
+fn write_args(out: &mut Out, args: &[ArgSpec]) {
     out.array(args.len());
     for a in args {
         let arg_flags: Vec<&str> = [
@@ -414,7 +414,7 @@ fn write_args(out: &mut Out, args: &[Arg]) {
 
 /// Writes one COMMAND DOCS value (the map that follows the command's name):
 /// summary, since, group, complexity, then arguments and subcommands when
-/// there are any. Redis 7.0 has no `display_text`, so `Arg::display` is not sent.
+/// there are any. Redis 7.0 has no `display_text`, so `ArgSpec::display` is not sent.
 pub fn write_docs(out: &mut Out, spec: &CommandSpec, full_name: &str) {
     let has_args = !spec.args.is_empty();
     let has_subs = !spec.subcommands.is_empty();
@@ -450,7 +450,7 @@ pub fn write_docs(out: &mut Out, spec: &CommandSpec, full_name: &str) {
 /// COMMAND is the one command that both runs bare (listing every command) and
 /// has subcommands, so it is not a container: it dispatches its subcommands
 /// itself, with their own arity checks.
-fn command(ctx: &mut Ctx, argv: &[Bytes]) {
+fn command(ctx: &mut Ctx, argv: &[Arg]) {
     if argv.len() == 1 {
         info_all(ctx.out, Table::global());
         return;
@@ -484,16 +484,16 @@ fn info_all(out: &mut Out, table: &Table) {
 }
 
 /// COMMAND COUNT
-fn count(ctx: &mut Ctx, _argv: &[Bytes]) {
+fn count(ctx: &mut Ctx, _argv: &[Arg]) {
     ctx.out.int(Table::global().len() as i64);
 }
 
 /// COMMAND INFO [command-name ...]
-fn info(ctx: &mut Ctx, argv: &[Bytes]) {
+fn info(ctx: &mut Ctx, argv: &[Arg]) {
     info_in(Table::global(), ctx.out, argv);
 }
 
-fn info_in(table: &Table, out: &mut Out, argv: &[Bytes]) {
+fn info_in(table: &Table, out: &mut Out, argv: &[Arg]) {
     if argv.len() == 2 {
         info_all(out, table);
         return;
@@ -508,11 +508,11 @@ fn info_in(table: &Table, out: &mut Out, argv: &[Bytes]) {
 }
 
 /// COMMAND DOCS [command-name ...]
-fn docs(ctx: &mut Ctx, argv: &[Bytes]) {
+fn docs(ctx: &mut Ctx, argv: &[Arg]) {
     docs_in(Table::global(), ctx.out, argv);
 }
 
-fn docs_in(table: &Table, out: &mut Out, argv: &[Bytes]) {
+fn docs_in(table: &Table, out: &mut Out, argv: &[Arg]) {
     let found: Vec<&CommandSpec> = if argv.len() == 2 {
         table.all().to_vec()
     } else {
@@ -531,16 +531,16 @@ fn docs_in(table: &Table, out: &mut Out, argv: &[Bytes]) {
 }
 
 /// COMMAND GETKEYS command [arg ...]
-fn getkeys(ctx: &mut Ctx, argv: &[Bytes]) {
+fn getkeys(ctx: &mut Ctx, argv: &[Arg]) {
     keys_in(Table::global(), ctx.out, argv, false);
 }
 
 /// COMMAND GETKEYSANDFLAGS command [arg ...]
-fn getkeysandflags(ctx: &mut Ctx, argv: &[Bytes]) {
+fn getkeysandflags(ctx: &mut Ctx, argv: &[Arg]) {
     keys_in(Table::global(), ctx.out, argv, true);
 }
 
-fn keys_in(table: &Table, out: &mut Out, argv: &[Bytes], with_flags: bool) {
+fn keys_in(table: &Table, out: &mut Out, argv: &[Arg], with_flags: bool) {
     let target = &argv[2..];
     let Some(mut spec) = table.get(&target[0]) else {
         out.error("ERR Invalid command specified");
@@ -588,7 +588,7 @@ fn keys_in(table: &Table, out: &mut Out, argv: &[Bytes], with_flags: bool) {
 }
 
 /// COMMAND HELP
-fn help(ctx: &mut Ctx, _argv: &[Bytes]) {
+fn help(ctx: &mut Ctx, _argv: &[Arg]) {
     const LINES: &[&str] = &[
         "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "(no subcommand)",
@@ -617,11 +617,11 @@ fn help(ctx: &mut Ctx, _argv: &[Bytes]) {
 }
 
 /// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]
-fn list(ctx: &mut Ctx, argv: &[Bytes]) {
+fn list(ctx: &mut Ctx, argv: &[Arg]) {
     list_in(Table::global(), ctx.out, argv);
 }
 
-fn list_in(table: &Table, out: &mut Out, argv: &[Bytes]) {
+fn list_in(table: &Table, out: &mut Out, argv: &[Arg]) {
     enum Filter<'a> {
         All,
         /// Modules do not exist here, so a module filter matches nothing.
@@ -678,7 +678,7 @@ fn list_in(table: &Table, out: &mut Out, argv: &[Bytes]) {
 const fn sub(
     name: &'static str,
     arity: i32,
-    args: &'static [Arg],
+    args: &'static [ArgSpec],
     summary: &'static str,
     since: &'static str,
     complexity: &'static str,
@@ -699,8 +699,11 @@ const fn sub(
     }
 }
 
-const COMMAND_NAMES: &[Arg] = &[Arg::string("command-name").optional().multiple()];
-const FULL_COMMAND: &[Arg] = &[Arg::string("command"), Arg::string("arg").multiple()];
+const COMMAND_NAMES: &[ArgSpec] = &[ArgSpec::string("command-name").optional().multiple()];
+const FULL_COMMAND: &[ArgSpec] = &[
+    ArgSpec::string("command"),
+    ArgSpec::string("arg").multiple(),
+];
 
 static SUBCOMMANDS: &[CommandSpec] = &[
     sub(
@@ -760,12 +763,12 @@ static SUBCOMMANDS: &[CommandSpec] = &[
     sub(
         "list",
         -2,
-        &[Arg::oneof(
+        &[ArgSpec::oneof(
             "filterby",
             &[
-                Arg::string("module-name").with_token("MODULE"),
-                Arg::string("category").with_token("ACLCAT"),
-                Arg::pattern("pattern").with_token("PATTERN"),
+                ArgSpec::string("module-name").with_token("MODULE"),
+                ArgSpec::string("category").with_token("ACLCAT"),
+                ArgSpec::pattern("pattern").with_token("PATTERN"),
             ],
         )
         .with_token("FILTERBY")
@@ -850,7 +853,7 @@ pub fn check_families(families: &[&'static [CommandSpec]]) -> Vec<String> {
 
 /// How many argv entries an argument takes: at least `.0`, at most `.1`
 /// (`None` when unbounded).
-fn arg_span(a: &Arg) -> (usize, Option<usize>) {
+fn arg_span(a: &ArgSpec) -> (usize, Option<usize>) {
     let (mut lo, mut hi) = match a.kind {
         ArgKind::Block => a
             .subargs
@@ -884,7 +887,7 @@ fn arg_span(a: &Arg) -> (usize, Option<usize>) {
     (lo, hi)
 }
 
-fn check_args(full: &str, args: &[Arg], nkeys: usize, used: &mut [bool], v: &mut Vec<String>) {
+fn check_args(full: &str, args: &[ArgSpec], nkeys: usize, used: &mut [bool], v: &mut Vec<String>) {
     for a in args {
         let at = format!("{full}: argument '{}'", a.name);
         if a.name.is_empty() {
@@ -1114,12 +1117,13 @@ fn check_command(spec: &CommandSpec, parent: Option<&CommandSpec>, v: &mut Vec<S
 mod tests {
     use super::*;
     use crate::harness::Harness;
-    use crate::spec::{kflags::*, Arg};
+    use crate::spec::{kflags::*, ArgSpec};
+    use bytes::Bytes;
     use tessera_resp::Proto;
 
     include!("introspect_fixtures.rs");
 
-    fn noop(_: &mut Ctx, _: &[Bytes]) {}
+    fn noop(_: &mut Ctx, _: &[Arg]) {}
 
     const BASE: CommandSpec = CommandSpec {
         summary: "A test declaration.",
@@ -1350,25 +1354,27 @@ mod tests {
         );
     }
 
-    static ZADD_ARGS: &[Arg] = &[
-        Arg::key("key", 0),
-        Arg::oneof(
+    static ZADD_ARGS: &[ArgSpec] = &[
+        ArgSpec::key("key", 0),
+        ArgSpec::oneof(
             "condition",
-            &[Arg::token("nx", "NX"), Arg::token("xx", "XX")],
+            &[ArgSpec::token("nx", "NX"), ArgSpec::token("xx", "XX")],
         )
         .since("3.0.2")
         .optional(),
-        Arg::oneof(
+        ArgSpec::oneof(
             "comparison",
-            &[Arg::token("gt", "GT"), Arg::token("lt", "LT")],
+            &[ArgSpec::token("gt", "GT"), ArgSpec::token("lt", "LT")],
         )
         .since("6.2.0")
         .optional(),
-        Arg::token("change", "CH").since("3.0.2").optional(),
-        Arg::token("increment", "INCR").since("3.0.2").optional(),
-        Arg::block(
+        ArgSpec::token("change", "CH").since("3.0.2").optional(),
+        ArgSpec::token("increment", "INCR")
+            .since("3.0.2")
+            .optional(),
+        ArgSpec::block(
             "score_member",
-            &[Arg::double("score"), Arg::string("member")],
+            &[ArgSpec::double("score"), ArgSpec::string("member")],
         )
         .multiple(),
     ];
@@ -1388,7 +1394,7 @@ mod tests {
     };
 
     const OBJECT_KEYS: &[KeySpec] = &[range(2, 0, 1, RO)];
-    const OBJECT_ARGS: &[Arg] = &[Arg::key("key", 0)];
+    const OBJECT_ARGS: &[ArgSpec] = &[ArgSpec::key("key", 0)];
 
     const fn object_sub(
         name: &'static str,
@@ -1580,7 +1586,10 @@ mod tests {
         .chain(args)
         .map(|a| Bytes::copy_from_slice(a.as_bytes()))
         .collect();
-        encoded(|o| keys_in(&getkeys_table(), o, &argv, with_flags), proto)
+        encoded(
+            |o| keys_in(&getkeys_table(), o, &Arg::all(&argv), with_flags),
+            proto,
+        )
     }
 
     #[test]
@@ -1644,7 +1653,10 @@ mod tests {
             .chain(args)
             .map(|a| Bytes::copy_from_slice(a.as_bytes()))
             .collect();
-        encoded(|o| list_in(&getkeys_table(), o, &argv), Proto::Resp2)
+        encoded(
+            |o| list_in(&getkeys_table(), o, &Arg::all(&argv)),
+            Proto::Resp2,
+        )
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! knows any particular command: everything comes from the key specs.
 
 use crate::spec::{kflags, BeginSearch, CommandSpec, FindKeys};
-use bytes::Bytes;
 
 /// A key argument: its index in argv and the flags of its key spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,7 +28,7 @@ pub enum KeysError {
 /// short and a keynum of zero yields no keys, so the command still reaches a
 /// handler that reports the precise argument error. Key specs flagged
 /// `not_key` (a shard channel, say) are skipped, as Redis skips them.
-pub fn find_keys(spec: &CommandSpec, argv: &[Bytes]) -> Result<Vec<KeyPos>, KeysError> {
+pub fn find_keys<A: AsRef<[u8]>>(spec: &CommandSpec, argv: &[A]) -> Result<Vec<KeyPos>, KeysError> {
     search(spec, argv, false)
 }
 
@@ -37,7 +36,10 @@ pub fn find_keys(spec: &CommandSpec, argv: &[Bytes]) -> Result<Vec<KeyPos>, Keys
 /// up on the whole command (COMMAND GETKEYS answers "Invalid arguments" then):
 /// a range whose first or last key lies outside the arguments or ends before
 /// it starts, and a keynum of zero.
-pub fn find_keys_strict(spec: &CommandSpec, argv: &[Bytes]) -> Result<Vec<KeyPos>, KeysError> {
+pub fn find_keys_strict<A: AsRef<[u8]>>(
+    spec: &CommandSpec,
+    argv: &[A],
+) -> Result<Vec<KeyPos>, KeysError> {
     search(spec, argv, true)
 }
 
@@ -45,9 +47,13 @@ pub fn find_keys_strict(spec: &CommandSpec, argv: &[Bytes]) -> Result<Vec<KeyPos
 /// positive `start_from` searches forward from that index (a keyword in the
 /// last argument has no key after it and does not count); zero or negative
 /// searches backward from `argc + start_from` down to index 1.
-fn keyword_at(argv: &[Bytes], keyword: &str, start_from: i32) -> Option<i64> {
+fn keyword_at<A: AsRef<[u8]>>(argv: &[A], keyword: &str, start_from: i32) -> Option<i64> {
     let argc = argv.len() as i64;
-    let hit = |i: &i64| argv[*i as usize].eq_ignore_ascii_case(keyword.as_bytes());
+    let hit = |i: &i64| {
+        argv[*i as usize]
+            .as_ref()
+            .eq_ignore_ascii_case(keyword.as_bytes())
+    };
     if start_from > 0 {
         (start_from as i64..argc - 1).find(hit)
     } else {
@@ -59,7 +65,11 @@ fn keyword_at(argv: &[Bytes], keyword: &str, start_from: i32) -> Option<i64> {
     }
 }
 
-fn search(spec: &CommandSpec, argv: &[Bytes], strict: bool) -> Result<Vec<KeyPos>, KeysError> {
+fn search<A: AsRef<[u8]>>(
+    spec: &CommandSpec,
+    argv: &[A],
+    strict: bool,
+) -> Result<Vec<KeyPos>, KeysError> {
     let mut out = Vec::new();
     let argc = argv.len() as i64;
     for ks in spec.keys {
@@ -124,7 +134,8 @@ fn search(spec: &CommandSpec, argv: &[Bytes], strict: bool) -> Result<Vec<KeyPos
                     }
                     continue;
                 }
-                let n: i64 = crate::parse::int(&argv[ni as usize]).ok_or(KeysError::BadKeynum)?;
+                let n: i64 =
+                    crate::parse::int(argv[ni as usize].as_ref()).ok_or(KeysError::BadKeynum)?;
                 if n < 0 {
                     return Err(KeysError::BadKeynum);
                 }
@@ -157,6 +168,7 @@ fn search(spec: &CommandSpec, argv: &[Bytes], strict: bool) -> Result<Vec<KeyPos
 mod tests {
     use super::*;
     use crate::spec::KeySpec;
+    use bytes::Bytes;
 
     fn argv(s: &str) -> Vec<Bytes> {
         s.split(' ')

@@ -5,9 +5,9 @@
 //! commands declared `Split` or `AllShards`, so no handler here may assume it
 //! sees every key of a database.
 
-use crate::spec::{flags::*, kflags, Arg, CommandSpec, Exec, KeySpec, Merge};
+use crate::spec::{flags::*, kflags, ArgSpec, CommandSpec, Exec, KeySpec, Merge};
 use crate::{errors, notify, parse, Ctx};
-use bytes::Bytes;
+use tessera_resp::Arg;
 use tessera_storage::glob::glob_match;
 use tessera_storage::{Db, Ms, Value};
 
@@ -44,11 +44,11 @@ fn db_index(ctx: &Ctx, arg: &[u8]) -> Result<usize, String> {
 // ---------------------------------------------------------------------------
 
 /// Removes every listed key that exists; returns how many were removed.
-fn remove_keys(ctx: &mut Ctx, keys: &[Bytes]) {
+fn remove_keys(ctx: &mut Ctx, keys: &[Arg]) {
     let now = ctx.now;
     let db = ctx.ks.db(ctx.db);
     let mut removed = 0u64;
-    let mut gone: Vec<&Bytes> = Vec::new();
+    let mut gone: Vec<&[u8]> = Vec::new();
     for k in keys {
         if db.remove(k, now).is_some() {
             removed += 1;
@@ -63,7 +63,7 @@ fn remove_keys(ctx: &mut Ctx, keys: &[Bytes]) {
 }
 
 /// DEL key [key ...]
-fn del(ctx: &mut Ctx, argv: &[Bytes]) {
+fn del(ctx: &mut Ctx, argv: &[Arg]) {
     remove_keys(ctx, &argv[1..]);
 }
 
@@ -71,14 +71,14 @@ fn del(ctx: &mut Ctx, argv: &[Bytes]) {
 ///
 /// Values are freed where they are dropped; a shard owns its memory, so
 /// there is no background thread to hand large values to, and UNLINK is DEL.
-fn unlink(ctx: &mut Ctx, argv: &[Bytes]) {
+fn unlink(ctx: &mut Ctx, argv: &[Arg]) {
     remove_keys(ctx, &argv[1..]);
 }
 
 /// EXISTS key [key ...]
 ///
 /// A key named twice is counted twice, as in Redis.
-fn exists(ctx: &mut Ctx, argv: &[Bytes]) {
+fn exists(ctx: &mut Ctx, argv: &[Arg]) {
     let now = ctx.now;
     let db = ctx.ks.db(ctx.db);
     let n = argv[1..]
@@ -89,7 +89,7 @@ fn exists(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// TOUCH key [key ...]
-fn touch(ctx: &mut Ctx, argv: &[Bytes]) {
+fn touch(ctx: &mut Ctx, argv: &[Arg]) {
     let now = ctx.now;
     let db = ctx.ks.db(ctx.db);
     let n = argv[1..]
@@ -100,7 +100,7 @@ fn touch(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// TYPE key
-fn type_(ctx: &mut Ctx, argv: &[Bytes]) {
+fn type_(ctx: &mut Ctx, argv: &[Arg]) {
     let now = ctx.now;
     let db = ctx.ks.db(ctx.db);
     let name = if exists_notouch(db, &argv[1], now) {
@@ -121,7 +121,7 @@ fn type_(ctx: &mut Ctx, argv: &[Bytes]) {
 ///
 /// The value keeps its TTL under the new name; whatever `newkey` held before
 /// (value and TTL) is gone.
-fn rename_generic(ctx: &mut Ctx, argv: &[Bytes], nx: bool) {
+fn rename_generic(ctx: &mut Ctx, argv: &[Arg], nx: bool) {
     let (src, dst) = (&argv[1], &argv[2]);
     let now = ctx.now;
     let db = ctx.ks.db(ctx.db);
@@ -163,19 +163,19 @@ fn rename_generic(ctx: &mut Ctx, argv: &[Bytes], nx: bool) {
 }
 
 /// RENAME key newkey
-fn rename(ctx: &mut Ctx, argv: &[Bytes]) {
+fn rename(ctx: &mut Ctx, argv: &[Arg]) {
     rename_generic(ctx, argv, false);
 }
 
 /// RENAMENX key newkey
-fn renamenx(ctx: &mut Ctx, argv: &[Bytes]) {
+fn renamenx(ctx: &mut Ctx, argv: &[Arg]) {
     rename_generic(ctx, argv, true);
 }
 
 /// COPY source destination [DB destination-db] [REPLACE]
 ///
 /// The copy is deep and carries the source's TTL.
-fn copy(ctx: &mut Ctx, argv: &[Bytes]) {
+fn copy(ctx: &mut Ctx, argv: &[Arg]) {
     let src_db = ctx.db;
     let mut dst_db = ctx.db;
     let mut replace = false;
@@ -228,7 +228,7 @@ fn copy(ctx: &mut Ctx, argv: &[Bytes]) {
 ///
 /// Both databases belong to the shard that owns the key, so this never
 /// crosses shards. The key keeps its TTL.
-fn move_(ctx: &mut Ctx, argv: &[Bytes]) {
+fn move_(ctx: &mut Ctx, argv: &[Arg]) {
     let to = match db_index(ctx, &argv[2]) {
         Ok(d) => d,
         Err(e) => {
@@ -271,7 +271,7 @@ fn notify_in(ctx: &mut Ctx, db: usize, event: &'static str, key: &[u8]) {
 // ---------------------------------------------------------------------------
 
 /// KEYS pattern
-fn keys(ctx: &mut Ctx, argv: &[Bytes]) {
+fn keys(ctx: &mut Ctx, argv: &[Arg]) {
     let pattern = &argv[1];
     let all = pattern.as_ref() == b"*";
     let mut found: Vec<Vec<u8>> = Vec::new();
@@ -287,7 +287,7 @@ fn keys(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// RANDOMKEY
-fn randomkey(ctx: &mut Ctx, _argv: &[Bytes]) {
+fn randomkey(ctx: &mut Ctx, _argv: &[Arg]) {
     let now = ctx.now;
     match ctx.ks.db(ctx.db).random_key(now) {
         Some(k) => ctx.out.bulk(&k),
@@ -296,7 +296,7 @@ fn randomkey(ctx: &mut Ctx, _argv: &[Bytes]) {
 }
 
 /// DBSIZE
-fn dbsize(ctx: &mut Ctx, _argv: &[Bytes]) {
+fn dbsize(ctx: &mut Ctx, _argv: &[Arg]) {
     let n = ctx.ks.db_ref(ctx.db).len();
     ctx.out.int(n as i64);
 }
@@ -347,7 +347,7 @@ pub mod cursor {
 }
 
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
-fn scan(ctx: &mut Ctx, argv: &[Bytes]) {
+fn scan(ctx: &mut Ctx, argv: &[Arg]) {
     let Some(cur) = parse::scan_cursor(&argv[1]) else {
         ctx.out.error(errors::INVALID_CURSOR);
         return;
@@ -412,7 +412,7 @@ fn scan(ctx: &mut Ctx, argv: &[Bytes]) {
 
 /// Checks the optional ASYNC|SYNC argument of FLUSHDB and FLUSHALL. Both modes
 /// free synchronously: a shard frees its own memory, there is no other thread.
-fn flush_mode_ok(argv: &[Bytes]) -> bool {
+fn flush_mode_ok(argv: &[Arg]) -> bool {
     match argv.len() {
         1 => true,
         2 => parse::is(&argv[1], "sync") || parse::is(&argv[1], "async"),
@@ -421,7 +421,7 @@ fn flush_mode_ok(argv: &[Bytes]) -> bool {
 }
 
 /// FLUSHDB [ASYNC|SYNC]
-fn flushdb(ctx: &mut Ctx, argv: &[Bytes]) {
+fn flushdb(ctx: &mut Ctx, argv: &[Arg]) {
     if !flush_mode_ok(argv) {
         ctx.out.error(errors::SYNTAX);
         return;
@@ -432,7 +432,7 @@ fn flushdb(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// FLUSHALL [ASYNC|SYNC]
-fn flushall(ctx: &mut Ctx, argv: &[Bytes]) {
+fn flushall(ctx: &mut Ctx, argv: &[Arg]) {
     if !flush_mode_ok(argv) {
         ctx.out.error(errors::SYNTAX);
         return;
@@ -444,7 +444,7 @@ fn flushall(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// SWAPDB index1 index2
-fn swapdb(ctx: &mut Ctx, argv: &[Bytes]) {
+fn swapdb(ctx: &mut Ctx, argv: &[Arg]) {
     let Ok(a) = parse::int32_or_err(&argv[1]) else {
         ctx.out.error("ERR invalid first DB index");
         return;
@@ -495,7 +495,7 @@ fn object_lookup(ctx: &mut Ctx, key: &[u8]) -> bool {
 }
 
 /// OBJECT ENCODING key
-fn object_encoding(ctx: &mut Ctx, argv: &[Bytes]) {
+fn object_encoding(ctx: &mut Ctx, argv: &[Arg]) {
     if !object_lookup(ctx, &argv[2]) {
         return;
     }
@@ -514,7 +514,7 @@ fn object_encoding(ctx: &mut Ctx, argv: &[Bytes]) {
 /// Tessera shares no values between keys; the reply mirrors what Redis
 /// reports so that clients see the same numbers: small non-negative integers
 /// are shared objects there.
-fn object_refcount(ctx: &mut Ctx, argv: &[Bytes]) {
+fn object_refcount(ctx: &mut Ctx, argv: &[Arg]) {
     if !object_lookup(ctx, &argv[2]) {
         return;
     }
@@ -527,7 +527,7 @@ fn object_refcount(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// OBJECT IDLETIME key
-fn object_idletime(ctx: &mut Ctx, argv: &[Bytes]) {
+fn object_idletime(ctx: &mut Ctx, argv: &[Arg]) {
     if !object_lookup(ctx, &argv[2]) {
         return;
     }
@@ -541,7 +541,7 @@ fn object_idletime(ctx: &mut Ctx, argv: &[Bytes]) {
 /// Access frequency is only tracked under an LFU eviction policy; Tessera
 /// has no eviction policy setting yet, so it is `noeviction` and existing
 /// keys get Redis's error.
-fn object_freq(ctx: &mut Ctx, argv: &[Bytes]) {
+fn object_freq(ctx: &mut Ctx, argv: &[Arg]) {
     if !object_lookup(ctx, &argv[2]) {
         return;
     }
@@ -549,7 +549,7 @@ fn object_freq(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// OBJECT HELP
-fn object_help(ctx: &mut Ctx, _argv: &[Bytes]) {
+fn object_help(ctx: &mut Ctx, _argv: &[Arg]) {
     const LINES: &[&str] = &[
         "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "ENCODING <key>",
@@ -579,13 +579,13 @@ const KEYS_RO: KeySpec = KeySpec::range_to_end(1, 1, kflags::RO);
 const KEYS_RM: KeySpec = KeySpec::range_to_end(1, 1, kflags::RM | kflags::DELETE);
 const SOURCE_RENAMED: KeySpec = KeySpec::single(1, kflags::RW | kflags::ACCESS | kflags::DELETE);
 const OBJECT_KEY: &[KeySpec] = &[KeySpec::single(2, kflags::RO)];
-const MANY_KEYS: &[Arg] = &[Arg::key("key", 0).multiple()];
-const ONE_KEY: &[Arg] = &[Arg::key("key", 0)];
-const FLUSH_ARGS: &[Arg] = &[Arg::oneof(
+const MANY_KEYS: &[ArgSpec] = &[ArgSpec::key("key", 0).multiple()];
+const ONE_KEY: &[ArgSpec] = &[ArgSpec::key("key", 0)];
+const FLUSH_ARGS: &[ArgSpec] = &[ArgSpec::oneof(
     "async",
     &[
-        Arg::token("async", "ASYNC").since("4.0.0"),
-        Arg::token("sync", "SYNC").since("6.2.0"),
+        ArgSpec::token("async", "ASYNC").since("4.0.0"),
+        ArgSpec::token("sync", "SYNC").since("6.2.0"),
     ],
 )
 .optional()];
@@ -718,7 +718,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             SOURCE_RENAMED,
             KeySpec::single(2, kflags::OW | kflags::UPDATE),
         ],
-        args: &[Arg::key("key", 0), Arg::key("newkey", 1)],
+        args: &[ArgSpec::key("key", 0), ArgSpec::key("newkey", 1)],
         summary: "Gives a key a new name, replacing any key of that name.",
         since: "1.0.0",
         group: "generic",
@@ -735,7 +735,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             SOURCE_RENAMED,
             KeySpec::single(2, kflags::OW | kflags::INSERT),
         ],
-        args: &[Arg::key("key", 0), Arg::key("newkey", 1)],
+        args: &[ArgSpec::key("key", 0), ArgSpec::key("newkey", 1)],
         summary: "Gives a key a new name only if no key has that name yet.",
         since: "1.0.0",
         group: "generic",
@@ -753,10 +753,10 @@ pub static COMMANDS: &[CommandSpec] = &[
             KeySpec::single(2, kflags::OW | kflags::UPDATE),
         ],
         args: &[
-            Arg::key("source", 0),
-            Arg::key("destination", 1),
-            Arg::integer("destination-db").with_token("DB").optional(),
-            Arg::token("replace", "REPLACE").optional(),
+            ArgSpec::key("source", 0),
+            ArgSpec::key("destination", 1),
+            ArgSpec::integer("destination-db").with_token("DB").optional(),
+            ArgSpec::token("replace", "REPLACE").optional(),
         ],
         summary: "Duplicates the value (and TTL) of a key under another name, possibly in another database.",
         since: "6.2.0",
@@ -774,7 +774,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             1,
             kflags::RW | kflags::ACCESS | kflags::UPDATE,
         )],
-        args: &[Arg::key("key", 0), Arg::integer("db")],
+        args: &[ArgSpec::key("key", 0), ArgSpec::integer("db")],
         summary: "Transfers a key to another database of the server.",
         since: "1.0.0",
         group: "generic",
@@ -787,7 +787,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         arity: 2,
         flags: READONLY,
         acl: &["keyspace", "read", "slow", "dangerous"],
-        args: &[Arg::pattern("pattern")],
+        args: &[ArgSpec::pattern("pattern")],
         summary: "Lists every key whose name matches a glob-style pattern.",
         since: "1.0.0",
         group: "generic",
@@ -801,10 +801,10 @@ pub static COMMANDS: &[CommandSpec] = &[
         flags: READONLY,
         acl: &["keyspace", "read", "slow"],
         args: &[
-            Arg::integer("cursor"),
-            Arg::pattern("pattern").with_token("MATCH").optional(),
-            Arg::integer("count").with_token("COUNT").optional(),
-            Arg::string("type")
+            ArgSpec::integer("cursor"),
+            ArgSpec::pattern("pattern").with_token("MATCH").optional(),
+            ArgSpec::integer("count").with_token("COUNT").optional(),
+            ArgSpec::string("type")
                 .with_token("TYPE")
                 .optional()
                 .since("6.0.0"),
@@ -898,7 +898,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         arity: 3,
         flags: WRITE | FAST,
         acl: &["keyspace", "write", "fast", "dangerous"],
-        args: &[Arg::integer("index1"), Arg::integer("index2")],
+        args: &[ArgSpec::integer("index1"), ArgSpec::integer("index2")],
         summary: "Exchanges the contents of two databases.",
         since: "4.0.0",
         group: "server",
@@ -915,6 +915,7 @@ mod tests {
     use super::*;
     use crate::harness::Harness;
     use crate::table::Lookup;
+    use bytes::Bytes;
     use tessera_config::Config;
     use tessera_resp::{Out, Proto};
     use tessera_storage::Keyspace;
@@ -958,7 +959,7 @@ mod tests {
             may_block: false,
             block: None,
         };
-        handler(&mut ctx, &argv);
+        handler(&mut ctx, &Arg::all(&argv));
         let dirty = ctx.dirty;
         drop(ctx);
         (String::from_utf8_lossy(&out.buf).into_owned(), dirty)

@@ -27,7 +27,7 @@ pub mod strings;
 pub mod zsets;
 
 pub use keys_of::{find_keys, KeyPos};
-pub use spec::{Arg, CommandSpec, Exec, Handler, KeySpec, Merge};
+pub use spec::{ArgSpec, CommandSpec, Exec, Handler, KeySpec, Merge};
 pub use table::Table;
 
 use tessera_config::Config;

@@ -12,10 +12,10 @@
 //! A move raises the push event on the destination, then the pop event on
 //! the source, in Redis's order.
 
-use crate::spec::{flags::*, kflags, Arg, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec};
+use crate::spec::{flags::*, kflags, ArgSpec, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec};
 use crate::strings::ldouble::{self, LongDouble};
 use crate::{errors, notify, parse, Ctx};
-use bytes::Bytes;
+use tessera_resp::Arg;
 use tessera_resp::Out;
 use tessera_storage::list::{Elem, End, Needle};
 use tessera_storage::{Db, List, Ms, Value};
@@ -218,7 +218,7 @@ fn block_or_reply(ctx: &mut Ctx, timeout: Ms, null_array: bool) {
 /// The body of LPUSH/RPUSH/LPUSHX/RPUSHX: pushes every element in order and
 /// replies with the new length. With `only_existing`, a missing key is left
 /// missing and the reply is 0.
-fn push_generic(ctx: &mut Ctx, argv: &[Bytes], end: End, only_existing: bool) {
+fn push_generic(ctx: &mut Ctx, argv: &[Arg], end: End, only_existing: bool) {
     let fill = ctx.config.list_max_listpack_size;
     let key = &argv[1][..];
     let (db, out, now) = parts(ctx);
@@ -247,22 +247,22 @@ fn push_generic(ctx: &mut Ctx, argv: &[Bytes], end: End, only_existing: bool) {
 }
 
 /// LPUSH key element [element ...]
-fn lpush(ctx: &mut Ctx, argv: &[Bytes]) {
+fn lpush(ctx: &mut Ctx, argv: &[Arg]) {
     push_generic(ctx, argv, End::Head, false);
 }
 
 /// RPUSH key element [element ...]
-fn rpush(ctx: &mut Ctx, argv: &[Bytes]) {
+fn rpush(ctx: &mut Ctx, argv: &[Arg]) {
     push_generic(ctx, argv, End::Tail, false);
 }
 
 /// LPUSHX key element [element ...]
-fn lpushx(ctx: &mut Ctx, argv: &[Bytes]) {
+fn lpushx(ctx: &mut Ctx, argv: &[Arg]) {
     push_generic(ctx, argv, End::Head, true);
 }
 
 /// RPUSHX key element [element ...]
-fn rpushx(ctx: &mut Ctx, argv: &[Bytes]) {
+fn rpushx(ctx: &mut Ctx, argv: &[Arg]) {
     push_generic(ctx, argv, End::Tail, true);
 }
 
@@ -272,7 +272,7 @@ fn rpushx(ctx: &mut Ctx, argv: &[Bytes]) {
 
 /// The body of LPOP/RPOP: one element as a bulk string, or with a count an
 /// array (null array when the key is missing, empty array for count 0).
-fn pop_generic(ctx: &mut Ctx, argv: &[Bytes], end: End, name: &str) {
+fn pop_generic(ctx: &mut Ctx, argv: &[Arg], end: End, name: &str) {
     if argv.len() > 3 {
         return ctx.out.error(&errors::arity(name));
     }
@@ -305,19 +305,19 @@ fn pop_generic(ctx: &mut Ctx, argv: &[Bytes], end: End, name: &str) {
 }
 
 /// LPOP key [count]
-fn lpop(ctx: &mut Ctx, argv: &[Bytes]) {
+fn lpop(ctx: &mut Ctx, argv: &[Arg]) {
     pop_generic(ctx, argv, End::Head, "lpop");
 }
 
 /// RPOP key [count]
-fn rpop(ctx: &mut Ctx, argv: &[Bytes]) {
+fn rpop(ctx: &mut Ctx, argv: &[Arg]) {
     pop_generic(ctx, argv, End::Tail, "rpop");
 }
 
 /// Pops one element from the first non-empty list among `keys`, replying
 /// `[key, element]`. Returns false when every key is missing; an error reply
 /// (WRONGTYPE on a key reached before a non-empty list) counts as served.
-fn pop_first(ctx: &mut Ctx, keys: &[Bytes], end: End) -> bool {
+fn pop_first(ctx: &mut Ctx, keys: &[Arg], end: End) -> bool {
     for key in keys {
         let (db, out, now) = parts(ctx);
         match write(db, key, now) {
@@ -343,7 +343,7 @@ fn pop_first(ctx: &mut Ctx, keys: &[Bytes], end: End) -> bool {
 /// Pops up to `count` elements from the first non-empty list among `keys`,
 /// replying `[key, [elements]]` (LMPOP's reply). Returns false when every
 /// key is missing; a WRONGTYPE reply counts as served.
-fn mpop_first(ctx: &mut Ctx, keys: &[Bytes], end: End, count: usize) -> bool {
+fn mpop_first(ctx: &mut Ctx, keys: &[Arg], end: End, count: usize) -> bool {
     for key in keys {
         let (db, out, now) = parts(ctx);
         match write(db, key, now) {
@@ -375,7 +375,7 @@ struct MpopArgs {
 
 /// Parses `numkeys key [key ...] LEFT|RIGHT [COUNT count]` starting at
 /// `numkeys_idx`, in Redis's order and with its errors.
-fn parse_mpop(argv: &[Bytes], numkeys_idx: usize) -> Result<MpopArgs, &'static str> {
+fn parse_mpop(argv: &[Arg], numkeys_idx: usize) -> Result<MpopArgs, &'static str> {
     const NUMKEYS: &str = "ERR numkeys should be greater than 0";
     let numkeys = parse::int(&argv[numkeys_idx])
         .filter(|n| *n >= 1)
@@ -410,7 +410,7 @@ fn parse_mpop(argv: &[Bytes], numkeys_idx: usize) -> Result<MpopArgs, &'static s
 }
 
 /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
-fn lmpop(ctx: &mut Ctx, argv: &[Bytes]) {
+fn lmpop(ctx: &mut Ctx, argv: &[Arg]) {
     let a = match parse_mpop(argv, 1) {
         Ok(a) => a,
         Err(e) => return ctx.out.error(e),
@@ -426,7 +426,7 @@ fn lmpop(ctx: &mut Ctx, argv: &[Bytes]) {
 // ---------------------------------------------------------------------------
 
 /// LLEN key
-fn llen(ctx: &mut Ctx, argv: &[Bytes]) {
+fn llen(ctx: &mut Ctx, argv: &[Arg]) {
     let (db, out, now) = parts(ctx);
     match read(db, &argv[1], now) {
         Err(WrongType) => out.error(errors::WRONGTYPE),
@@ -436,7 +436,7 @@ fn llen(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// LINDEX key index
-fn lindex(ctx: &mut Ctx, argv: &[Bytes]) {
+fn lindex(ctx: &mut Ctx, argv: &[Arg]) {
     let (db, out, now) = parts(ctx);
     let l = match read(db, &argv[1], now) {
         Err(WrongType) => return out.error(errors::WRONGTYPE),
@@ -472,7 +472,7 @@ fn clamp_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
 }
 
 /// LRANGE key start stop
-fn lrange(ctx: &mut Ctx, argv: &[Bytes]) {
+fn lrange(ctx: &mut Ctx, argv: &[Arg]) {
     let (db, out, now) = parts(ctx);
     let (start, stop) = match (parse::int(&argv[2]), parse::int(&argv[3])) {
         (Some(a), Some(b)) => (a, b),
@@ -495,7 +495,7 @@ fn lrange(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
-fn lpos(ctx: &mut Ctx, argv: &[Bytes]) {
+fn lpos(ctx: &mut Ctx, argv: &[Arg]) {
     let mut rank: i64 = 1;
     let mut count: Option<i64> = None;
     let mut maxlen: i64 = 0;
@@ -593,7 +593,7 @@ fn lpos(ctx: &mut Ctx, argv: &[Bytes]) {
 // ---------------------------------------------------------------------------
 
 /// LSET key index element
-fn lset(ctx: &mut Ctx, argv: &[Bytes]) {
+fn lset(ctx: &mut Ctx, argv: &[Arg]) {
     let fill = ctx.config.list_max_listpack_size;
     let key = &argv[1][..];
     let (db, out, now) = parts(ctx);
@@ -618,7 +618,7 @@ fn lset(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// LTRIM key start stop
-fn ltrim(ctx: &mut Ctx, argv: &[Bytes]) {
+fn ltrim(ctx: &mut Ctx, argv: &[Arg]) {
     let key = &argv[1][..];
     let (db, out, now) = parts(ctx);
     let (start, stop) = match (parse::int(&argv[2]), parse::int(&argv[3])) {
@@ -648,7 +648,7 @@ fn ltrim(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// LREM key count element
-fn lrem(ctx: &mut Ctx, argv: &[Bytes]) {
+fn lrem(ctx: &mut Ctx, argv: &[Arg]) {
     let key = &argv[1][..];
     let (db, out, now) = parts(ctx);
     let count = match parse::int(&argv[2]) {
@@ -671,7 +671,7 @@ fn lrem(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// LINSERT key BEFORE|AFTER pivot element
-fn linsert(ctx: &mut Ctx, argv: &[Bytes]) {
+fn linsert(ctx: &mut Ctx, argv: &[Arg]) {
     let after = if parse::is(&argv[2], "after") {
         true
     } else if parse::is(&argv[2], "before") {
@@ -743,14 +743,14 @@ fn move_one(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> bool {
 }
 
 /// RPOPLPUSH source destination
-fn rpoplpush(ctx: &mut Ctx, argv: &[Bytes]) {
+fn rpoplpush(ctx: &mut Ctx, argv: &[Arg]) {
     if !move_one(ctx, &argv[1], &argv[2], End::Tail, End::Head) {
         ctx.out.null();
     }
 }
 
 /// LMOVE source destination LEFT|RIGHT LEFT|RIGHT
-fn lmove(ctx: &mut Ctx, argv: &[Bytes]) {
+fn lmove(ctx: &mut Ctx, argv: &[Arg]) {
     let (from, to) = match (parse_end(&argv[3]), parse_end(&argv[4])) {
         (Some(f), Some(t)) => (f, t),
         _ => return ctx.out.error(errors::SYNTAX),
@@ -765,7 +765,7 @@ fn lmove(ctx: &mut Ctx, argv: &[Bytes]) {
 // ---------------------------------------------------------------------------
 
 /// The body of BLPOP/BRPOP: `key [key ...] timeout`.
-fn bpop_generic(ctx: &mut Ctx, argv: &[Bytes], end: End) {
+fn bpop_generic(ctx: &mut Ctx, argv: &[Arg], end: End) {
     let last = argv.len() - 1;
     let timeout = match parse_timeout(&argv[last]) {
         Ok(t) => t,
@@ -777,25 +777,25 @@ fn bpop_generic(ctx: &mut Ctx, argv: &[Bytes], end: End) {
 }
 
 /// BLPOP key [key ...] timeout
-fn blpop(ctx: &mut Ctx, argv: &[Bytes]) {
+fn blpop(ctx: &mut Ctx, argv: &[Arg]) {
     bpop_generic(ctx, argv, End::Head);
 }
 
 /// BRPOP key [key ...] timeout
-fn brpop(ctx: &mut Ctx, argv: &[Bytes]) {
+fn brpop(ctx: &mut Ctx, argv: &[Arg]) {
     bpop_generic(ctx, argv, End::Tail);
 }
 
 /// The body of BRPOPLPUSH/BLMOVE once the arguments are parsed. As in Redis,
 /// the destination's type is only checked when there is something to move.
-fn bmove_generic(ctx: &mut Ctx, argv: &[Bytes], from: End, to: End, timeout: Ms) {
+fn bmove_generic(ctx: &mut Ctx, argv: &[Arg], from: End, to: End, timeout: Ms) {
     if !move_one(ctx, &argv[1], &argv[2], from, to) {
         block_or_reply(ctx, timeout, false);
     }
 }
 
 /// BRPOPLPUSH source destination timeout
-fn brpoplpush(ctx: &mut Ctx, argv: &[Bytes]) {
+fn brpoplpush(ctx: &mut Ctx, argv: &[Arg]) {
     match parse_timeout(&argv[3]) {
         Ok(t) => bmove_generic(ctx, argv, End::Tail, End::Head, t),
         Err(e) => ctx.out.error(e),
@@ -803,7 +803,7 @@ fn brpoplpush(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
-fn blmove(ctx: &mut Ctx, argv: &[Bytes]) {
+fn blmove(ctx: &mut Ctx, argv: &[Arg]) {
     let (from, to) = match (parse_end(&argv[3]), parse_end(&argv[4])) {
         (Some(f), Some(t)) => (f, t),
         _ => return ctx.out.error(errors::SYNTAX),
@@ -815,7 +815,7 @@ fn blmove(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
-fn blmpop(ctx: &mut Ctx, argv: &[Bytes]) {
+fn blmpop(ctx: &mut Ctx, argv: &[Arg]) {
     // Redis parses numkeys, the direction and COUNT before the timeout.
     let a = match parse_mpop(argv, 2) {
         Ok(a) => a,
@@ -835,30 +835,36 @@ fn blmpop(ctx: &mut Ctx, argv: &[Bytes]) {
 // Declarations.
 // ---------------------------------------------------------------------------
 
-const KEY: &[Arg] = &[Arg::key("key", 0)];
-const KEY_ELEMENTS: &[Arg] = &[Arg::key("key", 0), Arg::string("element").multiple()];
-const KEY_COUNT: &[Arg] = &[
-    Arg::key("key", 0),
-    Arg::integer("count").since("6.2.0").optional(),
+const KEY: &[ArgSpec] = &[ArgSpec::key("key", 0)];
+const KEY_ELEMENTS: &[ArgSpec] = &[
+    ArgSpec::key("key", 0),
+    ArgSpec::string("element").multiple(),
 ];
-const KEY_START_STOP: &[Arg] = &[
-    Arg::key("key", 0),
-    Arg::integer("start"),
-    Arg::integer("stop"),
+const KEY_COUNT: &[ArgSpec] = &[
+    ArgSpec::key("key", 0),
+    ArgSpec::integer("count").since("6.2.0").optional(),
 ];
-const LEFT_RIGHT: &[Arg] = &[Arg::token("left", "LEFT"), Arg::token("right", "RIGHT")];
-const SRC_DST: &[Arg] = &[Arg::key("source", 0), Arg::key("destination", 1)];
-const LMOVE_ARGS: &[Arg] = &[
-    Arg::key("source", 0),
-    Arg::key("destination", 1),
-    Arg::oneof("wherefrom", LEFT_RIGHT),
-    Arg::oneof("whereto", LEFT_RIGHT),
+const KEY_START_STOP: &[ArgSpec] = &[
+    ArgSpec::key("key", 0),
+    ArgSpec::integer("start"),
+    ArgSpec::integer("stop"),
 ];
-const MPOP_TAIL: [Arg; 4] = [
-    Arg::integer("numkeys"),
-    Arg::key("key", 0).multiple(),
-    Arg::oneof("where", LEFT_RIGHT),
-    Arg::integer("count").with_token("COUNT").optional(),
+const LEFT_RIGHT: &[ArgSpec] = &[
+    ArgSpec::token("left", "LEFT"),
+    ArgSpec::token("right", "RIGHT"),
+];
+const SRC_DST: &[ArgSpec] = &[ArgSpec::key("source", 0), ArgSpec::key("destination", 1)];
+const LMOVE_ARGS: &[ArgSpec] = &[
+    ArgSpec::key("source", 0),
+    ArgSpec::key("destination", 1),
+    ArgSpec::oneof("wherefrom", LEFT_RIGHT),
+    ArgSpec::oneof("whereto", LEFT_RIGHT),
+];
+const MPOP_TAIL: [ArgSpec; 4] = [
+    ArgSpec::integer("numkeys"),
+    ArgSpec::key("key", 0).multiple(),
+    ArgSpec::oneof("where", LEFT_RIGHT),
+    ArgSpec::integer("count").with_token("COUNT").optional(),
 ];
 
 const RW_INSERT: u32 = kflags::RW | kflags::INSERT;
@@ -894,7 +900,10 @@ const BPOP_KEYS: &[KeySpec] = &[KeySpec {
         limit: 0,
     },
 }];
-const BPOP_ARGS: &[Arg] = &[Arg::key("key", 0).multiple(), Arg::double("timeout")];
+const BPOP_ARGS: &[ArgSpec] = &[
+    ArgSpec::key("key", 0).multiple(),
+    ArgSpec::double("timeout"),
+];
 
 /// The list group's defaults, filled in per command below.
 const LIST: CommandSpec = CommandSpec {
@@ -1006,7 +1015,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         flags: READONLY,
         acl: ACL_READ_SLOW,
         keys: &[KeySpec::single(1, RO_ACCESS)],
-        args: &[Arg::key("key", 0), Arg::integer("index")],
+        args: &[ArgSpec::key("key", 0), ArgSpec::integer("index")],
         summary: "Returns the element at an index of a list; negative indexes count from the tail.",
         since: "1.0.0",
         complexity: "O(N) in the distance from the nearer end of the list.",
@@ -1020,9 +1029,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: ACL_WRITE_SLOW,
         keys: &[KeySpec::single(1, kflags::RW | kflags::UPDATE)],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("index"),
-            Arg::string("element"),
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("index"),
+            ArgSpec::string("element"),
         ],
         summary: "Replaces the element at an index of a list.",
         since: "1.0.0",
@@ -1063,9 +1072,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: ACL_WRITE_SLOW,
         keys: &[KeySpec::single(1, kflags::RW | kflags::DELETE)],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("count"),
-            Arg::string("element"),
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("count"),
+            ArgSpec::string("element"),
         ],
         summary: "Removes elements equal to a value: count from the head, -count from the tail, or all for 0.",
         since: "1.0.0",
@@ -1080,16 +1089,16 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: ACL_WRITE_SLOW,
         keys: &[KeySpec::single(1, RW_INSERT)],
         args: &[
-            Arg::key("key", 0),
-            Arg::oneof(
+            ArgSpec::key("key", 0),
+            ArgSpec::oneof(
                 "where",
                 &[
-                    Arg::token("before", "BEFORE"),
-                    Arg::token("after", "AFTER"),
+                    ArgSpec::token("before", "BEFORE"),
+                    ArgSpec::token("after", "AFTER"),
                 ],
             ),
-            Arg::string("pivot"),
-            Arg::string("element"),
+            ArgSpec::string("pivot"),
+            ArgSpec::string("element"),
         ],
         summary: "Inserts an element before or after the first occurrence of a pivot value.",
         since: "2.2.0",
@@ -1104,11 +1113,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: ACL_READ_SLOW,
         keys: &[KeySpec::single(1, RO_ACCESS)],
         args: &[
-            Arg::key("key", 0),
-            Arg::string("element"),
-            Arg::integer("rank").with_token("RANK").optional(),
-            Arg::integer("num-matches").with_token("COUNT").optional(),
-            Arg::integer("len").with_token("MAXLEN").optional(),
+            ArgSpec::key("key", 0),
+            ArgSpec::string("element"),
+            ArgSpec::integer("rank").with_token("RANK").optional(),
+            ArgSpec::integer("num-matches").with_token("COUNT").optional(),
+            ArgSpec::integer("len").with_token("MAXLEN").optional(),
         ],
         summary: "Finds the indexes of elements equal to a value, from either end, optionally several.",
         since: "6.0.6",
@@ -1186,9 +1195,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: ACL_BLOCKING,
         keys: MOVE_KEYS,
         args: &[
-            Arg::key("source", 0),
-            Arg::key("destination", 1),
-            Arg::double("timeout"),
+            ArgSpec::key("source", 0),
+            ArgSpec::key("destination", 1),
+            ArgSpec::double("timeout"),
         ],
         summary: "Like RPOPLPUSH, but waits for the source to get an element (superseded by BLMOVE).",
         since: "2.2.0",
@@ -1202,11 +1211,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: ACL_BLOCKING,
         keys: MOVE_KEYS,
         args: &[
-            Arg::key("source", 0),
-            Arg::key("destination", 1),
-            Arg::oneof("wherefrom", LEFT_RIGHT),
-            Arg::oneof("whereto", LEFT_RIGHT),
-            Arg::double("timeout"),
+            ArgSpec::key("source", 0),
+            ArgSpec::key("destination", 1),
+            ArgSpec::oneof("wherefrom", LEFT_RIGHT),
+            ArgSpec::oneof("whereto", LEFT_RIGHT),
+            ArgSpec::double("timeout"),
         ],
         summary: "Like LMOVE, but waits for the source to get an element.",
         since: "6.2.0",
@@ -1220,7 +1229,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: ACL_BLOCKING,
         keys: &[mpop_keys(2)],
         args: &[
-            Arg::double("timeout"),
+            ArgSpec::double("timeout"),
             MPOP_TAIL[0],
             MPOP_TAIL[1],
             MPOP_TAIL[2],

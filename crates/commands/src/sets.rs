@@ -14,11 +14,12 @@
 //! out ascending, and SINTER walks the smallest set. A hashtable's order is
 //! unspecified in Redis (it depends on a random hash seed) and is ours here.
 
-use crate::spec::{flags::*, kflags, Arg, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec};
+use crate::spec::{flags::*, kflags, ArgSpec, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec};
 use crate::{errors, notify, parse, Ctx};
 use bytes::Bytes;
 use rand::Rng;
 use std::collections::{HashMap, HashSet};
+use tessera_resp::Arg;
 use tessera_resp::Out;
 use tessera_storage::glob::glob_match;
 use tessera_storage::set::{Member, INTSET_HARD_LIMIT};
@@ -103,7 +104,7 @@ impl Taken {
     /// before anything is taken. The lookup is Redis's read lookup for the
     /// STORE forms too: Redis 7.0 counts their sources' misses and raises
     /// `keymiss` for them.
-    fn take(db: &mut Db, keys: &[Bytes], now: Ms) -> Result<Taken, WrongType> {
+    fn take(db: &mut Db, keys: &[Arg], now: Ms) -> Result<Taken, WrongType> {
         for k in keys {
             let v = db.get(k, now);
             if v.is_some_and(|v| !matches!(v, Value::Set(_))) {
@@ -125,7 +126,7 @@ impl Taken {
                     };
                     seen.insert(k, held.len());
                     index.push(Some(held.len()));
-                    held.push((k.clone(), s));
+                    held.push((k.to_bytes(), s));
                 }
                 _ => index.push(None),
             }
@@ -161,7 +162,7 @@ impl Taken {
 // ---------------------------------------------------------------------------
 
 /// SADD key member [member ...]
-fn sadd(ctx: &mut Ctx, argv: &[Bytes]) {
+fn sadd(ctx: &mut Ctx, argv: &[Arg]) {
     let now = ctx.now;
     let max = max_intset(ctx);
     let key = &argv[1][..];
@@ -186,7 +187,7 @@ fn sadd(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// SREM key member [member ...]
-fn srem(ctx: &mut Ctx, argv: &[Bytes]) {
+fn srem(ctx: &mut Ctx, argv: &[Arg]) {
     let now = ctx.now;
     let key = &argv[1][..];
     let set = match write(ctx.ks.db(ctx.db), key, now) {
@@ -215,7 +216,7 @@ fn srem(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// SISMEMBER key member
-fn sismember(ctx: &mut Ctx, argv: &[Bytes]) {
+fn sismember(ctx: &mut Ctx, argv: &[Arg]) {
     let now = ctx.now;
     match read(ctx.ks.db(ctx.db), &argv[1], now) {
         Err(WrongType) => ctx.out.error(errors::WRONGTYPE),
@@ -227,7 +228,7 @@ fn sismember(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// SMISMEMBER key member [member ...]
-fn smismember(ctx: &mut Ctx, argv: &[Bytes]) {
+fn smismember(ctx: &mut Ctx, argv: &[Arg]) {
     let now = ctx.now;
     match read(ctx.ks.db(ctx.db), &argv[1], now) {
         Err(WrongType) => ctx.out.error(errors::WRONGTYPE),
@@ -242,7 +243,7 @@ fn smismember(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// SCARD key
-fn scard(ctx: &mut Ctx, argv: &[Bytes]) {
+fn scard(ctx: &mut Ctx, argv: &[Arg]) {
     let now = ctx.now;
     match read(ctx.ks.db(ctx.db), &argv[1], now) {
         Err(WrongType) => ctx.out.error(errors::WRONGTYPE),
@@ -251,7 +252,7 @@ fn scard(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// SMOVE source destination member
-fn smove(ctx: &mut Ctx, argv: &[Bytes]) {
+fn smove(ctx: &mut Ctx, argv: &[Arg]) {
     let now = ctx.now;
     let max = max_intset(ctx);
     let (src, dst, member) = (&argv[1][..], &argv[2][..], &argv[3][..]);
@@ -304,7 +305,7 @@ fn smove(ctx: &mut Ctx, argv: &[Bytes]) {
 // ---------------------------------------------------------------------------
 
 /// SPOP key [count]
-fn spop(ctx: &mut Ctx, argv: &[Bytes]) {
+fn spop(ctx: &mut Ctx, argv: &[Arg]) {
     match argv.len() {
         2 => spop_one(ctx, &argv[1]),
         3 => spop_count(ctx, argv),
@@ -335,7 +336,7 @@ fn spop_one(ctx: &mut Ctx, key: &[u8]) {
 /// what goes, SPOP picks the members that stay and builds a new set of them.
 const SPOP_MOVE_STRATEGY_MUL: u64 = 5;
 
-fn spop_count(ctx: &mut Ctx, argv: &[Bytes]) {
+fn spop_count(ctx: &mut Ctx, argv: &[Arg]) {
     const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";
     let count = match parse::int(&argv[2]) {
         Some(n) if n >= 0 => n as u64,
@@ -397,7 +398,7 @@ fn spop_count(ctx: &mut Ctx, argv: &[Bytes]) {
 const SRANDMEMBER_SUB_STRATEGY_MUL: u64 = 3;
 
 /// SRANDMEMBER key [count]
-fn srandmember(ctx: &mut Ctx, argv: &[Bytes]) {
+fn srandmember(ctx: &mut Ctx, argv: &[Arg]) {
     let now = ctx.now;
     if argv.len() > 3 {
         return ctx.out.error(errors::SYNTAX);
@@ -525,7 +526,7 @@ enum InterMode<'a> {
 }
 
 /// Redis's `sinterGenericCommand` over the sets at `keys`.
-fn sinter_generic(ctx: &mut Ctx, keys: &[Bytes], mode: InterMode<'_>) {
+fn sinter_generic(ctx: &mut Ctx, keys: &[Arg], mode: InterMode<'_>) {
     let now = ctx.now;
     let max = max_intset(ctx);
     let taken = match Taken::take(ctx.ks.db(ctx.db), keys, now) {
@@ -636,7 +637,7 @@ fn union_diff(sets: &[Option<&Set>], taken: &Taken, op: SetOp, max: usize) -> Se
 }
 
 /// SUNION, SDIFF and their STORE forms.
-fn sunion_diff_generic(ctx: &mut Ctx, keys: &[Bytes], dst: Option<&[u8]>, op: SetOp) {
+fn sunion_diff_generic(ctx: &mut Ctx, keys: &[Arg], dst: Option<&[u8]>, op: SetOp) {
     let now = ctx.now;
     let max = max_intset(ctx);
     let taken = match Taken::take(ctx.ks.db(ctx.db), keys, now) {
@@ -663,7 +664,7 @@ fn sunion_diff_generic(ctx: &mut Ctx, keys: &[Bytes], dst: Option<&[u8]>, op: Se
 }
 
 /// SMEMBERS key (Redis serves it as a one-key SINTER).
-fn smembers(ctx: &mut Ctx, argv: &[Bytes]) {
+fn smembers(ctx: &mut Ctx, argv: &[Arg]) {
     let now = ctx.now;
     match read(ctx.ks.db(ctx.db), &argv[1], now) {
         Err(WrongType) => ctx.out.error(errors::WRONGTYPE),
@@ -678,17 +679,17 @@ fn smembers(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// SINTER key [key ...]
-fn sinter(ctx: &mut Ctx, argv: &[Bytes]) {
+fn sinter(ctx: &mut Ctx, argv: &[Arg]) {
     sinter_generic(ctx, &argv[1..], InterMode::Reply);
 }
 
 /// SINTERSTORE destination key [key ...]
-fn sinterstore(ctx: &mut Ctx, argv: &[Bytes]) {
+fn sinterstore(ctx: &mut Ctx, argv: &[Arg]) {
     sinter_generic(ctx, &argv[2..], InterMode::Store(&argv[1]));
 }
 
 /// SINTERCARD numkeys key [key ...] [LIMIT limit]
-fn sintercard(ctx: &mut Ctx, argv: &[Bytes]) {
+fn sintercard(ctx: &mut Ctx, argv: &[Arg]) {
     const NUMKEYS: &str = "ERR numkeys should be greater than 0";
     let numkeys = match parse::int(&argv[1]) {
         Some(n) if n > 0 => n as u64,
@@ -717,22 +718,22 @@ fn sintercard(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// SUNION key [key ...]
-fn sunion(ctx: &mut Ctx, argv: &[Bytes]) {
+fn sunion(ctx: &mut Ctx, argv: &[Arg]) {
     sunion_diff_generic(ctx, &argv[1..], None, SetOp::Union);
 }
 
 /// SUNIONSTORE destination key [key ...]
-fn sunionstore(ctx: &mut Ctx, argv: &[Bytes]) {
+fn sunionstore(ctx: &mut Ctx, argv: &[Arg]) {
     sunion_diff_generic(ctx, &argv[2..], Some(&argv[1]), SetOp::Union);
 }
 
 /// SDIFF key [key ...]
-fn sdiff(ctx: &mut Ctx, argv: &[Bytes]) {
+fn sdiff(ctx: &mut Ctx, argv: &[Arg]) {
     sunion_diff_generic(ctx, &argv[1..], None, SetOp::Diff);
 }
 
 /// SDIFFSTORE destination key [key ...]
-fn sdiffstore(ctx: &mut Ctx, argv: &[Bytes]) {
+fn sdiffstore(ctx: &mut Ctx, argv: &[Arg]) {
     sunion_diff_generic(ctx, &argv[2..], Some(&argv[1]), SetOp::Diff);
 }
 
@@ -748,7 +749,7 @@ fn sdiffstore(ctx: &mut Ctx, argv: &[Bytes]) {
 /// or `10 * count` buckets were visited; an intset comes back whole with
 /// cursor 0. MATCH filters what was gathered, so a step may return nothing
 /// with a cursor that is not 0.
-fn sscan(ctx: &mut Ctx, argv: &[Bytes]) {
+fn sscan(ctx: &mut Ctx, argv: &[Arg]) {
     let Some(cursor) = parse::scan_cursor(&argv[2]) else {
         return ctx.out.error(errors::INVALID_CURSOR);
     };
@@ -807,10 +808,13 @@ fn sscan(ctx: &mut Ctx, argv: &[Bytes]) {
 // Declarations.
 // ---------------------------------------------------------------------------
 
-const KEY_MEMBERS: &[Arg] = &[Arg::key("key", 0), Arg::string("member").multiple()];
-const ONE_KEY: &[Arg] = &[Arg::key("key", 0)];
-const KEYS: &[Arg] = &[Arg::key("key", 0).multiple()];
-const DST_KEYS: &[Arg] = &[Arg::key("destination", 0), Arg::key("key", 1).multiple()];
+const KEY_MEMBERS: &[ArgSpec] = &[ArgSpec::key("key", 0), ArgSpec::string("member").multiple()];
+const ONE_KEY: &[ArgSpec] = &[ArgSpec::key("key", 0)];
+const KEYS: &[ArgSpec] = &[ArgSpec::key("key", 0).multiple()];
+const DST_KEYS: &[ArgSpec] = &[
+    ArgSpec::key("destination", 0),
+    ArgSpec::key("key", 1).multiple(),
+];
 
 /// Key specs of the algebra's read forms: every argument is a key.
 const ALL_KEYS_RO: &[KeySpec] = &[KeySpec::range_to_end(1, 1, kflags::RO | kflags::ACCESS)];
@@ -860,7 +864,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         flags: READONLY | FAST,
         acl: &["read", "set", "fast"],
         keys: &[KeySpec::single(1, kflags::RO)],
-        args: &[Arg::key("key", 0), Arg::string("member")],
+        args: &[ArgSpec::key("key", 0), ArgSpec::string("member")],
         summary: "Tells whether a member belongs to a set.",
         since: "1.0.0",
         group: "set",
@@ -917,8 +921,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "set", "slow"],
         keys: &[KeySpec::single(1, kflags::RO | kflags::ACCESS)],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("count").optional().since("2.6.0"),
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("count").optional().since("2.6.0"),
         ],
         summary: "Returns random members of a set without removing them; a negative count allows repeats.",
         since: "1.0.0",
@@ -937,8 +941,8 @@ pub static COMMANDS: &[CommandSpec] = &[
             kflags::RW | kflags::ACCESS | kflags::DELETE,
         )],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("count").optional().since("3.2.0"),
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("count").optional().since("3.2.0"),
         ],
         summary: "Removes and returns random members of a set.",
         since: "1.0.0",
@@ -957,9 +961,9 @@ pub static COMMANDS: &[CommandSpec] = &[
             KeySpec::single(2, kflags::RW | kflags::INSERT),
         ],
         args: &[
-            Arg::key("source", 0),
-            Arg::key("destination", 1),
-            Arg::string("member"),
+            ArgSpec::key("source", 0),
+            ArgSpec::key("destination", 1),
+            ArgSpec::string("member"),
         ],
         summary: "Moves a member from one set to another.",
         since: "1.0.0",
@@ -1011,9 +1015,9 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
         }],
         args: &[
-            Arg::integer("numkeys"),
-            Arg::key("key", 0).multiple(),
-            Arg::integer("limit").with_token("LIMIT").optional(),
+            ArgSpec::integer("numkeys"),
+            ArgSpec::key("key", 0).multiple(),
+            ArgSpec::integer("limit").with_token("LIMIT").optional(),
         ],
         summary: "Counts the members every given set has, stopping at an optional limit.",
         since: "7.0.0",
@@ -1085,10 +1089,10 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "set", "slow"],
         keys: &[KeySpec::single(1, kflags::RO | kflags::ACCESS)],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("cursor"),
-            Arg::pattern("pattern").with_token("MATCH").optional(),
-            Arg::integer("count").with_token("COUNT").optional(),
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("cursor"),
+            ArgSpec::pattern("pattern").with_token("MATCH").optional(),
+            ArgSpec::integer("count").with_token("COUNT").optional(),
         ],
         summary: "Walks a set's members a few at a time from a cursor.",
         since: "2.8.0",

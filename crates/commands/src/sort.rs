@@ -22,9 +22,10 @@
 //! key-spec list and `key_spec_index` values, and SORT_RO does not report
 //! `movablekeys`.
 
-use crate::spec::{flags::*, kflags, Arg, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec};
+use crate::spec::{flags::*, kflags, ArgSpec, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec};
 use crate::{errors, notify, parse, Ctx};
 use bytes::Bytes;
+use tessera_resp::Arg;
 use tessera_storage::{Db, List, Ms, Value};
 
 #[cfg(test)]
@@ -55,7 +56,7 @@ struct Opts<'a> {
 /// Parses `argv[2..]` as Redis's `sortCommandGeneric` does: options in any
 /// order, repeated ones overwrite (GET ones add up), an option missing its
 /// arguments or an unknown word is a syntax error, and SORT_RO knows no STORE.
-fn parse_opts(argv: &[Bytes], readonly: bool) -> Result<Opts<'_>, &'static str> {
+fn parse_opts<'a>(argv: &'a [Arg<'_>], readonly: bool) -> Result<Opts<'a>, &'static str> {
     let mut o = Opts {
         by: None,
         dontsort: false,
@@ -104,7 +105,7 @@ fn parse_opts(argv: &[Bytes], readonly: bool) -> Result<Opts<'_>, &'static str> 
 }
 
 /// Whether the command is SORT_RO (which refuses STORE).
-fn is_readonly(argv: &[Bytes]) -> bool {
+fn is_readonly(argv: &[Arg]) -> bool {
     parse::is(&argv[0], "sort_ro")
 }
 
@@ -189,7 +190,7 @@ pub fn is_sort(spec: &CommandSpec) -> bool {
 
 /// The keys of a SORT/SORT_RO call, or `None` when its options do not
 /// parse (the handler then replies an error without reading any key).
-pub fn layout(argv: &[Bytes]) -> Option<Layout> {
+pub fn layout(argv: &[Arg]) -> Option<Layout> {
     if argv.len() < 2 {
         return None;
     }
@@ -200,7 +201,7 @@ pub fn layout(argv: &[Bytes]) -> Option<Layout> {
         .iter()
         .any(|p| !is_self(p) && cstr(p).contains(&b'*'));
     Some(Layout {
-        source: argv[1].clone(),
+        source: argv[1].to_bytes(),
         store: o.store.map(Bytes::copy_from_slice),
         patterns: by_keys || get_keys,
     })
@@ -209,7 +210,7 @@ pub fn layout(argv: &[Bytes]) -> Option<Layout> {
 /// Every key the BY and GET patterns of `argv` can name for the elements of
 /// `source` (the source key's value), without duplicates. Empty when the
 /// value is not a list, set or sorted set, or the options do not parse.
-pub fn pattern_keys(argv: &[Bytes], source: &Value) -> Vec<Bytes> {
+pub fn pattern_keys(argv: &[Arg], source: &Value) -> Vec<Bytes> {
     let Ok(o) = parse_opts(argv, is_readonly(argv)) else {
         return Vec::new();
     };
@@ -487,12 +488,12 @@ struct Item {
 }
 
 /// SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA] [STORE destination]
-fn sort(ctx: &mut Ctx, argv: &[Bytes]) {
+fn sort(ctx: &mut Ctx, argv: &[Arg]) {
     sort_generic(ctx, argv, false);
 }
 
 /// SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA]
-fn sort_ro(ctx: &mut Ctx, argv: &[Bytes]) {
+fn sort_ro(ctx: &mut Ctx, argv: &[Arg]) {
     sort_generic(ctx, argv, true);
 }
 
@@ -508,7 +509,7 @@ pub fn prepare_source(db: &mut Db, key: &[u8], now: Ms) {
 }
 
 /// Redis's `sortCommandGeneric`.
-fn sort_generic(ctx: &mut Ctx, argv: &[Bytes], readonly: bool) {
+fn sort_generic(ctx: &mut Ctx, argv: &[Arg], readonly: bool) {
     let o = match parse_opts(argv, readonly) {
         Ok(o) => o,
         Err(e) => return ctx.out.error(e),
@@ -702,38 +703,40 @@ fn compare(a: &Item, b: &Item, alpha: bool, by_pattern: bool, store: bool) -> st
 // Declarations.
 // ---------------------------------------------------------------------------
 
-const LIMIT: &[Arg] = &[Arg::integer("offset"), Arg::integer("count")];
-const ORDER: &[Arg] = &[Arg::token("asc", "ASC"), Arg::token("desc", "DESC")];
+const LIMIT: &[ArgSpec] = &[ArgSpec::integer("offset"), ArgSpec::integer("count")];
+const ORDER: &[ArgSpec] = &[ArgSpec::token("asc", "ASC"), ArgSpec::token("desc", "DESC")];
 
-const SORT_ARGS: &[Arg] = &[
-    Arg::key("key", 0),
-    Arg::pattern("pattern").with_token("BY").optional(),
-    Arg::block("offset_count", LIMIT)
+const SORT_ARGS: &[ArgSpec] = &[
+    ArgSpec::key("key", 0),
+    ArgSpec::pattern("pattern").with_token("BY").optional(),
+    ArgSpec::block("offset_count", LIMIT)
         .with_token("LIMIT")
         .optional(),
-    Arg::pattern("pattern")
+    ArgSpec::pattern("pattern")
         .with_token("GET")
         .optional()
         .multiple()
         .multiple_token(),
-    Arg::oneof("order", ORDER).optional(),
-    Arg::token("sorting", "ALPHA").optional(),
-    Arg::key("destination", 1).with_token("STORE").optional(),
+    ArgSpec::oneof("order", ORDER).optional(),
+    ArgSpec::token("sorting", "ALPHA").optional(),
+    ArgSpec::key("destination", 1)
+        .with_token("STORE")
+        .optional(),
 ];
 
-const SORT_RO_ARGS: &[Arg] = &[
-    Arg::key("key", 0),
-    Arg::pattern("pattern").with_token("BY").optional(),
-    Arg::block("offset_count", LIMIT)
+const SORT_RO_ARGS: &[ArgSpec] = &[
+    ArgSpec::key("key", 0),
+    ArgSpec::pattern("pattern").with_token("BY").optional(),
+    ArgSpec::block("offset_count", LIMIT)
         .with_token("LIMIT")
         .optional(),
-    Arg::pattern("pattern")
+    ArgSpec::pattern("pattern")
         .with_token("GET")
         .optional()
         .multiple()
         .multiple_token(),
-    Arg::oneof("order", ORDER).optional(),
-    Arg::token("sorting", "ALPHA").optional(),
+    ArgSpec::oneof("order", ORDER).optional(),
+    ArgSpec::token("sorting", "ALPHA").optional(),
 ];
 
 const COMPLEXITY: &str = "O(N+M*log(M)) for N elements and M returned ones; O(N) when not sorting.";

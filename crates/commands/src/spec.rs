@@ -3,11 +3,11 @@
 //! its subcommands, and ACL categories all read these declarations.
 
 use crate::Ctx;
-use bytes::Bytes;
+use tessera_resp::Arg;
 
 /// A shard-local handler: runs on the shard that owns the command's keys,
 /// never awaits, never touches another shard, and writes its reply into `ctx.out`.
-pub type Handler = fn(&mut Ctx, &[Bytes]);
+pub type Handler = fn(&mut Ctx, &[Arg]);
 
 /// How the runtime executes a command.
 #[derive(Clone, Copy)]
@@ -228,7 +228,7 @@ impl ArgKind {
 
 /// One node of a command's argument tree.
 #[derive(Clone, Copy, Debug)]
-pub struct Arg {
+pub struct ArgSpec {
     pub name: &'static str,
     pub kind: ArgKind,
     /// For `Key` arguments: the index of the key spec it belongs to.
@@ -239,12 +239,12 @@ pub struct Arg {
     pub multiple_token: bool,
     pub since: Option<&'static str>,
     pub display: Option<&'static str>,
-    pub subargs: &'static [Arg],
+    pub subargs: &'static [ArgSpec],
 }
 
-impl Arg {
-    const fn new(name: &'static str, kind: ArgKind) -> Arg {
-        Arg {
+impl ArgSpec {
+    const fn new(name: &'static str, kind: ArgKind) -> ArgSpec {
+        ArgSpec {
             name,
             kind,
             key_spec: -1,
@@ -257,64 +257,64 @@ impl Arg {
             subargs: &[],
         }
     }
-    pub const fn key(name: &'static str, spec: i32) -> Arg {
-        let mut a = Arg::new(name, ArgKind::Key);
+    pub const fn key(name: &'static str, spec: i32) -> ArgSpec {
+        let mut a = ArgSpec::new(name, ArgKind::Key);
         a.key_spec = spec;
         a
     }
-    pub const fn string(name: &'static str) -> Arg {
-        Arg::new(name, ArgKind::String)
+    pub const fn string(name: &'static str) -> ArgSpec {
+        ArgSpec::new(name, ArgKind::String)
     }
-    pub const fn integer(name: &'static str) -> Arg {
-        Arg::new(name, ArgKind::Integer)
+    pub const fn integer(name: &'static str) -> ArgSpec {
+        ArgSpec::new(name, ArgKind::Integer)
     }
-    pub const fn double(name: &'static str) -> Arg {
-        Arg::new(name, ArgKind::Double)
+    pub const fn double(name: &'static str) -> ArgSpec {
+        ArgSpec::new(name, ArgKind::Double)
     }
-    pub const fn pattern(name: &'static str) -> Arg {
-        Arg::new(name, ArgKind::Pattern)
+    pub const fn pattern(name: &'static str) -> ArgSpec {
+        ArgSpec::new(name, ArgKind::Pattern)
     }
-    pub const fn unix_time(name: &'static str) -> Arg {
-        Arg::new(name, ArgKind::UnixTime)
+    pub const fn unix_time(name: &'static str) -> ArgSpec {
+        ArgSpec::new(name, ArgKind::UnixTime)
     }
     /// A bare keyword such as `NX`; its name is the lowercase keyword.
-    pub const fn token(name: &'static str, token: &'static str) -> Arg {
-        let mut a = Arg::new(name, ArgKind::PureToken);
+    pub const fn token(name: &'static str, token: &'static str) -> ArgSpec {
+        let mut a = ArgSpec::new(name, ArgKind::PureToken);
         a.token = Some(token);
         a
     }
-    pub const fn oneof(name: &'static str, subargs: &'static [Arg]) -> Arg {
-        let mut a = Arg::new(name, ArgKind::OneOf);
+    pub const fn oneof(name: &'static str, subargs: &'static [ArgSpec]) -> ArgSpec {
+        let mut a = ArgSpec::new(name, ArgKind::OneOf);
         a.subargs = subargs;
         a
     }
-    pub const fn block(name: &'static str, subargs: &'static [Arg]) -> Arg {
-        let mut a = Arg::new(name, ArgKind::Block);
+    pub const fn block(name: &'static str, subargs: &'static [ArgSpec]) -> ArgSpec {
+        let mut a = ArgSpec::new(name, ArgKind::Block);
         a.subargs = subargs;
         a
     }
     /// Prefixes a non-token argument with a keyword (`EX seconds`).
-    pub const fn with_token(mut self, token: &'static str) -> Arg {
+    pub const fn with_token(mut self, token: &'static str) -> ArgSpec {
         self.token = Some(token);
         self
     }
-    pub const fn optional(mut self) -> Arg {
+    pub const fn optional(mut self) -> ArgSpec {
         self.optional = true;
         self
     }
-    pub const fn multiple(mut self) -> Arg {
+    pub const fn multiple(mut self) -> ArgSpec {
         self.multiple = true;
         self
     }
-    pub const fn multiple_token(mut self) -> Arg {
+    pub const fn multiple_token(mut self) -> ArgSpec {
         self.multiple_token = true;
         self
     }
-    pub const fn since(mut self, v: &'static str) -> Arg {
+    pub const fn since(mut self, v: &'static str) -> ArgSpec {
         self.since = Some(v);
         self
     }
-    pub const fn display(mut self, d: &'static str) -> Arg {
+    pub const fn display(mut self, d: &'static str) -> ArgSpec {
         self.display = Some(d);
         self
     }
@@ -330,7 +330,7 @@ pub struct CommandSpec {
     /// ACL categories without the `@`.
     pub acl: &'static [&'static str],
     pub keys: &'static [KeySpec],
-    pub args: &'static [Arg],
+    pub args: &'static [ArgSpec],
     /// One line in our own words.
     pub summary: &'static str,
     /// The Redis version that introduced the command.

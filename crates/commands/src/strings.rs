@@ -9,12 +9,12 @@
 pub(crate) mod ldouble;
 
 use crate::spec::{
-    flags::*, kflags, Arg, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec, Merge,
+    flags::*, kflags, ArgSpec, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec, Merge,
 };
 use crate::{errors, notify, parse, Ctx};
-use bytes::Bytes;
 use ldouble::LongDouble;
 use std::borrow::Cow;
+use tessera_resp::Arg;
 use tessera_resp::Out;
 use tessera_storage::{Db, Ms, RawStr, Value};
 
@@ -104,7 +104,7 @@ fn too_long(ctx_limit: u64, size: u64, append: u64) -> bool {
 // ---------------------------------------------------------------------------
 
 /// GET key
-fn get(ctx: &mut Ctx, argv: &[Bytes]) {
+fn get(ctx: &mut Ctx, argv: &[Arg]) {
     let (db, out, now) = parts(ctx);
     reply_get(db, out, &argv[1], now);
 }
@@ -132,7 +132,11 @@ struct ExtOpts<'a> {
 /// Parses SET (`for_set`) or GETEX options from `argv[from..]`. A repeated
 /// option is accepted (the last expiry wins); conflicting ones, an option the
 /// command does not take, or an expiry without its value is a syntax error.
-fn parse_ext(argv: &[Bytes], from: usize, for_set: bool) -> Result<ExtOpts<'_>, &'static str> {
+fn parse_ext<'a>(
+    argv: &'a [Arg<'_>],
+    from: usize,
+    for_set: bool,
+) -> Result<ExtOpts<'a>, &'static str> {
     let mut o = ExtOpts::default();
     let mut j = from;
     while j < argv.len() {
@@ -256,7 +260,7 @@ fn set_generic(ctx: &mut Ctx, cmd: &str, key: &[u8], val: &[u8], o: &ExtOpts, re
 
 /// SET key value [NX | XX] [GET] [EX seconds | PX milliseconds |
 ///     EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]
-fn set(ctx: &mut Ctx, argv: &[Bytes]) {
+fn set(ctx: &mut Ctx, argv: &[Arg]) {
     match parse_ext(argv, 3, true) {
         Ok(o) => set_generic(ctx, "set", &argv[1], &argv[2], &o, SetReplies::OkNull),
         Err(e) => ctx.out.error(e),
@@ -264,7 +268,7 @@ fn set(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// SETNX key value
-fn setnx(ctx: &mut Ctx, argv: &[Bytes]) {
+fn setnx(ctx: &mut Ctx, argv: &[Arg]) {
     let o = ExtOpts {
         nx: true,
         ..ExtOpts::default()
@@ -273,7 +277,7 @@ fn setnx(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// SETEX key seconds value
-fn setex(ctx: &mut Ctx, argv: &[Bytes]) {
+fn setex(ctx: &mut Ctx, argv: &[Arg]) {
     let o = ExtOpts {
         expire: Some((ExpireKind::Ex, &argv[2][..])),
         ..ExtOpts::default()
@@ -282,7 +286,7 @@ fn setex(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// PSETEX key milliseconds value
-fn psetex(ctx: &mut Ctx, argv: &[Bytes]) {
+fn psetex(ctx: &mut Ctx, argv: &[Arg]) {
     let o = ExtOpts {
         expire: Some((ExpireKind::Px, &argv[2][..])),
         ..ExtOpts::default()
@@ -291,7 +295,7 @@ fn psetex(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// GETSET key value
-fn getset(ctx: &mut Ctx, argv: &[Bytes]) {
+fn getset(ctx: &mut Ctx, argv: &[Arg]) {
     let (db, out, now) = parts(ctx);
     if !reply_get(db, out, &argv[1], now) {
         return;
@@ -302,7 +306,7 @@ fn getset(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// GETDEL key
-fn getdel(ctx: &mut Ctx, argv: &[Bytes]) {
+fn getdel(ctx: &mut Ctx, argv: &[Arg]) {
     let (db, out, now) = parts(ctx);
     match db.get(&argv[1], now) {
         None => out.null(),
@@ -318,7 +322,7 @@ fn getdel(ctx: &mut Ctx, argv: &[Bytes]) {
 
 /// GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds |
 ///     PXAT unix-time-milliseconds | PERSIST]
-fn getex(ctx: &mut Ctx, argv: &[Bytes]) {
+fn getex(ctx: &mut Ctx, argv: &[Arg]) {
     let o = match parse_ext(argv, 2, false) {
         Ok(o) => o,
         Err(e) => return ctx.out.error(e),
@@ -364,7 +368,7 @@ fn getex(ctx: &mut Ctx, argv: &[Bytes]) {
 ///
 /// Split across shards: `argv` holds the keys of one shard only, and the
 /// reply has one element per key (null for a missing or non-string key).
-fn mget(ctx: &mut Ctx, argv: &[Bytes]) {
+fn mget(ctx: &mut Ctx, argv: &[Arg]) {
     let (db, out, now) = parts(ctx);
     out.array(argv.len() - 1);
     for key in &argv[1..] {
@@ -380,7 +384,7 @@ fn mget(ctx: &mut Ctx, argv: &[Bytes]) {
 /// MSET key value [key value ...]
 ///
 /// Split across shards: `argv` holds the pairs of one shard only.
-fn mset(ctx: &mut Ctx, argv: &[Bytes]) {
+fn mset(ctx: &mut Ctx, argv: &[Arg]) {
     if argv.len().is_multiple_of(2) {
         return ctx.out.error(&errors::arity("mset"));
     }
@@ -391,7 +395,7 @@ fn mset(ctx: &mut Ctx, argv: &[Bytes]) {
 /// Stores MSET's and MSETNX's pairs. Each key's `set` event follows its own
 /// store, as in Redis, so a `new` event (raised by the store) comes right
 /// before the `set` of the same key.
-fn set_pairs(ctx: &mut Ctx, argv: &[Bytes]) {
+fn set_pairs(ctx: &mut Ctx, argv: &[Arg]) {
     let now = ctx.now;
     for pair in argv[1..].chunks(2) {
         ctx.db().set(&pair[0], Value::string(&pair[1]), now);
@@ -401,7 +405,7 @@ fn set_pairs(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// MSETNX key value [key value ...]
-fn msetnx(ctx: &mut Ctx, argv: &[Bytes]) {
+fn msetnx(ctx: &mut Ctx, argv: &[Arg]) {
     if argv.len().is_multiple_of(2) {
         return ctx.out.error(&errors::arity("msetnx"));
     }
@@ -414,7 +418,7 @@ fn msetnx(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// APPEND key value
-fn append(ctx: &mut Ctx, argv: &[Bytes]) {
+fn append(ctx: &mut Ctx, argv: &[Arg]) {
     let limit = ctx.config.proto_max_bulk_len;
     let (db, out, now) = parts(ctx);
     let (key, add) = (&argv[1][..], &argv[2][..]);
@@ -441,7 +445,7 @@ fn append(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// STRLEN key
-fn strlen(ctx: &mut Ctx, argv: &[Bytes]) {
+fn strlen(ctx: &mut Ctx, argv: &[Arg]) {
     let (db, out, now) = parts(ctx);
     match db.get(&argv[1], now) {
         None => out.int(0),
@@ -483,17 +487,17 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], delta: i64) {
 }
 
 /// INCR key
-fn incr(ctx: &mut Ctx, argv: &[Bytes]) {
+fn incr(ctx: &mut Ctx, argv: &[Arg]) {
     incr_by(ctx, &argv[1], 1);
 }
 
 /// DECR key
-fn decr(ctx: &mut Ctx, argv: &[Bytes]) {
+fn decr(ctx: &mut Ctx, argv: &[Arg]) {
     incr_by(ctx, &argv[1], -1);
 }
 
 /// INCRBY key increment
-fn incrby(ctx: &mut Ctx, argv: &[Bytes]) {
+fn incrby(ctx: &mut Ctx, argv: &[Arg]) {
     match parse::int(&argv[2]) {
         Some(d) => incr_by(ctx, &argv[1], d),
         None => ctx.out.error(errors::NOT_INT),
@@ -501,7 +505,7 @@ fn incrby(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// DECRBY key decrement
-fn decrby(ctx: &mut Ctx, argv: &[Bytes]) {
+fn decrby(ctx: &mut Ctx, argv: &[Arg]) {
     match parse::int(&argv[2]) {
         // Negating i64::MIN would overflow before the addition is even tried.
         Some(i64::MIN) => ctx.out.error("ERR decrement would overflow"),
@@ -514,7 +518,7 @@ fn decrby(ctx: &mut Ctx, argv: &[Bytes]) {
 ///
 /// The arithmetic is x87 long double, as in Redis, and the result is stored
 /// as its `%.17Lf` text with trailing zeros removed (see `ldouble`).
-fn incrbyfloat(ctx: &mut Ctx, argv: &[Bytes]) {
+fn incrbyfloat(ctx: &mut Ctx, argv: &[Arg]) {
     let (db, out, now) = parts(ctx);
     let key = &argv[1][..];
     let cur = match db.get_mut(key, now) {
@@ -550,7 +554,7 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[Bytes]) {
 // ---------------------------------------------------------------------------
 
 /// GETRANGE key start end
-fn getrange(ctx: &mut Ctx, argv: &[Bytes]) {
+fn getrange(ctx: &mut Ctx, argv: &[Arg]) {
     let (db, out, now) = parts(ctx);
     let (Some(start), Some(end)) = (parse::int(&argv[2]), parse::int(&argv[3])) else {
         return out.error(errors::NOT_INT);
@@ -593,7 +597,7 @@ pub(crate) fn clamp_range(start: i64, end: i64, len: i64) -> Option<(i64, i64)> 
 }
 
 /// SETRANGE key offset value
-fn setrange(ctx: &mut Ctx, argv: &[Bytes]) {
+fn setrange(ctx: &mut Ctx, argv: &[Arg]) {
     let limit = ctx.config.proto_max_bulk_len;
     let (db, out, now) = parts(ctx);
     let (key, val) = (&argv[1][..], &argv[3][..]);
@@ -649,7 +653,7 @@ fn write_at(s: &mut RawStr, offset: usize, val: &[u8]) {
 // ---------------------------------------------------------------------------
 
 /// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]
-fn lcs(ctx: &mut Ctx, argv: &[Bytes]) {
+fn lcs(ctx: &mut Ctx, argv: &[Arg]) {
     let limit = ctx.config.proto_max_bulk_len;
     let (db, out, now) = parts(ctx);
     let mut strs: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
@@ -809,66 +813,66 @@ fn lcs_compute(a: &[u8], b: &[u8], walk: bool) -> LcsResult {
 // Declarations.
 // ---------------------------------------------------------------------------
 
-const KEY: &[Arg] = &[Arg::key("key", 0)];
-const KEY_VALUE: &[Arg] = &[Arg::key("key", 0), Arg::string("value")];
-const KEY_START_END: &[Arg] = &[
-    Arg::key("key", 0),
-    Arg::integer("start"),
-    Arg::integer("end"),
+const KEY: &[ArgSpec] = &[ArgSpec::key("key", 0)];
+const KEY_VALUE: &[ArgSpec] = &[ArgSpec::key("key", 0), ArgSpec::string("value")];
+const KEY_START_END: &[ArgSpec] = &[
+    ArgSpec::key("key", 0),
+    ArgSpec::integer("start"),
+    ArgSpec::integer("end"),
 ];
-const MULTI_PAIRS: &[Arg] = &[Arg::block("key_value", KEY_VALUE).multiple()];
+const MULTI_PAIRS: &[ArgSpec] = &[ArgSpec::block("key_value", KEY_VALUE).multiple()];
 
-const SET_ARGS: &[Arg] = &[
-    Arg::key("key", 0),
-    Arg::string("value"),
-    Arg::oneof(
+const SET_ARGS: &[ArgSpec] = &[
+    ArgSpec::key("key", 0),
+    ArgSpec::string("value"),
+    ArgSpec::oneof(
         "condition",
-        &[Arg::token("nx", "NX"), Arg::token("xx", "XX")],
+        &[ArgSpec::token("nx", "NX"), ArgSpec::token("xx", "XX")],
     )
     .since("2.6.12")
     .optional(),
-    Arg::token("get", "GET").since("6.2.0").optional(),
-    Arg::oneof(
+    ArgSpec::token("get", "GET").since("6.2.0").optional(),
+    ArgSpec::oneof(
         "expiration",
         &[
-            Arg::integer("seconds").with_token("EX").since("2.6.12"),
-            Arg::integer("milliseconds")
+            ArgSpec::integer("seconds").with_token("EX").since("2.6.12"),
+            ArgSpec::integer("milliseconds")
                 .with_token("PX")
                 .since("2.6.12"),
-            Arg::unix_time("unix-time-seconds")
+            ArgSpec::unix_time("unix-time-seconds")
                 .with_token("EXAT")
                 .since("6.2.0"),
-            Arg::unix_time("unix-time-milliseconds")
+            ArgSpec::unix_time("unix-time-milliseconds")
                 .with_token("PXAT")
                 .since("6.2.0"),
-            Arg::token("keepttl", "KEEPTTL").since("6.0.0"),
+            ArgSpec::token("keepttl", "KEEPTTL").since("6.0.0"),
         ],
     )
     .optional(),
 ];
 
-const GETEX_ARGS: &[Arg] = &[
-    Arg::key("key", 0),
-    Arg::oneof(
+const GETEX_ARGS: &[ArgSpec] = &[
+    ArgSpec::key("key", 0),
+    ArgSpec::oneof(
         "expiration",
         &[
-            Arg::integer("seconds").with_token("EX"),
-            Arg::integer("milliseconds").with_token("PX"),
-            Arg::unix_time("unix-time-seconds").with_token("EXAT"),
-            Arg::unix_time("unix-time-milliseconds").with_token("PXAT"),
-            Arg::token("persist", "PERSIST"),
+            ArgSpec::integer("seconds").with_token("EX"),
+            ArgSpec::integer("milliseconds").with_token("PX"),
+            ArgSpec::unix_time("unix-time-seconds").with_token("EXAT"),
+            ArgSpec::unix_time("unix-time-milliseconds").with_token("PXAT"),
+            ArgSpec::token("persist", "PERSIST"),
         ],
     )
     .optional(),
 ];
 
-const LCS_ARGS: &[Arg] = &[
-    Arg::key("key1", 0),
-    Arg::key("key2", 0),
-    Arg::token("len", "LEN").optional(),
-    Arg::token("idx", "IDX").optional(),
-    Arg::integer("len").with_token("MINMATCHLEN").optional(),
-    Arg::token("withmatchlen", "WITHMATCHLEN").optional(),
+const LCS_ARGS: &[ArgSpec] = &[
+    ArgSpec::key("key1", 0),
+    ArgSpec::key("key2", 0),
+    ArgSpec::token("len", "LEN").optional(),
+    ArgSpec::token("idx", "IDX").optional(),
+    ArgSpec::integer("len").with_token("MINMATCHLEN").optional(),
+    ArgSpec::token("withmatchlen", "WITHMATCHLEN").optional(),
 ];
 
 const RO_ACCESS: u32 = kflags::RO | kflags::ACCESS;
@@ -931,9 +935,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "string", "slow"],
         keys: &[KeySpec::single(1, OW_UPDATE)],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("seconds"),
-            Arg::string("value"),
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("seconds"),
+            ArgSpec::string("value"),
         ],
         summary: "Sets the string value of a key with a time to live in seconds.",
         since: "2.0.0",
@@ -947,9 +951,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "string", "slow"],
         keys: &[KeySpec::single(1, OW_UPDATE)],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("milliseconds"),
-            Arg::string("value"),
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("milliseconds"),
+            ArgSpec::string("value"),
         ],
         summary: "Sets the string value of a key with a time to live in milliseconds.",
         since: "2.6.0",
@@ -1002,7 +1006,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         flags: READONLY | FAST,
         acl: &["read", "string", "fast"],
         keys: &[KeySpec::range_to_end(1, 1, RO_ACCESS)],
-        args: &[Arg::key("key", 0).multiple()],
+        args: &[ArgSpec::key("key", 0).multiple()],
         summary: "Returns the string values of several keys, null where a key is missing.",
         since: "1.0.0",
         complexity: "O(N) for N keys.",
@@ -1090,7 +1094,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         flags: WRITE | DENYOOM | FAST,
         acl: &["write", "string", "fast"],
         keys: &[KeySpec::single(1, RW_ACCESS_UPDATE)],
-        args: &[Arg::key("key", 0), Arg::integer("increment")],
+        args: &[ArgSpec::key("key", 0), ArgSpec::integer("increment")],
         summary: "Adds an integer to the integer at a key (missing keys count as 0).",
         since: "1.0.0",
         exec: Exec::Keys(incrby),
@@ -1102,7 +1106,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         flags: WRITE | DENYOOM | FAST,
         acl: &["write", "string", "fast"],
         keys: &[KeySpec::single(1, RW_ACCESS_UPDATE)],
-        args: &[Arg::key("key", 0), Arg::integer("decrement")],
+        args: &[ArgSpec::key("key", 0), ArgSpec::integer("decrement")],
         summary: "Subtracts an integer from the integer at a key (missing keys count as 0).",
         since: "1.0.0",
         exec: Exec::Keys(decrby),
@@ -1114,7 +1118,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         flags: WRITE | DENYOOM | FAST,
         acl: &["write", "string", "fast"],
         keys: &[KeySpec::single(1, RW_ACCESS_UPDATE)],
-        args: &[Arg::key("key", 0), Arg::double("increment")],
+        args: &[ArgSpec::key("key", 0), ArgSpec::double("increment")],
         summary: "Adds a floating-point number to the number at a key (missing keys count as 0).",
         since: "2.6.0",
         exec: Exec::Keys(incrbyfloat),
@@ -1140,9 +1144,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "string", "slow"],
         keys: &[KeySpec::single(1, kflags::RW | kflags::UPDATE)],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("offset"),
-            Arg::string("value"),
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("offset"),
+            ArgSpec::string("value"),
         ],
         summary: "Overwrites part of a string from an offset, padding with zero bytes if needed.",
         since: "2.2.0",

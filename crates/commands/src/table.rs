@@ -62,8 +62,8 @@ impl Table {
     }
 
     /// Resolves argv to the command that will run, descending into containers.
-    pub fn lookup(&self, argv: &[bytes::Bytes]) -> Lookup {
-        let Some(spec) = argv.first().and_then(|n| self.get(n)) else {
+    pub fn lookup<A: AsRef<[u8]>>(&self, argv: &[A]) -> Lookup {
+        let Some(spec) = argv.first().and_then(|n| self.get(n.as_ref())) else {
             return Lookup::UnknownCommand;
         };
         if matches!(spec.exec, Exec::Container) && !spec.subcommands.is_empty() {
@@ -73,7 +73,7 @@ impl Table {
             return match spec
                 .subcommands
                 .iter()
-                .find(|s| s.name.as_bytes().eq_ignore_ascii_case(sub))
+                .find(|s| s.name.as_bytes().eq_ignore_ascii_case(sub.as_ref()))
             {
                 Some(s) => Lookup::Found(s),
                 None => Lookup::UnknownSubcommand(spec),

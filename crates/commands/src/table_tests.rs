@@ -4,10 +4,10 @@
 //! what they claim to and accept Redis's legitimate oddities.
 
 use crate::introspect::{check_families, check_table};
-use crate::spec::{flags::*, kflags, Arg, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec};
+use crate::spec::{flags::*, kflags, ArgSpec, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec};
 use crate::table::Table;
 use crate::Ctx;
-use bytes::Bytes;
+use tessera_resp::Arg;
 
 #[test]
 fn every_declaration_keeps_the_table_invariants() {
@@ -26,7 +26,7 @@ fn the_global_table_keeps_them_too() {
     assert!(violations.is_empty(), "{}", violations.join("\n"));
 }
 
-fn noop(_: &mut Ctx, _: &[Bytes]) {}
+fn noop(_: &mut Ctx, _: &[Arg]) {}
 
 /// A sound keyed command, the base the broken ones below are made from.
 const GOOD: CommandSpec = CommandSpec {
@@ -35,7 +35,7 @@ const GOOD: CommandSpec = CommandSpec {
     flags: WRITE | DENYOOM,
     acl: &["string"],
     keys: &[KeySpec::single(1, kflags::RW | kflags::UPDATE)],
-    args: &[Arg::key("key", 0), Arg::string("value").multiple()],
+    args: &[ArgSpec::key("key", 0), ArgSpec::string("value").multiple()],
     summary: "A sound declaration.",
     since: "1.0.0",
     group: "string",
@@ -93,13 +93,19 @@ fn positive_arity_allows_no_optional_or_multiple_arguments() {
     assert_flags(&MULTI, "arity 3 but the arguments take 3 to any number");
     static OPT: CommandSpec = CommandSpec {
         arity: 2,
-        args: &[Arg::key("key", 0), Arg::token("nx", "NX").optional()],
+        args: &[
+            ArgSpec::key("key", 0),
+            ArgSpec::token("nx", "NX").optional(),
+        ],
         ..GOOD
     };
     assert_flags(&OPT, "arity 2 but the arguments take 2 to 3");
     static EXACT: CommandSpec = CommandSpec {
         arity: 4,
-        args: &[Arg::key("key", 0), Arg::integer("seconds").with_token("EX")],
+        args: &[
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("seconds").with_token("EX"),
+        ],
         ..GOOD
     };
     assert_eq!(violations(&EXACT), Vec::<String>::new());
@@ -111,7 +117,9 @@ fn blocks_and_oneofs_count_their_parts() {
     static PAIRS: CommandSpec = CommandSpec {
         arity: -3,
         keys: &[KeySpec::range_to_end(1, 2, kflags::OW | kflags::UPDATE)],
-        args: &[Arg::block("data", &[Arg::key("key", 0), Arg::string("value")]).multiple()],
+        args: &[
+            ArgSpec::block("data", &[ArgSpec::key("key", 0), ArgSpec::string("value")]).multiple(),
+        ],
         ..GOOD
     };
     assert_eq!(violations(&PAIRS), Vec::<String>::new());
@@ -119,12 +127,12 @@ fn blocks_and_oneofs_count_their_parts() {
     static ONEOF: CommandSpec = CommandSpec {
         arity: -3,
         args: &[
-            Arg::key("key", 0),
-            Arg::oneof(
+            ArgSpec::key("key", 0),
+            ArgSpec::oneof(
                 "how",
                 &[
-                    Arg::token("keep", "KEEP"),
-                    Arg::integer("ms").with_token("PX"),
+                    ArgSpec::token("keep", "KEEP"),
+                    ArgSpec::integer("ms").with_token("PX"),
                 ],
             ),
         ],
@@ -136,13 +144,13 @@ fn blocks_and_oneofs_count_their_parts() {
 #[test]
 fn key_arguments_and_key_specs_must_match_up() {
     static MISSING: CommandSpec = CommandSpec {
-        args: &[Arg::key("key", 1), Arg::string("value").multiple()],
+        args: &[ArgSpec::key("key", 1), ArgSpec::string("value").multiple()],
         ..GOOD
     };
     assert_flags(&MISSING, "key spec 1 does not exist");
     assert_flags(&MISSING, "key spec 0 is not referenced");
     static UNNAMED: CommandSpec = CommandSpec {
-        args: &[Arg::string("key"), Arg::string("value").multiple()],
+        args: &[ArgSpec::string("key"), ArgSpec::string("value").multiple()],
         ..GOOD
     };
     assert_flags(&UNNAMED, "key spec 0 is not referenced");
@@ -247,7 +255,7 @@ fn redis_shaped_exceptions_pass() {
         flags: PUBSUB | LOADING | STALE | FAST,
         acl: &[],
         keys: &[KeySpec::single(1, kflags::NOT_KEY)],
-        args: &[Arg::string("shardchannel"), Arg::string("message")],
+        args: &[ArgSpec::string("shardchannel"), ArgSpec::string("message")],
         group: "pubsub",
         ..GOOD
     };
@@ -268,10 +276,10 @@ fn redis_shaped_exceptions_pass() {
             },
         }],
         args: &[
-            Arg::string("script"),
-            Arg::integer("numkeys"),
-            Arg::key("key", 0).optional().multiple(),
-            Arg::string("arg").optional().multiple(),
+            ArgSpec::string("script"),
+            ArgSpec::integer("numkeys"),
+            ArgSpec::key("key", 0).optional().multiple(),
+            ArgSpec::string("arg").optional().multiple(),
         ],
         group: "scripting",
         ..GOOD
@@ -295,17 +303,17 @@ fn redis_shaped_exceptions_pass() {
             },
         ],
         args: &[
-            Arg::key("key", 0),
-            Arg::pattern("pattern").with_token("BY").optional(),
+            ArgSpec::key("key", 0),
+            ArgSpec::pattern("pattern").with_token("BY").optional(),
         ],
         ..GOOD
     };
     // Fix the pattern's key spec by hand: the builder only sets it for keys.
-    static SORT_ARGS: &[Arg] = &[
-        Arg::key("key", 0),
-        Arg {
+    static SORT_ARGS: &[ArgSpec] = &[
+        ArgSpec::key("key", 0),
+        ArgSpec {
             key_spec: 1,
-            ..Arg::pattern("pattern").with_token("BY").optional()
+            ..ArgSpec::pattern("pattern").with_token("BY").optional()
         },
     ];
     static SORT_FIXED: CommandSpec = CommandSpec {

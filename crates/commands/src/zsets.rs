@@ -17,9 +17,9 @@ pub use decl::COMMANDS;
 use crate::strings::parts;
 use crate::{errors, notify, parse, Ctx};
 use bounds::{LexRange, ScoreRange};
-use bytes::Bytes;
 use rand::Rng;
 use tessera_config::Config;
+use tessera_resp::Arg;
 use tessera_resp::{format_double, Out};
 use tessera_storage::glob::glob_match;
 use tessera_storage::zset::{Limits, Upsert};
@@ -114,7 +114,7 @@ struct AddFlags {
 }
 
 /// ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]
-fn zadd(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zadd(ctx: &mut Ctx, argv: &[Arg]) {
     let mut f = AddFlags::default();
     let mut i = 2;
     while i < argv.len() {
@@ -166,7 +166,7 @@ fn zadd(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// ZINCRBY key increment member
-fn zincrby(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zincrby(ctx: &mut Ctx, argv: &[Arg]) {
     let Some(incr) = bounds::score(&argv[2]) else {
         return ctx.out.error(errors::NOT_FLOAT);
     };
@@ -269,7 +269,7 @@ fn add_generic(ctx: &mut Ctx, key: &[u8], pairs: &[(f64, &[u8])], f: AddFlags) {
 // ---------------------------------------------------------------------------
 
 /// ZCARD key
-fn zcard(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zcard(ctx: &mut Ctx, argv: &[Arg]) {
     let (db, out, now) = parts(ctx);
     match read(db, &argv[1], now) {
         Err(()) => out.error(errors::WRONGTYPE),
@@ -278,7 +278,7 @@ fn zcard(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// ZSCORE key member
-fn zscore(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zscore(ctx: &mut Ctx, argv: &[Arg]) {
     let (db, out, now) = parts(ctx);
     match read(db, &argv[1], now) {
         Err(()) => out.error(errors::WRONGTYPE),
@@ -290,7 +290,7 @@ fn zscore(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// ZMSCORE key member [member ...]
-fn zmscore(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zmscore(ctx: &mut Ctx, argv: &[Arg]) {
     let (db, out, now) = parts(ctx);
     match read(db, &argv[1], now) {
         Err(()) => out.error(errors::WRONGTYPE),
@@ -307,7 +307,7 @@ fn zmscore(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// ZRANK key member / ZREVRANK key member
-fn rank_generic(ctx: &mut Ctx, argv: &[Bytes], rev: bool) {
+fn rank_generic(ctx: &mut Ctx, argv: &[Arg], rev: bool) {
     let (db, out, now) = parts(ctx);
     match read(db, &argv[1], now) {
         Err(()) => out.error(errors::WRONGTYPE),
@@ -319,17 +319,17 @@ fn rank_generic(ctx: &mut Ctx, argv: &[Bytes], rev: bool) {
 }
 
 /// ZRANK key member
-fn zrank(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zrank(ctx: &mut Ctx, argv: &[Arg]) {
     rank_generic(ctx, argv, false);
 }
 
 /// ZREVRANK key member
-fn zrevrank(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zrevrank(ctx: &mut Ctx, argv: &[Arg]) {
     rank_generic(ctx, argv, true);
 }
 
 /// ZREM key member [member ...]
-fn zrem(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zrem(ctx: &mut Ctx, argv: &[Arg]) {
     let key = &argv[1][..];
     let (db, out, now) = parts(ctx);
     let removed = match write(db, key, now) {
@@ -364,7 +364,7 @@ fn lex_span(z: &ZSet, r: &LexRange) -> (usize, usize) {
 }
 
 /// ZCOUNT key min max
-fn zcount(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zcount(ctx: &mut Ctx, argv: &[Arg]) {
     let range = match bounds::score_range(&argv[2], &argv[3]) {
         Ok(r) => r,
         Err(e) => return ctx.out.error(e),
@@ -381,7 +381,7 @@ fn zcount(ctx: &mut Ctx, argv: &[Bytes]) {
 }
 
 /// ZLEXCOUNT key min max
-fn zlexcount(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zlexcount(ctx: &mut Ctx, argv: &[Arg]) {
     let range = match bounds::lex_range(&argv[2], &argv[3]) {
         Ok(r) => r,
         Err(e) => return ctx.out.error(e),
@@ -500,7 +500,7 @@ fn select<'z>(z: &'z ZSet, range: &Range, rev: bool, limit: Option<(i64, i64)>) 
 /// the destination of ZRANGESTORE.
 fn range_generic(
     ctx: &mut Ctx,
-    argv: &[Bytes],
+    argv: &[Arg],
     key_idx: usize,
     kind: Option<RangeKind>,
     rev: Option<bool>,
@@ -622,42 +622,42 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], result: Option<ZSet>, event: &'static
 }
 
 /// ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]
-fn zrange(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zrange(ctx: &mut Ctx, argv: &[Arg]) {
     range_generic(ctx, argv, 1, None, None, None);
 }
 
 /// ZREVRANGE key start stop [WITHSCORES]
-fn zrevrange(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zrevrange(ctx: &mut Ctx, argv: &[Arg]) {
     range_generic(ctx, argv, 1, Some(RangeKind::Rank), Some(true), None);
 }
 
 /// ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]
-fn zrangebyscore(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zrangebyscore(ctx: &mut Ctx, argv: &[Arg]) {
     range_generic(ctx, argv, 1, Some(RangeKind::Score), Some(false), None);
 }
 
 /// ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]
-fn zrevrangebyscore(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zrevrangebyscore(ctx: &mut Ctx, argv: &[Arg]) {
     range_generic(ctx, argv, 1, Some(RangeKind::Score), Some(true), None);
 }
 
 /// ZRANGEBYLEX key min max [LIMIT offset count]
-fn zrangebylex(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zrangebylex(ctx: &mut Ctx, argv: &[Arg]) {
     range_generic(ctx, argv, 1, Some(RangeKind::Lex), Some(false), None);
 }
 
 /// ZREVRANGEBYLEX key max min [LIMIT offset count]
-fn zrevrangebylex(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zrevrangebylex(ctx: &mut Ctx, argv: &[Arg]) {
     range_generic(ctx, argv, 1, Some(RangeKind::Lex), Some(true), None);
 }
 
 /// ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]
-fn zrangestore(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zrangestore(ctx: &mut Ctx, argv: &[Arg]) {
     range_generic(ctx, argv, 2, None, None, Some(&argv[1][..]));
 }
 
 /// The shared body of ZREMRANGEBYRANK/SCORE/LEX.
-fn remrange_generic(ctx: &mut Ctx, argv: &[Bytes], kind: RangeKind) {
+fn remrange_generic(ctx: &mut Ctx, argv: &[Arg], kind: RangeKind) {
     let (min, max) = (&argv[2][..], &argv[3][..]);
     let range = match kind {
         RangeKind::Rank => match (parse::int(min), parse::int(max)) {
@@ -701,17 +701,17 @@ fn remrange_generic(ctx: &mut Ctx, argv: &[Bytes], kind: RangeKind) {
 }
 
 /// ZREMRANGEBYRANK key start stop
-fn zremrangebyrank(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zremrangebyrank(ctx: &mut Ctx, argv: &[Arg]) {
     remrange_generic(ctx, argv, RangeKind::Rank);
 }
 
 /// ZREMRANGEBYSCORE key min max
-fn zremrangebyscore(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zremrangebyscore(ctx: &mut Ctx, argv: &[Arg]) {
     remrange_generic(ctx, argv, RangeKind::Score);
 }
 
 /// ZREMRANGEBYLEX key min max
-fn zremrangebylex(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zremrangebylex(ctx: &mut Ctx, argv: &[Arg]) {
     remrange_generic(ctx, argv, RangeKind::Lex);
 }
 
@@ -742,7 +742,7 @@ fn pop_from(ctx: &mut Ctx, key: &[u8], max: bool, count: usize) -> Vec<(Vec<u8>,
 
 /// The first of `keys` holding a sorted set (which is never empty), or
 /// `Err` on the first one holding another type.
-fn first_zset<'k>(ctx: &mut Ctx, keys: &'k [Bytes]) -> Result<Option<&'k [u8]>, ()> {
+fn first_zset<'k>(ctx: &mut Ctx, keys: &'k [Arg<'_>]) -> Result<Option<&'k [u8]>, ()> {
     let now = ctx.now;
     for key in keys {
         match ctx.db().peek(key, now) {
@@ -755,7 +755,7 @@ fn first_zset<'k>(ctx: &mut Ctx, keys: &'k [Bytes]) -> Result<Option<&'k [u8]>, 
 }
 
 /// ZPOPMIN key [count] / ZPOPMAX key [count]
-fn zpop_generic(ctx: &mut Ctx, argv: &[Bytes], max: bool) {
+fn zpop_generic(ctx: &mut Ctx, argv: &[Arg], max: bool) {
     if argv.len() > 3 {
         return ctx.out.error(errors::SYNTAX);
     }
@@ -787,17 +787,17 @@ fn zpop_generic(ctx: &mut Ctx, argv: &[Bytes], max: bool) {
 }
 
 /// ZPOPMIN key [count]
-fn zpopmin(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zpopmin(ctx: &mut Ctx, argv: &[Arg]) {
     zpop_generic(ctx, argv, false);
 }
 
 /// ZPOPMAX key [count]
-fn zpopmax(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zpopmax(ctx: &mut Ctx, argv: &[Arg]) {
     zpop_generic(ctx, argv, true);
 }
 
 /// BZPOPMIN key [key ...] timeout / BZPOPMAX key [key ...] timeout
-fn bzpop_generic(ctx: &mut Ctx, argv: &[Bytes], max: bool) {
+fn bzpop_generic(ctx: &mut Ctx, argv: &[Arg], max: bool) {
     let timeout = match bounds::timeout_ms(&argv[argv.len() - 1]) {
         Ok(t) => t,
         Err(e) => return ctx.out.error(e),
@@ -819,18 +819,21 @@ fn bzpop_generic(ctx: &mut Ctx, argv: &[Bytes], max: bool) {
 }
 
 /// BZPOPMIN key [key ...] timeout
-fn bzpopmin(ctx: &mut Ctx, argv: &[Bytes]) {
+fn bzpopmin(ctx: &mut Ctx, argv: &[Arg]) {
     bzpop_generic(ctx, argv, false);
 }
 
 /// BZPOPMAX key [key ...] timeout
-fn bzpopmax(ctx: &mut Ctx, argv: &[Bytes]) {
+fn bzpopmax(ctx: &mut Ctx, argv: &[Arg]) {
     bzpop_generic(ctx, argv, true);
 }
 
 /// Parses `numkeys key [key ...] MIN | MAX [COUNT count]` from `argv[at..]`:
 /// the keys, whether MAX, and the count.
-fn parse_mpop(argv: &[Bytes], at: usize) -> Result<(&[Bytes], bool, usize), &'static str> {
+fn parse_mpop<'a, 'f>(
+    argv: &'a [Arg<'f>],
+    at: usize,
+) -> Result<(&'a [Arg<'f>], bool, usize), &'static str> {
     let numkeys = match parse::int(&argv[at]) {
         Some(n) if n > 0 => n as u64,
         _ => return Err("ERR numkeys should be greater than 0"),
@@ -867,7 +870,7 @@ fn parse_mpop(argv: &[Bytes], at: usize) -> Result<(&[Bytes], bool, usize), &'st
 }
 
 /// The shared body of ZMPOP and BZMPOP; `timeout` is BZMPOP's argument.
-fn mpop_generic(ctx: &mut Ctx, argv: &[Bytes], at: usize, timeout: Option<&[u8]>) {
+fn mpop_generic(ctx: &mut Ctx, argv: &[Arg], at: usize, timeout: Option<&[u8]>) {
     let (keys, max, count) = match parse_mpop(argv, at) {
         Ok(p) => p,
         Err(e) => return ctx.out.error(e),
@@ -894,17 +897,17 @@ fn mpop_generic(ctx: &mut Ctx, argv: &[Bytes], at: usize, timeout: Option<&[u8]>
 }
 
 /// ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]
-fn zmpop(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zmpop(ctx: &mut Ctx, argv: &[Arg]) {
     mpop_generic(ctx, argv, 1, None);
 }
 
 /// BZMPOP timeout numkeys key [key ...] MIN | MAX [COUNT count]
-fn bzmpop(ctx: &mut Ctx, argv: &[Bytes]) {
+fn bzmpop(ctx: &mut Ctx, argv: &[Arg]) {
     mpop_generic(ctx, argv, 2, Some(&argv[1]));
 }
 
 /// ZRANDMEMBER key [count [WITHSCORES]]
-fn zrandmember(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zrandmember(ctx: &mut Ctx, argv: &[Arg]) {
     // Redis parses the count before it looks at the WITHSCORES keyword.
     let count = match argv.get(2) {
         None => None,
@@ -1057,7 +1060,7 @@ fn input_score(db: &mut Db, key: &[u8], member: &[u8], now: Ms) -> Option<f64> {
 
 /// The shared body of ZUNION, ZINTER, ZDIFF, their STORE forms and
 /// ZINTERCARD (Redis's `zunionInterDiffGenericCommand`).
-fn setop_generic(ctx: &mut Ctx, argv: &[Bytes], op: SetOp, store: bool, card_only: bool) {
+fn setop_generic(ctx: &mut Ctx, argv: &[Arg], op: SetOp, store: bool, card_only: bool) {
     let name = String::from_utf8_lossy(&argv[0]).to_lowercase();
     let numkeys_idx = if store { 2 } else { 1 };
     let Some(numkeys) = parse::int(&argv[numkeys_idx]) else {
@@ -1255,37 +1258,37 @@ fn compute(
 }
 
 /// ZUNION numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
-fn zunion(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zunion(ctx: &mut Ctx, argv: &[Arg]) {
     setop_generic(ctx, argv, SetOp::Union, false, false);
 }
 
 /// ZINTER numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]
-fn zinter(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zinter(ctx: &mut Ctx, argv: &[Arg]) {
     setop_generic(ctx, argv, SetOp::Inter, false, false);
 }
 
 /// ZDIFF numkeys key [key ...] [WITHSCORES]
-fn zdiff(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zdiff(ctx: &mut Ctx, argv: &[Arg]) {
     setop_generic(ctx, argv, SetOp::Diff, false, false);
 }
 
 /// ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...]
-fn zunionstore(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zunionstore(ctx: &mut Ctx, argv: &[Arg]) {
     setop_generic(ctx, argv, SetOp::Union, true, false);
 }
 
 /// ZINTERSTORE destination numkeys key [key ...] [WEIGHTS ...] [AGGREGATE ...]
-fn zinterstore(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zinterstore(ctx: &mut Ctx, argv: &[Arg]) {
     setop_generic(ctx, argv, SetOp::Inter, true, false);
 }
 
 /// ZDIFFSTORE destination numkeys key [key ...]
-fn zdiffstore(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zdiffstore(ctx: &mut Ctx, argv: &[Arg]) {
     setop_generic(ctx, argv, SetOp::Diff, true, false);
 }
 
 /// ZINTERCARD numkeys key [key ...] [LIMIT limit]
-fn zintercard(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zintercard(ctx: &mut Ctx, argv: &[Arg]) {
     setop_generic(ctx, argv, SetOp::Inter, false, true);
 }
 
@@ -1306,7 +1309,7 @@ fn packed_score_text(s: f64) -> String {
 }
 
 /// ZSCAN key cursor [MATCH pattern] [COUNT count]
-fn zscan(ctx: &mut Ctx, argv: &[Bytes]) {
+fn zscan(ctx: &mut Ctx, argv: &[Arg]) {
     let Some(cursor) = parse::scan_cursor(&argv[2]) else {
         return ctx.out.error(errors::INVALID_CURSOR);
     };

@@ -5,7 +5,7 @@
 
 use bytes::{Bytes, BytesMut};
 
-use crate::{parse_command, CommandParser, Limits, ProtocolError};
+use crate::{parse_command, Arg, Batch, CommandParser, Limits, ProtocolError};
 
 /// How a run over some input ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -130,21 +130,22 @@ fn run(input: &[u8], sizes: &[usize], limits: &Limits) -> (Vec<Vec<Bytes>>, End)
 fn run_batches(input: &[u8], sizes: &[usize], limits: &Limits) -> (Vec<Vec<Bytes>>, End) {
     let mut parser = CommandParser::new();
     let mut cmds = Vec::new();
-    let mut args = Vec::new();
-    let mut ranges = Vec::new();
+    let mut batch = Batch::new();
     let end = deliver(input, sizes, |buf| {
-        let error = parser.parse_batch(buf, limits, &mut args, &mut ranges);
-        for &(start, end) in &ranges {
+        let error = parser.parse_batch(buf, limits, &mut batch);
+        let mut args = Vec::new();
+        batch.args(&mut args);
+        for &(start, end) in batch.commands() {
             assert!(start < end, "an empty command was delivered");
-            cmds.push(args[start..end].to_vec());
+            cmds.push(Arg::owned(&args[start..end]));
         }
         assert_eq!(
-            ranges.last().map_or(0, |r| r.1),
+            batch.commands().last().map_or(0, |r| r.1),
             args.len(),
             "arguments outside any command"
         );
-        args.clear();
-        ranges.clear();
+        drop(args);
+        batch.clear();
         error
     });
     (cmds, end)

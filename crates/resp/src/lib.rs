@@ -4,6 +4,7 @@
 //! This crate does no I/O and knows nothing about commands or the runtime, so it
 //! can be fuzzed on its own.
 
+mod arg;
 mod encode;
 mod parse;
 
@@ -12,5 +13,6 @@ mod parse;
 #[doc(hidden)]
 pub mod fuzzing;
 
+pub use arg::{recycle, Arg, Batch};
 pub use encode::{format_double, Out, Proto};
 pub use parse::{parse_command, split_elements, string2ll, CommandParser, Limits, ProtocolError};

@@ -45,6 +45,8 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 
+use crate::Batch;
+
 /// Limits applied while parsing, with Redis's names and defaults.
 #[derive(Clone, Debug)]
 pub struct Limits {
@@ -239,9 +241,8 @@ impl CommandParser {
         res
     }
 
-    /// Takes every complete command off the front of `buf`: appends their
-    /// arguments to `args` and, per non-empty command, the range of `args`
-    /// it occupies to `cmds`. Returns the protocol error that stopped it, if
+    /// Takes every complete command off the front of `buf` and appends the
+    /// non-empty ones to `batch`. Returns the protocol error that stopped it, if
     /// any; the commands before the error are still delivered, as Redis runs
     /// them before it replies with the error.
     ///
@@ -253,8 +254,7 @@ impl CommandParser {
         &mut self,
         buf: &mut BytesMut,
         limits: &Limits,
-        args: &mut Vec<Bytes>,
-        cmds: &mut Vec<(usize, usize)>,
+        batch: &mut Batch,
     ) -> Option<ProtocolError> {
         // `base` is where the next command starts: everything before it is
         // complete commands whose elements are listed in `frame`.
@@ -273,12 +273,18 @@ impl CommandParser {
             if window[0] != b'*' {
                 // An inline command: hand over the frame so far, then let
                 // the one-command path take the line off the buffer.
-                Self::flush_frame(buf, &mut base, &mut frame, &mut counts, args, cmds);
-                let start = args.len();
-                match self.parse_into(buf, limits, args) {
+                Self::flush_frame(buf, &mut base, &mut frame, &mut counts, batch);
+                let mut words = Vec::new();
+                match self.parse_into(buf, limits, &mut words) {
                     Ok(Some(n)) => {
                         if n > 0 {
-                            cmds.push((start, start + n));
+                            // Each word of an inline command is its own frame.
+                            let start = batch.args.len();
+                            for w in words {
+                                batch.args.push((batch.frames.len() as u32, 0, w.len()));
+                                batch.frames.push(w);
+                            }
+                            batch.cmds.push((start, start + n));
                         }
                         continue;
                     }
@@ -314,7 +320,7 @@ impl CommandParser {
                 }
             }
         }
-        Self::flush_frame(buf, &mut base, &mut frame, &mut counts, args, cmds);
+        Self::flush_frame(buf, &mut base, &mut frame, &mut counts, batch);
         self.frame = frame;
         self.counts = counts;
         error
@@ -329,23 +335,23 @@ impl CommandParser {
         base: &mut usize,
         frame: &mut Vec<(usize, usize)>,
         counts: &mut Vec<usize>,
-        args: &mut Vec<Bytes>,
-        cmds: &mut Vec<(usize, usize)>,
+        batch: &mut Batch,
     ) {
         if *base == 0 {
             return;
         }
-        let bytes = buf.split_to(*base).freeze();
+        let f = batch.frames.len() as u32;
+        batch.frames.push(buf.split_to(*base).freeze());
         *base = 0;
-        args.reserve(frame.len());
+        batch.args.reserve(frame.len());
         let mut spans = frame.iter();
         for &n in counts.iter() {
-            let start = args.len();
+            let start = batch.args.len();
             for &(s, len) in spans.by_ref().take(n) {
-                args.push(bytes.slice(s..s + len));
+                batch.args.push((f, s, s + len));
             }
             if n > 0 {
-                cmds.push((start, start + n));
+                batch.cmds.push((start, start + n));
             }
         }
         frame.clear();
@@ -1038,9 +1044,9 @@ mod tests {
         };
         let left = buf.len();
         let mut buf = BytesMut::from(input);
-        let (mut args, mut cmds) = (Vec::new(), Vec::new());
-        let err = CommandParser::new().parse_batch(&mut buf, limits, &mut args, &mut cmds);
-        let batch: Vec<Vec<Bytes>> = cmds.iter().map(|&(a, b)| args[a..b].to_vec()).collect();
+        let mut got = Batch::new();
+        let err = CommandParser::new().parse_batch(&mut buf, limits, &mut got);
+        let batch: Vec<Vec<Bytes>> = got.to_vecs();
         let shown = String::from_utf8_lossy(input);
         assert_eq!(batch, one, "{shown:?}");
         assert_eq!(err, one_err, "{shown:?}");

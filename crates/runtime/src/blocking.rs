@@ -35,6 +35,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::rc::Rc;
 use std::time::Duration;
 use tessera_commands::{find_keys, CommandSpec, Handler};
+use tessera_resp::Arg;
 use tessera_resp::{Out, Proto};
 use tessera_storage::Ms;
 
@@ -186,7 +187,7 @@ fn serve_key(sh: &Shard, db: usize, key: &[u8]) {
             (*spec, *h, argv.clone(), *db, *proto)
         };
         let mut out = Out::new(proto);
-        let r = sh.run_handler(spec, h, &argv, wdb, unix_ms(), &mut out, true);
+        let r = sh.run_handler(spec, h, &Arg::all(&argv), wdb, unix_ms(), &mut out, true);
         if r.block.is_some() {
             // Nothing left for this waiter, so nothing for later ones either.
             break;
@@ -208,7 +209,7 @@ enum Attempt {
 }
 
 /// Runs a blocking command for a connection (outside MULTI).
-pub async fn run(conn: &mut Conn, spec: &'static CommandSpec, h: Handler, argv: &[Bytes]) {
+pub async fn run(conn: &mut Conn, spec: &'static CommandSpec, h: Handler, argv: &[Arg<'_>]) {
     let n = conn.sh.shards();
     let keys = find_keys(spec, argv).unwrap_or_default();
     let shards: BTreeSet<usize> = keys.iter().map(|k| shard_of(&argv[k.index], n)).collect();
@@ -225,15 +226,15 @@ async fn single_shard(
     s: usize,
     spec: &'static CommandSpec,
     h: Handler,
-    argv: &[Bytes],
+    argv: &[Arg<'_>],
     keys: &[tessera_commands::KeyPos],
 ) {
     let id = conn.id();
     let db = conn.db;
     let proto = conn.out.proto;
     let (tx, rx) = oneshot::channel::<Bytes>();
-    let argv_owned = argv.to_vec();
-    let scope_argv = argv.to_vec();
+    let argv_owned = Arg::owned(argv);
+    let scope_argv = Arg::owned(argv);
     let wkeys: Vec<(usize, Box<[u8]>)> = keys
         .iter()
         .map(|k| (db, Box::from(&argv[k.index][..])))
@@ -242,7 +243,15 @@ async fn single_shard(
         let sh = sh.clone();
         let run = move |sh: &Rc<Shard>| {
             let mut out = Out::new(proto);
-            let r = sh.run_handler(spec, h, &argv_owned, db, unix_ms(), &mut out, true);
+            let r = sh.run_handler(
+                spec,
+                h,
+                &Arg::all(&argv_owned),
+                db,
+                unix_ms(),
+                &mut out,
+                true,
+            );
             match r.block {
                 None => Attempt::Done(out.buf.freeze()),
                 Some(t) => {
@@ -269,7 +278,7 @@ async fn single_shard(
             return;
         }
         // A multi-shard operation holds some keys: queue behind it like any command.
-        let scope = scope_of(spec, &scope_argv, db);
+        let scope = scope_of(spec, &Arg::all(&scope_argv), db);
         glommio::spawn_local(async move {
             let (ticket, wait) = sh.locks.borrow_mut().acquire(scope);
             if let Some(w) = wait {
@@ -313,7 +322,7 @@ async fn multi_shard(
     shards: BTreeSet<usize>,
     spec: &'static CommandSpec,
     h: Handler,
-    argv: &[Bytes],
+    argv: &[Arg<'_>],
     keys: &[tessera_commands::KeyPos],
 ) {
     let id = conn.id();

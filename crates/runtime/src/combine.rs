@@ -60,6 +60,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 use tessera_commands::{CommandSpec, Handler, Merge};
+use tessera_resp::Arg;
 use tessera_resp::{Out, Proto};
 use tessera_storage::{Keyspace, Ms, Value};
 
@@ -212,7 +213,7 @@ pub async fn submit(sh: &Rc<Shard>, op: Op) -> Answer {
 /// (the shard of its first key, as `coord.rs` chooses it), or None for one
 /// that does not (blocking, SORT, whole-shard commands). A connection whose
 /// commands keep going to one home is cheaper served there (`conn.rs`).
-pub fn home_of(spec: &CommandSpec, argv: &[Bytes], shards: usize) -> Option<usize> {
+pub fn home_of(spec: &CommandSpec, argv: &[Arg<'_>], shards: usize) -> Option<usize> {
     use tessera_commands::spec::flags::BLOCKING;
     use tessera_commands::Exec;
     if spec.has(BLOCKING) || tessera_commands::sort::is_sort(spec) {
@@ -395,7 +396,7 @@ fn run_list(sh: &Rc<Shard>, list: Vec<Work>) -> Vec<(usize, Bytes)> {
     list.into_iter()
         .map(|(i, spec, h, argv, db, proto)| {
             let mut out = Out::new(proto);
-            sh.run_handler(spec, h, &argv, db, now, &mut out, false);
+            sh.run_handler(spec, h, &Arg::all(&argv), db, now, &mut out, false);
             (i, out.buf.freeze())
         })
         .collect()
@@ -741,7 +742,7 @@ async fn run_keys(sh: &Rc<Shard>, ops: Vec<KeysOp>, locking: Locking) -> Vec<Ans
         let r = crate::shard::run_on(
             &mut scratch,
             op.h,
-            &op.argv,
+            &Arg::all(&op.argv),
             op.db,
             now,
             &mut out,

@@ -12,6 +12,7 @@ use futures::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 use std::rc::Rc;
 use tessera_commands::spec::flags::BLOCKING;
+use tessera_resp::Arg;
 use tessera_resp::{CommandParser, Limits, Out, Proto};
 
 /// What the client asked with CLIENT REPLY.
@@ -209,8 +210,8 @@ async fn serve(
     let mut parser = CommandParser::new();
     // The arguments of every complete command of a read, end to end, and
     // where each command's run starts and ends; both reused from read to read.
-    let mut args: Vec<Bytes> = Vec::new();
-    let mut cmds: Vec<(usize, usize)> = Vec::new();
+    let mut batch = tessera_resp::Batch::new();
+    let mut spare_args: Vec<Arg<'static>> = Vec::new();
     let mut last_spec = 0usize;
     // Batches in a row that ran all their keyed commands on one other shard.
     let mut streak: (usize, u32) = (sh.id, 0);
@@ -280,12 +281,16 @@ async fn serve(
                 c.migrate_connections,
             )
         };
-        let protocol_error = parser.parse_batch(&mut rbuf, &limits, &mut args, &mut cmds);
+        let protocol_error = parser.parse_batch(&mut rbuf, &limits, &mut batch);
         conn.info.query_buf.set(rbuf.len());
 
-        let touched = run_batch(&mut conn, &args, &cmds, now, &mut last_spec).await;
-        args.clear();
-        cmds.clear();
+        // The arguments borrow the batch's frames; their list's allocation
+        // is reused from read to read.
+        let mut args = tessera_resp::recycle(std::mem::take(&mut spare_args));
+        batch.args(&mut args);
+        let touched = run_batch(&mut conn, &args, batch.commands(), now, &mut last_spec).await;
+        spare_args = tessera_resp::recycle(args);
+        batch.clear();
 
         if let Some(e) = protocol_error {
             conn.out.raw(&e.reply_bytes());
@@ -436,7 +441,7 @@ fn fresh_buf() -> BytesMut {
 /// time (commands of one read share it, as they share one arrival).
 async fn run_batch(
     conn: &mut Conn,
-    args: &[Bytes],
+    args: &[Arg<'_>],
     cmds: &[(usize, usize)],
     now: tessera_storage::Ms,
     last_spec: &mut usize,
@@ -501,7 +506,7 @@ async fn run_batch(
                         batch.push(RemoteCmd {
                             spec,
                             handler: *handler,
-                            argv: argv.to_vec(),
+                            argv: Arg::owned(argv),
                         });
                         continue;
                     }
@@ -511,7 +516,7 @@ async fn run_batch(
                             vec![RemoteCmd {
                                 spec,
                                 handler: *handler,
-                                argv: argv.to_vec(),
+                                argv: Arg::owned(argv),
                             }],
                         ));
                         continue;
@@ -530,7 +535,7 @@ async fn run_batch(
                         vec![RemoteCmd {
                             spec,
                             handler: *handler,
-                            argv: argv.to_vec(),
+                            argv: Arg::owned(argv),
                         }],
                     ));
                     continue;
@@ -594,7 +599,7 @@ async fn flush_remote(
 async fn run_one(
     conn: &mut Conn,
     plan: Plan,
-    argv: &[Bytes],
+    argv: &[Arg<'_>],
     now: tessera_storage::Ms,
     clock: &mut minstant::Instant,
     last_spec: &mut usize,

@@ -83,6 +83,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use tessera_commands::spec::kflags;
 use tessera_commands::{find_keys, CommandSpec, Exec, Handler, Merge};
+use tessera_resp::Arg;
 use tessera_resp::{split_elements, Out, Proto};
 use tessera_storage::{Keyspace, Ms, Value};
 
@@ -90,7 +91,7 @@ use tessera_storage::{Keyspace, Ms, Value};
 type Copied = Option<(Value, Option<Ms>)>;
 
 /// Runs a multi-shard command and appends its reply to the connection.
-pub async fn run(conn: &mut Conn, spec: &'static CommandSpec, argv: &[Bytes]) {
+pub async fn run(conn: &mut Conn, spec: &'static CommandSpec, argv: &[Arg<'_>]) {
     let reply = run_bytes(conn, spec, argv, Locking::Take, true).await;
     conn.out.raw(&reply);
 }
@@ -100,7 +101,7 @@ pub async fn run(conn: &mut Conn, spec: &'static CommandSpec, argv: &[Bytes]) {
 pub async fn run_bytes(
     conn: &mut Conn,
     spec: &'static CommandSpec,
-    argv: &[Bytes],
+    argv: &[Arg<'_>],
     locking: Locking,
     may_block: bool,
 ) -> Bytes {
@@ -301,7 +302,7 @@ async fn split(
     spec: &'static CommandSpec,
     h: Handler,
     merge: Merge,
-    argv: &[Bytes],
+    argv: &[Arg<'_>],
     db: usize,
     proto: Proto,
     locking: Locking,
@@ -325,15 +326,17 @@ async fn split(
         let s = shard_of(&argv[k.index], n);
         let entry = per_shard
             .entry(s)
-            .or_insert_with(|| (vec![argv[0].clone()], Vec::new()));
+            .or_insert_with(|| (vec![argv[0].to_bytes()], Vec::new()));
         order.push((s, entry.1.len()));
-        entry.0.extend_from_slice(&argv[k.index..k.index + k.step]);
+        entry
+            .0
+            .extend(argv[k.index..k.index + k.step].iter().map(Arg::to_bytes));
         let mode = if k.flags & kflags::WRITES != 0 {
             Mode::Exclusive
         } else {
             Mode::Shared
         };
-        entry.1.push((argv[k.index].clone(), mode));
+        entry.1.push((argv[k.index].to_bytes(), mode));
     }
     let op = SplitOp {
         home: order.first().map_or(sh.id, |o| o.0),
@@ -370,7 +373,7 @@ fn local_error(
     sh: &Rc<Shard>,
     spec: &'static CommandSpec,
     h: Handler,
-    argv: &[Bytes],
+    argv: &[Arg<'_>],
     db: usize,
     proto: Proto,
 ) -> Bytes {
@@ -386,7 +389,7 @@ async fn all_shards(
     spec: &'static CommandSpec,
     h: Handler,
     merge: Merge,
-    argv: &[Bytes],
+    argv: &[Arg<'_>],
     db: usize,
     proto: Proto,
     locking: Locking,
@@ -399,13 +402,13 @@ async fn all_shards(
         .into_iter()
         .map(|(t, ())| t)
         .collect();
-    let argv: Vec<Bytes> = argv.to_vec();
+    let argv: Vec<Bytes> = Arg::owned(argv);
     let runs = tickets.into_iter().enumerate().map(|(s, t)| {
         let argv = argv.clone();
         async move {
             let r = finish_on(sh, s, t, move |sh| {
                 let mut out = Out::new(proto);
-                sh.run_handler(spec, h, &argv, db, unix_ms(), &mut out, false);
+                sh.run_handler(spec, h, &Arg::all(&argv), db, unix_ms(), &mut out, false);
                 out.buf.freeze()
             })
             .await;
@@ -417,7 +420,7 @@ async fn all_shards(
 }
 
 /// The databases a command's keys live in: the selected one, plus COPY's `DB` target.
-fn dbs_of(argv: &[Bytes], db: usize) -> Vec<usize> {
+fn dbs_of(argv: &[Arg<'_>], db: usize) -> Vec<usize> {
     let mut dbs = vec![db];
     if argv[0].eq_ignore_ascii_case(b"copy") && argv.len() > 3 {
         for w in argv[3..].windows(2) {
@@ -445,7 +448,7 @@ pub async fn gather(
     sh: &Rc<Shard>,
     spec: &'static CommandSpec,
     h: Handler,
-    argv: &[Bytes],
+    argv: &[Arg<'_>],
     db: usize,
     proto: Proto,
     locking: Locking,
@@ -464,7 +467,7 @@ pub async fn gather(
     // Per shard: (db, key, mode, may be written).
     let mut per_shard: BTreeMap<usize, Vec<(usize, Bytes, Mode, bool)>> = BTreeMap::new();
     for k in &keys {
-        let key = argv[k.index].clone();
+        let key = argv[k.index];
         let writes = k.flags & kflags::WRITES != 0;
         let mode = if writes {
             Mode::Exclusive
@@ -473,11 +476,11 @@ pub async fn gather(
         };
         let list = per_shard.entry(shard_of(&key, n)).or_default();
         for &d in &dbs {
-            if !list.iter().any(|(ld, lk, _, _)| *ld == d && *lk == key) {
-                list.push((d, key.clone(), mode, writes));
+            if !list.iter().any(|(ld, lk, _, _)| *ld == d && key == *lk) {
+                list.push((d, key.to_bytes(), mode, writes));
             } else if writes {
                 // The same key named twice (RENAME k k): the stronger mode wins.
-                for e in list.iter_mut().filter(|e| e.0 == d && e.1 == key) {
+                for e in list.iter_mut().filter(|e| e.0 == d && key == e.1) {
                     e.2 = Mode::Exclusive;
                     e.3 = true;
                 }
@@ -488,7 +491,7 @@ pub async fn gather(
         home: keys.first().map_or(sh.id, |k| shard_of(&argv[k.index], n)),
         spec,
         h,
-        argv: argv.to_vec(),
+        argv: Arg::owned(argv),
         db,
         proto,
         may_block,
@@ -618,7 +621,7 @@ pub fn sort_plan(
     here: usize,
     spec: &'static CommandSpec,
     h: Handler,
-    argv: &[Bytes],
+    argv: &[Arg<'_>],
     shards: usize,
 ) -> Option<crate::exec::Plan> {
     use crate::exec::Plan;
@@ -643,7 +646,7 @@ pub fn sort_plan(
 /// For EXEC: the whole-shard lock a queued SORT/SORT_RO needs on every
 /// shard because its patterns name keys (exclusive when it stores), or
 /// `None` when it needs only its declared keys.
-pub fn sort_whole_scope(spec: &CommandSpec, argv: &[Bytes]) -> Option<Mode> {
+pub fn sort_whole_scope(spec: &CommandSpec, argv: &[Arg<'_>]) -> Option<Mode> {
     if !tessera_commands::sort::is_sort(spec) {
         return None;
     }
@@ -694,7 +697,7 @@ pub async fn sort_with_patterns(
     sh: &Rc<Shard>,
     spec: &'static CommandSpec,
     h: Handler,
-    argv: &[Bytes],
+    argv: &[Arg<'_>],
     db: usize,
     proto: Proto,
     locking: Locking,

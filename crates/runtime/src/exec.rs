@@ -16,14 +16,15 @@ use std::rc::Rc;
 use tessera_commands::spec::{flags, kflags, BeginSearch, FindKeys};
 use tessera_commands::table::{Lookup, Table};
 use tessera_commands::{find_keys, CommandSpec, Exec, Handler};
+use tessera_resp::Arg;
 use tessera_resp::{Out, Proto};
 
 /// A command handled by the runtime itself (connection state or server-wide work).
 pub enum RuntimeHandler {
     /// Finishes without waiting.
-    Sync(fn(&mut Conn, &[Bytes])),
+    Sync(fn(&mut Conn, &[Arg<'_>])),
     /// Needs to talk to other shards or wait.
-    Async(for<'a> fn(&'a mut Conn, &'a [Bytes]) -> futures::future::LocalBoxFuture<'a, ()>),
+    Async(for<'a, 'b> fn(&'a mut Conn, &'a [Arg<'b>]) -> futures::future::LocalBoxFuture<'a, ()>),
 }
 
 /// Where a resolved command will run.
@@ -75,7 +76,7 @@ impl NameCache {
 
 /// Resolves argv to a plan, writing an error reply for unknown commands,
 /// arity errors and the like.
-pub fn plan(conn: &mut Conn, argv: &[Bytes]) -> Plan {
+pub fn plan(conn: &mut Conn, argv: &[Arg<'_>]) -> Plan {
     let table = Table::global();
     let cached = conn.names.get(&argv[0]);
     let spec = match cached.map_or_else(|| table.lookup(argv), Lookup::Found) {
@@ -155,7 +156,7 @@ pub fn plan(conn: &mut Conn, argv: &[Bytes]) -> Plan {
 }
 
 /// `Some(None)`: no keys; `Some(Some(s))`: every key on shard `s`; `None`: several shards.
-fn single_shard(spec: &CommandSpec, argv: &[Bytes], shards: usize) -> Option<Option<usize>> {
+fn single_shard(spec: &CommandSpec, argv: &[Arg<'_>], shards: usize) -> Option<Option<usize>> {
     // Fast path: exactly one key at a fixed index, no allocation.
     if let [ks] = spec.keys {
         if let (BeginSearch::Index(i), FindKeys::Range { last_key: 0, .. }) = (ks.begin, ks.find) {
@@ -176,7 +177,7 @@ fn single_shard(spec: &CommandSpec, argv: &[Bytes], shards: usize) -> Option<Opt
 }
 
 /// The lock scope of a command: its keys, exclusive where its key spec may write.
-pub fn scope_of(spec: &CommandSpec, argv: &[Bytes], db: usize) -> Scope {
+pub fn scope_of(spec: &CommandSpec, argv: &[Arg<'_>], db: usize) -> Scope {
     if matches!(spec.exec, Exec::AllShards(..)) {
         return Scope::All(if spec.has(flags::WRITE) {
             Mode::Exclusive
@@ -193,7 +194,7 @@ pub fn scope_of(spec: &CommandSpec, argv: &[Bytes], db: usize) -> Scope {
                 } else {
                     Mode::Shared
                 };
-                (db, argv[k.index].clone(), mode)
+                (db, argv[k.index].to_bytes(), mode)
             })
             .collect(),
     )
@@ -205,7 +206,7 @@ pub async fn run_here(
     sh: &Rc<Shard>,
     spec: &'static CommandSpec,
     h: Handler,
-    argv: &[Bytes],
+    argv: &[Arg<'_>],
     db: usize,
     out: &mut Out,
 ) {
@@ -218,7 +219,7 @@ pub async fn run_here_at(
     sh: &Rc<Shard>,
     spec: &'static CommandSpec,
     h: Handler,
-    argv: &[Bytes],
+    argv: &[Arg<'_>],
     db: usize,
     out: &mut Out,
     now: tessera_storage::Ms,
@@ -266,7 +267,15 @@ pub async fn run_remote(
         if sh.locks.borrow().is_empty() {
             let now = crate::shard::unix_ms();
             for c in &batch {
-                sh.run_handler(c.spec, c.handler, &c.argv, db, now, &mut out, false);
+                sh.run_handler(
+                    c.spec,
+                    c.handler,
+                    &Arg::all(&c.argv),
+                    db,
+                    now,
+                    &mut out,
+                    false,
+                );
             }
             let _ = reply.send(out.buf.freeze());
             return;
@@ -274,7 +283,7 @@ pub async fn run_remote(
         let sh = sh.clone();
         glommio::spawn_local(async move {
             for c in &batch {
-                run_here(&sh, c.spec, c.handler, &c.argv, db, &mut out).await;
+                run_here(&sh, c.spec, c.handler, &Arg::all(&c.argv), db, &mut out).await;
             }
             let _ = reply.send(out.buf.freeze());
         })
@@ -284,13 +293,13 @@ pub async fn run_remote(
 }
 
 /// Runs one resolved command to completion, appending its reply.
-pub async fn run_plan(conn: &mut Conn, plan: Plan, argv: &[Bytes]) {
+pub async fn run_plan(conn: &mut Conn, plan: Plan, argv: &[Arg<'_>]) {
     run_plan_at(conn, plan, argv, crate::shard::unix_ms()).await
 }
 
 /// [`run_plan`] with the caller's reading of the wall clock, which a
 /// command that runs here without waiting uses as its time.
-pub async fn run_plan_at(conn: &mut Conn, plan: Plan, argv: &[Bytes], now: tessera_storage::Ms) {
+pub async fn run_plan_at(conn: &mut Conn, plan: Plan, argv: &[Arg<'_>], now: tessera_storage::Ms) {
     match plan {
         Plan::Done => {}
         Plan::Local(spec, h) | Plan::Remote(_, spec, h) if spec.has(flags::BLOCKING) => {
@@ -313,7 +322,7 @@ pub async fn run_plan_at(conn: &mut Conn, plan: Plan, argv: &[Bytes], now: tesse
                 vec![RemoteCmd {
                     spec,
                     handler,
-                    argv: argv.to_vec(),
+                    argv: Arg::owned(argv),
                 }],
                 conn.db,
                 conn.out.proto,
@@ -328,7 +337,7 @@ pub async fn run_plan_at(conn: &mut Conn, plan: Plan, argv: &[Bytes], now: tesse
 }
 
 /// Redis's error for a container command with a missing or unknown subcommand.
-pub fn unknown_subcommand(parent: &CommandSpec, argv: &[Bytes]) -> String {
+pub fn unknown_subcommand(parent: &CommandSpec, argv: &[Arg<'_>]) -> String {
     match argv.get(1) {
         None => tessera_commands::errors::arity(parent.name),
         Some(sub) => format!(
@@ -340,7 +349,7 @@ pub fn unknown_subcommand(parent: &CommandSpec, argv: &[Bytes]) -> String {
 }
 
 /// Redis's unknown-command error, quoting the first arguments.
-pub fn unknown_command(argv: &[Bytes]) -> String {
+pub fn unknown_command(argv: &[Arg<'_>]) -> String {
     let name = argv.first().map(|n| truncated(n, 128)).unwrap_or_default();
     let mut args = String::new();
     for a in argv.iter().skip(1) {

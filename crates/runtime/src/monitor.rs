@@ -7,12 +7,13 @@ use crate::shard::Shard;
 use bytes::Bytes;
 use tessera_commands::spec::flags;
 use tessera_commands::CommandSpec;
+use tessera_resp::Arg;
 
 /// Streams one executed command to every monitor on the server. `db` and
 /// `addr` are the issuing client's. Admin commands are not shown, as in Redis.
 /// The monitor `skip` (a client id, 0 for none) does not get the line: a
 /// monitor's own RESET, which Redis reports after the client stopped monitoring.
-pub fn feed(sh: &Shard, spec: &CommandSpec, argv: &[Bytes], db: usize, addr: &str, skip: u64) {
+pub fn feed(sh: &Shard, spec: &CommandSpec, argv: &[Arg<'_>], db: usize, addr: &str, skip: u64) {
     if !crate::pubsub::monitors_exist() || spec.has(flags::ADMIN | flags::SKIP_MONITOR) {
         return;
     }
@@ -37,7 +38,7 @@ pub fn feed(sh: &Shard, spec: &CommandSpec, argv: &[Bytes], db: usize, addr: &st
 
 /// The database a command is shown in: the client's, except that Redis
 /// shows SELECT in the database it selects (it reports after running).
-pub fn shown_db(argv: &[Bytes], db: usize, databases: usize) -> usize {
+pub fn shown_db(argv: &[Arg<'_>], db: usize, databases: usize) -> usize {
     if argv.len() == 2 && argv[0].eq_ignore_ascii_case(b"select") {
         if let Some(i) = tessera_commands::parse::int(&argv[1]) {
             if i >= 0 && (i as usize) < databases {
@@ -50,7 +51,7 @@ pub fn shown_db(argv: &[Bytes], db: usize, databases: usize) -> usize {
 
 /// One MONITOR line as a RESP simple string:
 /// `+<secs>.<micros> [<db> <addr>] "ARG" "ARG"...`, secrets redacted.
-pub fn line(secs: u64, micros: u32, db: usize, addr: &str, argv: &[Bytes]) -> Vec<u8> {
+pub fn line(secs: u64, micros: u32, db: usize, addr: &str, argv: &[Arg<'_>]) -> Vec<u8> {
     let mut s = Vec::with_capacity(64 + argv.iter().map(|a| a.len() + 3).sum::<usize>());
     s.push(b'+');
     s.extend_from_slice(format!("{secs}.{micros:06} [{db} {addr}]").as_bytes());
@@ -69,7 +70,7 @@ pub fn line(secs: u64, micros: u32, db: usize, addr: &str, argv: &[Bytes]) -> Ve
 
 /// Which arguments hide a secret: every argument of AUTH, and the user and
 /// password after HELLO's AUTH.
-fn redacted(argv: &[Bytes]) -> impl Fn(usize) -> bool {
+fn redacted(argv: &[Arg<'_>]) -> impl Fn(usize) -> bool {
     let mut hide = vec![false; argv.len()];
     if let Some(name) = argv.first() {
         if name.eq_ignore_ascii_case(b"auth") {
@@ -130,7 +131,7 @@ mod tests {
             123,
             0,
             "127.0.0.1:5555",
-            &args(&[b"SET", b"k", b"v"]),
+            &Arg::all(&args(&[b"SET", b"k", b"v"])),
         );
         assert_eq!(
             l,
@@ -142,7 +143,7 @@ mod tests {
             0,
             3,
             "a:1",
-            &args(&[b"SET", b"k", b"v\"\\\n\x01\xc3\xbf \xc3\xa9"]),
+            &Arg::all(&args(&[b"SET", b"k", b"v\"\\\n\x01\xc3\xbf \xc3\xa9"])),
         );
         assert_eq!(
             String::from_utf8(l).unwrap(),
@@ -155,14 +156,16 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted() {
-        let l = line(1, 0, 0, "a:1", &args(&[b"AUTH", b"x"]));
+        let l = line(1, 0, 0, "a:1", &Arg::all(&args(&[b"AUTH", b"x"])));
         assert_eq!(l, b"+1.000000 [0 a:1] \"AUTH\" \"(redacted)\"\r\n");
         let l = line(
             1,
             0,
             0,
             "a:1",
-            &args(&[b"HELLO", b"2", b"AUTH", b"u", b"p", b"SETNAME", b"n"]),
+            &Arg::all(&args(&[
+                b"HELLO", b"2", b"AUTH", b"u", b"p", b"SETNAME", b"n",
+            ])),
         );
         assert_eq!(
             l,
@@ -172,8 +175,8 @@ mod tests {
 
     #[test]
     fn select_shows_its_target() {
-        assert_eq!(shown_db(&args(&[b"select", b"3"]), 0, 16), 3);
-        assert_eq!(shown_db(&args(&[b"SELECT", b"99"]), 1, 16), 1);
-        assert_eq!(shown_db(&args(&[b"GET", b"3"]), 1, 16), 1);
+        assert_eq!(shown_db(&Arg::all(&args(&[b"select", b"3"])), 0, 16), 3);
+        assert_eq!(shown_db(&Arg::all(&args(&[b"SELECT", b"99"])), 1, 16), 1);
+        assert_eq!(shown_db(&Arg::all(&args(&[b"GET", b"3"])), 1, 16), 1);
     }
 }

@@ -38,9 +38,10 @@ use bytes::Bytes;
 use futures::future::join_all;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
-use tessera_commands::spec::{flags::*, kflags, Arg, CommandSpec, Exec, KeySpec};
+use tessera_commands::spec::{flags::*, kflags, ArgSpec, CommandSpec, Exec, KeySpec};
 use tessera_commands::table::{Lookup, Table};
 use tessera_commands::{errors, find_keys, Handler};
+use tessera_resp::Arg;
 use tessera_resp::Out;
 
 /// The queue of a transaction in progress.
@@ -63,7 +64,7 @@ pub enum Ran {
 }
 
 /// Handles one command received between MULTI and EXEC.
-pub async fn in_multi(conn: &mut Conn, argv: &[Bytes]) -> Ran {
+pub async fn in_multi(conn: &mut Conn, argv: &[Arg<'_>]) -> Ran {
     if argv.len() == 1 && argv[0].eq_ignore_ascii_case(b"exec") {
         return match exec(conn).await {
             Some(home) => Ran::At(home),
@@ -76,7 +77,7 @@ pub async fn in_multi(conn: &mut Conn, argv: &[Bytes]) -> Ran {
 
 /// Queues a command received in MULTI, or handles DISCARD and the commands
 /// refused or run at once there.
-async fn queue(conn: &mut Conn, argv: &[Bytes]) {
+async fn queue(conn: &mut Conn, argv: &[Arg<'_>]) {
     let name = argv[0].to_ascii_lowercase();
     match name.as_slice() {
         b"discard" if argv.len() == 1 => {
@@ -125,7 +126,7 @@ async fn queue(conn: &mut Conn, argv: &[Bytes]) {
         return reject(conn, "ERR Command not allowed inside a transaction");
     }
     if let Some(m) = conn.multi.as_mut() {
-        m.queued.push((spec, argv.to_vec()));
+        m.queued.push((spec, Arg::owned(argv)));
         conn.info.multi.set(m.queued.len() as i64);
     }
     conn.out.simple("QUEUED");
@@ -197,8 +198,8 @@ async fn exec(conn: &mut Conn) -> Option<usize> {
                 }
             }
             // A SORT whose patterns may name a key on any shard sees them all.
-            Exec::Keys(_) if n > 1 && coord::sort_whole_scope(spec, argv).is_some() => {
-                let m = coord::sort_whole_scope(spec, argv).unwrap_or(Mode::Shared);
+            Exec::Keys(_) if n > 1 && coord::sort_whole_scope(spec, &Arg::all(argv)).is_some() => {
+                let m = coord::sort_whole_scope(spec, &Arg::all(argv)).unwrap_or(Mode::Shared);
                 whole = Some(if whole == Some(Mode::Exclusive) {
                     Mode::Exclusive
                 } else {
@@ -364,21 +365,22 @@ async fn exec(conn: &mut Conn) -> Option<usize> {
     let queued = state.queued;
     // MONITOR shows the queued commands as they run, then EXEC, as Redis does.
     let monitored = crate::pubsub::monitors_exist();
-    let feed = |conn: &Conn, spec: &CommandSpec, argv: &[Bytes]| {
+    let feed = |conn: &Conn, spec: &CommandSpec, argv: &[Arg<'_>]| {
         if monitored {
             crate::monitor::feed(&conn.sh, spec, argv, conn.db, &conn.info.addr, 0);
         }
     };
     while i < queued.len() {
         if !matches!(targets[i], Target::Shard(..)) {
-            feed(conn, queued[i].0, &queued[i].1);
+            feed(conn, queued[i].0, &Arg::all(&queued[i].1));
         }
         match targets[i] {
-            Target::Conn(RuntimeHandler::Sync(f)) => f(conn, &queued[i].1),
-            Target::Conn(RuntimeHandler::Async(f)) => f(conn, &queued[i].1).await,
+            Target::Conn(RuntimeHandler::Sync(f)) => f(conn, &Arg::all(&queued[i].1)),
+            Target::Conn(RuntimeHandler::Async(f)) => f(conn, &Arg::all(&queued[i].1)).await,
             Target::Multi => {
                 let (spec, argv) = &queued[i];
-                let bytes = coord::run_bytes(conn, spec, argv, Locking::Held, false).await;
+                let bytes =
+                    coord::run_bytes(conn, spec, &Arg::all(argv), Locking::Held, false).await;
                 conn.out.raw(&bytes);
             }
             Target::Shard(s, _) => {
@@ -387,7 +389,7 @@ async fn exec(conn: &mut Conn) -> Option<usize> {
                 while i < queued.len() {
                     match targets[i] {
                         Target::Shard(t, h) if t == s => {
-                            feed(conn, queued[i].0, &queued[i].1);
+                            feed(conn, queued[i].0, &Arg::all(&queued[i].1));
                             batch.push((queued[i].0, h, queued[i].1.clone()));
                             i += 1;
                         }
@@ -400,7 +402,7 @@ async fn exec(conn: &mut Conn) -> Option<usize> {
                     let mut out = Out::new(proto);
                     let now = unix_ms();
                     for (spec, h, argv) in &batch {
-                        sh.run_handler(spec, *h, argv, db, now, &mut out, false);
+                        sh.run_handler(spec, *h, &Arg::all(argv), db, now, &mut out, false);
                     }
                     let _ = reply.send(out.buf.freeze());
                 })
@@ -460,7 +462,7 @@ async fn run_grouped(
                 cmds.into_iter()
                     .map(|(i, spec, h, argv)| {
                         let mut out = Out::new(proto);
-                        sh.run_handler(spec, h, &argv, db, now, &mut out, false);
+                        sh.run_handler(spec, h, &Arg::all(&argv), db, now, &mut out, false);
                         (i, out.buf.freeze())
                     })
                     .collect::<Vec<_>>()
@@ -482,7 +484,7 @@ fn feed_monitors(conn: &Conn, queued: &[(&'static CommandSpec, Vec<Bytes>)]) {
         return;
     }
     for (spec, argv) in queued {
-        crate::monitor::feed(&conn.sh, spec, argv, conn.db, &conn.info.addr, 0);
+        crate::monitor::feed(&conn.sh, spec, &Arg::all(argv), conn.db, &conn.info.addr, 0);
     }
     feed_exec(conn);
 }
@@ -493,7 +495,7 @@ fn feed_exec(conn: &Conn) {
         crate::monitor::feed(
             &conn.sh,
             spec,
-            &[Bytes::from_static(b"EXEC")],
+            &[Arg::whole(&Bytes::from_static(b"EXEC"))],
             conn.db,
             &conn.info.addr,
             0,
@@ -517,23 +519,23 @@ pub(crate) fn mark_multi(c: &Conn, on: bool) {
 }
 
 /// MULTI
-fn multi(c: &mut Conn, _argv: &[Bytes]) {
+fn multi(c: &mut Conn, _argv: &[Arg<'_>]) {
     // Nested MULTI is answered in `in_multi`; here no transaction is open.
     c.multi = Some(MultiState::default());
     mark_multi(c, true);
     c.out.ok();
 }
 
-fn exec_outside(c: &mut Conn, _argv: &[Bytes]) {
+fn exec_outside(c: &mut Conn, _argv: &[Arg<'_>]) {
     c.out.error("ERR EXEC without MULTI");
 }
 
-fn discard_outside(c: &mut Conn, _argv: &[Bytes]) {
+fn discard_outside(c: &mut Conn, _argv: &[Arg<'_>]) {
     c.out.error("ERR DISCARD without MULTI");
 }
 
 /// WATCH key [key ...]
-fn watch_cmd<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> futures::future::LocalBoxFuture<'a, ()> {
+fn watch_cmd<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> futures::future::LocalBoxFuture<'a, ()> {
     Box::pin(async move {
         crate::watch::watch(c, &argv[1..]).await;
         c.out.ok();
@@ -541,7 +543,10 @@ fn watch_cmd<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> futures::future::LocalBo
 }
 
 /// UNWATCH
-fn unwatch_cmd<'a>(c: &'a mut Conn, _argv: &'a [Bytes]) -> futures::future::LocalBoxFuture<'a, ()> {
+fn unwatch_cmd<'a>(
+    c: &'a mut Conn,
+    _argv: &'a [Arg<'_>],
+) -> futures::future::LocalBoxFuture<'a, ()> {
     Box::pin(async move {
         crate::watch::unwatch(c).await;
         c.out.ok();
@@ -596,7 +601,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         flags: NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
         acl: &["fast", "transaction"],
         keys: &[KeySpec::range_to_end(1, 1, kflags::RO)],
-        args: &[Arg::key("key", 0).multiple()],
+        args: &[ArgSpec::key("key", 0).multiple()],
         summary: "Makes the next EXEC run only if none of these keys changed meanwhile.",
         since: "2.2.0",
         group: "transactions",

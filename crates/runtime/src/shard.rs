@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use tessera_commands::spec::{flags, kflags};
 use tessera_commands::{find_keys, CommandSpec, Ctx, Exec, Handler};
 use tessera_config::Config;
+use tessera_resp::Arg;
 use tessera_resp::Out;
 use tessera_storage::{Keyspace, Ms};
 
@@ -212,7 +213,7 @@ impl Shard {
         &self,
         spec: &'static CommandSpec,
         h: Handler,
-        argv: &[Bytes],
+        argv: &[Arg<'_>],
         db: usize,
         now: Ms,
         out: &mut Out,
@@ -269,7 +270,7 @@ impl Shard {
     fn write_keys_existing(
         &self,
         spec: &'static CommandSpec,
-        argv: &[Bytes],
+        argv: &[Arg<'_>],
         db: usize,
         now: Ms,
     ) -> Vec<(usize, Bytes, bool)> {
@@ -280,7 +281,7 @@ impl Shard {
             .into_iter()
             .filter(|k| k.flags & kflags::WRITES != 0)
             .map(|k| {
-                let key = argv[k.index].clone();
+                let key = argv[k.index].to_bytes();
                 let d = written_db(spec, argv, k.index, db, databases);
                 let exists = ks.db(d).contains(&key, now);
                 (d, key, exists)
@@ -289,7 +290,7 @@ impl Shard {
     }
 
     /// Tells watchers and blocked clients that a command wrote its keys.
-    pub fn after_write(&self, spec: &'static CommandSpec, argv: &[Bytes], db: usize) {
+    pub fn after_write(&self, spec: &'static CommandSpec, argv: &[Arg<'_>], db: usize) {
         if self.watches.borrow().is_empty() && self.blocked.borrow().is_empty() {
             return;
         }
@@ -331,7 +332,7 @@ impl Shard {
 /// destination with a `DB` option.
 fn written_db(
     spec: &CommandSpec,
-    argv: &[Bytes],
+    argv: &[Arg<'_>],
     index: usize,
     db: usize,
     databases: usize,
@@ -369,7 +370,7 @@ pub struct RunResult {
 pub fn run_on(
     ks: &mut Keyspace,
     h: Handler,
-    argv: &[Bytes],
+    argv: &[Arg<'_>],
     db: usize,
     now: Ms,
     out: &mut Out,

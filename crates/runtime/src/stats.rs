@@ -26,6 +26,7 @@ use crate::shard::{ClientInfo, Shard, SlowEntry};
 use bytes::Bytes;
 use std::sync::atomic::Ordering;
 use tessera_commands::CommandSpec;
+use tessera_resp::Arg;
 
 /// The key of a command in `Shard::cmdstats`: the address of its
 /// declaration, which is static. Subcommands share their parent's name
@@ -116,7 +117,7 @@ pub fn record_error(sh: &Shard, reply: &[u8]) {
 }
 
 /// Adds a SLOWLOG entry when the command took at least `slowlog-log-slower-than`.
-pub fn maybe_slowlog(sh: &Shard, client: &ClientInfo, argv: &[Bytes], us: u64) {
+pub fn maybe_slowlog(sh: &Shard, client: &ClientInfo, argv: &[Arg<'_>], us: u64) {
     let (threshold, max_len) = {
         let c = sh.config.borrow();
         (c.slowlog_log_slower_than, c.slowlog_max_len as usize)
@@ -139,7 +140,7 @@ pub fn maybe_slowlog(sh: &Shard, client: &ClientInfo, argv: &[Bytes], us: u64) {
             v.extend_from_slice(format!("... ({} more bytes)", a.len() - 128).as_bytes());
             args.push(Bytes::from(v));
         } else {
-            args.push(a.clone());
+            args.push(Bytes::copy_from_slice(a));
         }
     }
     // Ids are server-wide so that SLOWLOG GET can merge the shards' logs

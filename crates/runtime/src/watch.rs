@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tessera_commands::CommandSpec;
+use tessera_resp::Arg;
 
 /// Set when any watched key of a session changed.
 pub type WatchFlag = Arc<AtomicBool>;
@@ -94,12 +95,12 @@ pub fn touch(sh: &Shard, db: usize, key: &[u8]) {
 /// Before FLUSHDB, FLUSHALL or SWAPDB runs on this shard: watched keys that
 /// exist in a database it changes are touched (as Redis does, a watched key
 /// that does not exist is not touched by a flush).
-pub fn before_all_shards_write(sh: &Shard, spec: &CommandSpec, argv: &[Bytes], db: usize) {
+pub fn before_all_shards_write(sh: &Shard, spec: &CommandSpec, argv: &[Arg<'_>], db: usize) {
     if sh.watches.borrow().is_empty() {
         return;
     }
     let databases = sh.config.borrow().databases;
-    let parse = |a: &Bytes| {
+    let parse = |a: &Arg<'_>| {
         std::str::from_utf8(a)
             .ok()
             .and_then(|s| s.parse::<usize>().ok())
@@ -143,7 +144,7 @@ pub fn expired_since_watch(sh: &Shard, db: usize, key: &[u8], now: tessera_stora
 }
 
 /// WATCH key [key ...] on this connection.
-pub async fn watch(conn: &mut Conn, keys: &[Bytes]) {
+pub async fn watch(conn: &mut Conn, keys: &[Arg<'_>]) {
     let n = conn.sh.shards();
     let db = conn.db;
     let flag = match &conn.watch {
@@ -152,7 +153,10 @@ pub async fn watch(conn: &mut Conn, keys: &[Bytes]) {
     };
     let mut by_shard: HashMap<usize, Vec<Bytes>> = HashMap::new();
     for k in keys {
-        by_shard.entry(shard_of(k, n)).or_default().push(k.clone());
+        by_shard
+            .entry(shard_of(k, n))
+            .or_default()
+            .push(k.to_bytes());
     }
     for (s, ks) in by_shard {
         let f = flag.clone();

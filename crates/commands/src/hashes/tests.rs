@@ -9,7 +9,7 @@ use crate::table::Lookup;
 use crate::{Ctx, Exec};
 use bytes::Bytes;
 use std::collections::{BTreeMap, BTreeSet};
-use tessera_resp::{Out, Proto};
+use tessera_resp::{Arg, Out, Proto};
 
 /// Runs one command through its handler with every event class listened
 /// for; returns the reply, the dirty count and the events' names.
@@ -28,7 +28,7 @@ fn run_full(h: &mut Harness, args: &[&str]) -> (String, u64, Vec<&'static str>) 
     let mut out = Out::new(h.proto);
     let mut ctx = Ctx::new(&mut h.ks, h.db, h.now, &mut out, &h.config, 0, 1);
     ctx.notify_mask = u32::MAX;
-    handler(&mut ctx, &argv);
+    handler(&mut ctx, &Arg::all(&argv));
     let dirty = ctx.dirty;
     let events = ctx.events.iter().map(|e| e.name).collect();
     drop(ctx);

@@ -4,6 +4,7 @@
 use super::*;
 use crate::harness::Harness;
 use crate::table::Lookup;
+use bytes::Bytes;
 use tessera_resp::Proto;
 
 include!("recorded.rs");
@@ -30,7 +31,7 @@ fn run_full(h: &mut Harness, args: &[&str]) -> (String, u64, Vec<String>) {
     let mut ctx = Ctx::new(&mut h.ks, h.db, h.now, &mut out, &h.config, 0, 1);
     ctx.notify_mask = u32::MAX;
     ctx.may_block = h.may_block;
-    handler(&mut ctx, &argv);
+    handler(&mut ctx, &Arg::all(&argv));
     let dirty = ctx.dirty;
     let events = ctx
         .events

@@ -32,7 +32,7 @@ fn run_full(h: &mut Harness, args: &[&str]) -> (String, u64, Vec<String>) {
     let mut out = Out::new(h.proto);
     let mut ctx = Ctx::new(&mut h.ks, h.db, h.now, &mut out, &h.config, 0, 1);
     ctx.notify_mask = u32::MAX;
-    handler(&mut ctx, &argv);
+    handler(&mut ctx, &Arg::all(&argv));
     let dirty = ctx.dirty;
     let events = ctx
         .events

@@ -27,7 +27,7 @@ fn run_full(h: &mut Harness, args: &[&str]) -> (String, u64, Vec<String>) {
     let mut out = Out::new(h.proto);
     let mut ctx = Ctx::new(&mut h.ks, h.db, h.now, &mut out, &h.config, 0, 1);
     ctx.notify_mask = u32::MAX;
-    handler(&mut ctx, &argv);
+    handler(&mut ctx, &Arg::all(&argv));
     let dirty = ctx.dirty;
     let events = ctx
         .events
@@ -218,39 +218,51 @@ fn args(v: &[&str]) -> Vec<Bytes> {
 
 #[test]
 fn layout_names_the_keys_the_handler_will_use() {
-    let l = layout(&args(&[
+    let l = layout(&Arg::all(&args(&[
         "sort", "k", "store", "a", "get", "#", "STORE", "b",
-    ]))
+    ])))
     .unwrap();
     assert_eq!(l.source, "k");
     assert_eq!(l.store.as_deref(), Some(&b"b"[..]));
     assert!(!l.patterns);
-    assert!(layout(&args(&["sort", "k", "by", "w_*"])).unwrap().patterns);
     assert!(
-        layout(&args(&["sort", "k", "get", "d_*->f"]))
+        layout(&Arg::all(&args(&["sort", "k", "by", "w_*"])))
             .unwrap()
             .patterns
     );
     assert!(
-        !layout(&args(&["sort", "k", "by", "nosort", "get", "#"]))
+        layout(&Arg::all(&args(&["sort", "k", "get", "d_*->f"])))
+            .unwrap()
+            .patterns
+    );
+    assert!(
+        !layout(&Arg::all(&args(&["sort", "k", "by", "nosort", "get", "#"])))
             .unwrap()
             .patterns
     );
     // A GET without a star names no key.
     assert!(
-        !layout(&args(&["sort", "k", "get", "fixed"]))
+        !layout(&Arg::all(&args(&["sort", "k", "get", "fixed"])))
             .unwrap()
             .patterns
     );
     // BY without a star wins over a later BY with one (Redis keeps "dontsort").
     assert!(
-        !layout(&args(&["sort", "k", "by", "nosort", "by", "w_*"]))
-            .unwrap()
-            .patterns
+        !layout(&Arg::all(&args(&[
+            "sort", "k", "by", "nosort", "by", "w_*"
+        ])))
+        .unwrap()
+        .patterns
     );
-    assert_eq!(layout(&args(&["sort", "k", "bogus"])), None);
-    assert_eq!(layout(&args(&["sort_ro", "k", "store", "d"])), None);
-    assert_eq!(layout(&args(&["sort", "k", "limit", "x", "1"])), None);
+    assert_eq!(layout(&Arg::all(&args(&["sort", "k", "bogus"]))), None);
+    assert_eq!(
+        layout(&Arg::all(&args(&["sort_ro", "k", "store", "d"]))),
+        None
+    );
+    assert_eq!(
+        layout(&Arg::all(&args(&["sort", "k", "limit", "x", "1"]))),
+        None
+    );
 }
 
 #[test]
@@ -259,9 +271,9 @@ fn pattern_keys_lists_every_key_the_patterns_name() {
     h.run(&["RPUSH", "l", "a", "b", "a"]);
     let v = h.ks.db(0).peek(b"l", h.now).cloned().unwrap();
     let keys = pattern_keys(
-        &args(&[
+        &Arg::all(&args(&[
             "sort", "l", "by", "w_*", "get", "#", "get", "h_*->f", "get", "w_*",
-        ]),
+        ])),
         &v,
     );
     assert_eq!(
@@ -270,10 +282,10 @@ fn pattern_keys_lists_every_key_the_patterns_name() {
             .map(|k| Bytes::from_static(k.as_bytes()))
             .to_vec()
     );
-    assert!(pattern_keys(&args(&["sort", "l", "by", "nosort"]), &v).is_empty());
+    assert!(pattern_keys(&Arg::all(&args(&["sort", "l", "by", "nosort"])), &v).is_empty());
     h.run(&["SET", "s", "x"]);
     let s = h.ks.db(0).peek(b"s", h.now).cloned().unwrap();
-    assert!(pattern_keys(&args(&["sort", "s", "by", "w_*"]), &s).is_empty());
+    assert!(pattern_keys(&Arg::all(&args(&["sort", "s", "by", "w_*"])), &s).is_empty());
 }
 
 #[test]

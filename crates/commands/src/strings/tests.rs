@@ -5,12 +5,12 @@
 use crate::harness::Harness;
 use crate::{Ctx, Exec};
 use bytes::Bytes;
-use tessera_resp::Out;
+use tessera_resp::{Arg, Out};
 
 /// Runs one command and asserts its exact reply bytes.
 fn expect(h: &mut Harness, args: &[&[u8]], want: &[u8]) {
     let argv: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a)).collect();
-    let got = h.run_bytes(&argv);
+    let got = h.run_bytes(&Arg::all(&argv));
     assert!(
         got == want,
         "command {:?}\n  got: {}\n want: {}",
@@ -50,7 +50,7 @@ fn run_handler(h: &mut Harness, name: &str, args: &[&str]) -> (String, u64) {
         may_block: false,
         block: None,
     };
-    handler(&mut ctx, &argv);
+    handler(&mut ctx, &Arg::all(&argv));
     let dirty = ctx.dirty;
     drop(ctx);
     (String::from_utf8_lossy(&out.buf).into_owned(), dirty)

@@ -2,7 +2,7 @@
 //! trees as Redis 7.0 documents them, summaries in our words); no logic here.
 
 use super::*;
-use crate::spec::{flags::*, kflags, Arg, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec};
+use crate::spec::{flags::*, kflags, ArgSpec, BeginSearch, CommandSpec, Exec, FindKeys, KeySpec};
 
 /// The group's defaults, filled in per command below.
 const ZSET: CommandSpec = CommandSpec {
@@ -18,28 +18,28 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "fast"],
         keys: &[KeySpec { flags: kflags::RW | kflags::UPDATE, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::oneof(
+            ArgSpec::key("key", 0),
+            ArgSpec::oneof(
               "condition",
               &[
-                Arg::token("nx", "NX"),
-                Arg::token("xx", "XX"),
+                ArgSpec::token("nx", "NX"),
+                ArgSpec::token("xx", "XX"),
               ],
             ).since("3.0.2").optional(),
-            Arg::oneof(
+            ArgSpec::oneof(
               "comparison",
               &[
-                Arg::token("gt", "GT"),
-                Arg::token("lt", "LT"),
+                ArgSpec::token("gt", "GT"),
+                ArgSpec::token("lt", "LT"),
               ],
             ).since("6.2.0").optional(),
-            Arg::token("change", "CH").since("3.0.2").optional(),
-            Arg::token("increment", "INCR").since("3.0.2").optional(),
-            Arg::block(
+            ArgSpec::token("change", "CH").since("3.0.2").optional(),
+            ArgSpec::token("increment", "INCR").since("3.0.2").optional(),
+            ArgSpec::block(
               "score_member",
               &[
-                Arg::double("score"),
-                Arg::string("member"),
+                ArgSpec::double("score"),
+                ArgSpec::string("member"),
               ],
             ).multiple()
         ],
@@ -56,9 +56,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "fast"],
         keys: &[KeySpec { flags: kflags::RW | kflags::ACCESS | kflags::UPDATE, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("increment"),
-            Arg::string("member")
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("increment"),
+            ArgSpec::string("member")
         ],
         summary: "Adds an increment to a member's score, adding the member if absent.",
         since: "1.2.0",
@@ -73,8 +73,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "fast"],
         keys: &[KeySpec { flags: kflags::RW | kflags::DELETE, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::string("member").multiple()
+            ArgSpec::key("key", 0),
+            ArgSpec::string("member").multiple()
         ],
         summary: "Removes members from a sorted set.",
         since: "1.2.0",
@@ -89,7 +89,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "fast"],
         keys: &[KeySpec { flags: kflags::RO, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0)
+            ArgSpec::key("key", 0)
         ],
         summary: "Returns how many members a sorted set has.",
         since: "1.2.0",
@@ -104,9 +104,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "fast"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::double("min"),
-            Arg::double("max")
+            ArgSpec::key("key", 0),
+            ArgSpec::double("min"),
+            ArgSpec::double("max")
         ],
         summary: "Counts the members whose scores fall within a range.",
         since: "2.0.0",
@@ -121,9 +121,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "fast"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::string("min"),
-            Arg::string("max")
+            ArgSpec::key("key", 0),
+            ArgSpec::string("min"),
+            ArgSpec::string("max")
         ],
         summary: "Counts the members within a lexicographical range.",
         since: "2.8.9",
@@ -138,8 +138,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "fast"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::string("member")
+            ArgSpec::key("key", 0),
+            ArgSpec::string("member")
         ],
         summary: "Returns the score of a member.",
         since: "1.2.0",
@@ -154,8 +154,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "fast"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::string("member").multiple()
+            ArgSpec::key("key", 0),
+            ArgSpec::string("member").multiple()
         ],
         summary: "Returns the scores of several members, null for absent ones.",
         since: "6.2.0",
@@ -170,8 +170,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "fast"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::string("member")
+            ArgSpec::key("key", 0),
+            ArgSpec::string("member")
         ],
         summary: "Returns a member's position in ascending score order.",
         since: "2.0.0",
@@ -186,8 +186,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "fast"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::string("member")
+            ArgSpec::key("key", 0),
+            ArgSpec::string("member")
         ],
         summary: "Returns a member's position in descending score order.",
         since: "2.0.0",
@@ -202,26 +202,26 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::string("start"),
-            Arg::string("stop"),
-            Arg::oneof(
+            ArgSpec::key("key", 0),
+            ArgSpec::string("start"),
+            ArgSpec::string("stop"),
+            ArgSpec::oneof(
               "sortby",
               &[
-                Arg::token("byscore", "BYSCORE"),
-                Arg::token("bylex", "BYLEX"),
+                ArgSpec::token("byscore", "BYSCORE"),
+                ArgSpec::token("bylex", "BYLEX"),
               ],
             ).since("6.2.0").optional(),
-            Arg::token("rev", "REV").since("6.2.0").optional(),
-            Arg::block(
+            ArgSpec::token("rev", "REV").since("6.2.0").optional(),
+            ArgSpec::block(
               "offset_count",
               &[
-                Arg::integer("offset"),
-                Arg::integer("count"),
+                ArgSpec::integer("offset"),
+                ArgSpec::integer("count"),
               ],
             )
             .with_token("LIMIT").since("6.2.0").optional(),
-            Arg::token("withscores", "WITHSCORES").optional()
+            ArgSpec::token("withscores", "WITHSCORES").optional()
         ],
         summary: "Returns members in a range of positions, scores or lexicographical order.",
         since: "1.2.0",
@@ -236,10 +236,10 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("start"),
-            Arg::integer("stop"),
-            Arg::token("withscores", "WITHSCORES").optional()
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("start"),
+            ArgSpec::integer("stop"),
+            ArgSpec::token("withscores", "WITHSCORES").optional()
         ],
         summary: "Returns members in a range of positions, highest score first.",
         since: "1.2.0",
@@ -254,15 +254,15 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::double("min"),
-            Arg::double("max"),
-            Arg::token("withscores", "WITHSCORES").since("2.0.0").optional(),
-            Arg::block(
+            ArgSpec::key("key", 0),
+            ArgSpec::double("min"),
+            ArgSpec::double("max"),
+            ArgSpec::token("withscores", "WITHSCORES").since("2.0.0").optional(),
+            ArgSpec::block(
               "offset_count",
               &[
-                Arg::integer("offset"),
-                Arg::integer("count"),
+                ArgSpec::integer("offset"),
+                ArgSpec::integer("count"),
               ],
             )
             .with_token("LIMIT").optional()
@@ -280,15 +280,15 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::double("max"),
-            Arg::double("min"),
-            Arg::token("withscores", "WITHSCORES").optional(),
-            Arg::block(
+            ArgSpec::key("key", 0),
+            ArgSpec::double("max"),
+            ArgSpec::double("min"),
+            ArgSpec::token("withscores", "WITHSCORES").optional(),
+            ArgSpec::block(
               "offset_count",
               &[
-                Arg::integer("offset"),
-                Arg::integer("count"),
+                ArgSpec::integer("offset"),
+                ArgSpec::integer("count"),
               ],
             )
             .with_token("LIMIT").optional()
@@ -306,14 +306,14 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::string("min"),
-            Arg::string("max"),
-            Arg::block(
+            ArgSpec::key("key", 0),
+            ArgSpec::string("min"),
+            ArgSpec::string("max"),
+            ArgSpec::block(
               "offset_count",
               &[
-                Arg::integer("offset"),
-                Arg::integer("count"),
+                ArgSpec::integer("offset"),
+                ArgSpec::integer("count"),
               ],
             )
             .with_token("LIMIT").optional()
@@ -331,14 +331,14 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::string("max"),
-            Arg::string("min"),
-            Arg::block(
+            ArgSpec::key("key", 0),
+            ArgSpec::string("max"),
+            ArgSpec::string("min"),
+            ArgSpec::block(
               "offset_count",
               &[
-                Arg::integer("offset"),
-                Arg::integer("count"),
+                ArgSpec::integer("offset"),
+                ArgSpec::integer("count"),
               ],
             )
             .with_token("LIMIT").optional()
@@ -356,23 +356,23 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::OW | kflags::UPDATE, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }, KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(2), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("dst", 0),
-            Arg::key("src", 1),
-            Arg::string("min"),
-            Arg::string("max"),
-            Arg::oneof(
+            ArgSpec::key("dst", 0),
+            ArgSpec::key("src", 1),
+            ArgSpec::string("min"),
+            ArgSpec::string("max"),
+            ArgSpec::oneof(
               "sortby",
               &[
-                Arg::token("byscore", "BYSCORE"),
-                Arg::token("bylex", "BYLEX"),
+                ArgSpec::token("byscore", "BYSCORE"),
+                ArgSpec::token("bylex", "BYLEX"),
               ],
             ).optional(),
-            Arg::token("rev", "REV").optional(),
-            Arg::block(
+            ArgSpec::token("rev", "REV").optional(),
+            ArgSpec::block(
               "offset_count",
               &[
-                Arg::integer("offset"),
-                Arg::integer("count"),
+                ArgSpec::integer("offset"),
+                ArgSpec::integer("count"),
               ],
             )
             .with_token("LIMIT").optional()
@@ -390,9 +390,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RW | kflags::DELETE, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("start"),
-            Arg::integer("stop")
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("start"),
+            ArgSpec::integer("stop")
         ],
         summary: "Removes the members in a range of positions.",
         since: "2.0.0",
@@ -407,9 +407,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RW | kflags::DELETE, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::double("min"),
-            Arg::double("max")
+            ArgSpec::key("key", 0),
+            ArgSpec::double("min"),
+            ArgSpec::double("max")
         ],
         summary: "Removes the members whose scores fall within a range.",
         since: "1.2.0",
@@ -424,9 +424,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RW | kflags::DELETE, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::string("min"),
-            Arg::string("max")
+            ArgSpec::key("key", 0),
+            ArgSpec::string("min"),
+            ArgSpec::string("max")
         ],
         summary: "Removes the members within a lexicographical range.",
         since: "2.8.9",
@@ -441,8 +441,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "fast"],
         keys: &[KeySpec { flags: kflags::RW | kflags::ACCESS | kflags::DELETE, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("count").optional()
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("count").optional()
         ],
         summary: "Removes and returns the members with the lowest scores.",
         since: "5.0.0",
@@ -457,8 +457,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "fast"],
         keys: &[KeySpec { flags: kflags::RW | kflags::ACCESS | kflags::DELETE, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("count").optional()
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("count").optional()
         ],
         summary: "Removes and returns the members with the highest scores.",
         since: "5.0.0",
@@ -473,16 +473,16 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RW | kflags::ACCESS | kflags::DELETE, begin: BeginSearch::Index(1), find: FindKeys::Keynum { keynum_idx: 0, first_key: 1, key_step: 1 } }],
         args: &[
-            Arg::integer("numkeys"),
-            Arg::key("key", 0).multiple(),
-            Arg::oneof(
+            ArgSpec::integer("numkeys"),
+            ArgSpec::key("key", 0).multiple(),
+            ArgSpec::oneof(
               "where",
               &[
-                Arg::token("min", "MIN"),
-                Arg::token("max", "MAX"),
+                ArgSpec::token("min", "MIN"),
+                ArgSpec::token("max", "MAX"),
               ],
             ),
-            Arg::integer("count").with_token("COUNT").optional()
+            ArgSpec::integer("count").with_token("COUNT").optional()
         ],
         summary: "Pops the lowest- or highest-scored members from the first non-empty sorted set of several.",
         since: "7.0.0",
@@ -497,8 +497,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "fast", "blocking"],
         keys: &[KeySpec { flags: kflags::RW | kflags::ACCESS | kflags::DELETE, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: -2, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0).multiple(),
-            Arg::double("timeout")
+            ArgSpec::key("key", 0).multiple(),
+            ArgSpec::double("timeout")
         ],
         summary: "Pops the lowest-scored member of the first non-empty sorted set, waiting for one if none.",
         since: "5.0.0",
@@ -513,8 +513,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "fast", "blocking"],
         keys: &[KeySpec { flags: kflags::RW | kflags::ACCESS | kflags::DELETE, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: -2, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0).multiple(),
-            Arg::double("timeout")
+            ArgSpec::key("key", 0).multiple(),
+            ArgSpec::double("timeout")
         ],
         summary: "Pops the highest-scored member of the first non-empty sorted set, waiting for one if none.",
         since: "5.0.0",
@@ -529,17 +529,17 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "slow", "blocking"],
         keys: &[KeySpec { flags: kflags::RW | kflags::ACCESS | kflags::DELETE, begin: BeginSearch::Index(2), find: FindKeys::Keynum { keynum_idx: 0, first_key: 1, key_step: 1 } }],
         args: &[
-            Arg::double("timeout"),
-            Arg::integer("numkeys"),
-            Arg::key("key", 0).multiple(),
-            Arg::oneof(
+            ArgSpec::double("timeout"),
+            ArgSpec::integer("numkeys"),
+            ArgSpec::key("key", 0).multiple(),
+            ArgSpec::oneof(
               "where",
               &[
-                Arg::token("min", "MIN"),
-                Arg::token("max", "MAX"),
+                ArgSpec::token("min", "MIN"),
+                ArgSpec::token("max", "MAX"),
               ],
             ),
-            Arg::integer("count").with_token("COUNT").optional()
+            ArgSpec::integer("count").with_token("COUNT").optional()
         ],
         summary: "Pops members from the first non-empty sorted set of several, waiting for one if none.",
         since: "7.0.0",
@@ -554,12 +554,12 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::block(
+            ArgSpec::key("key", 0),
+            ArgSpec::block(
               "options",
               &[
-                Arg::integer("count"),
-                Arg::token("withscores", "WITHSCORES").optional(),
+                ArgSpec::integer("count"),
+                ArgSpec::token("withscores", "WITHSCORES").optional(),
               ],
             ).optional()
         ],
@@ -576,19 +576,19 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Keynum { keynum_idx: 0, first_key: 1, key_step: 1 } }],
         args: &[
-            Arg::integer("numkeys"),
-            Arg::key("key", 0).multiple(),
-            Arg::integer("weight").with_token("WEIGHTS").optional().multiple(),
-            Arg::oneof(
+            ArgSpec::integer("numkeys"),
+            ArgSpec::key("key", 0).multiple(),
+            ArgSpec::integer("weight").with_token("WEIGHTS").optional().multiple(),
+            ArgSpec::oneof(
               "aggregate",
               &[
-                Arg::token("sum", "SUM"),
-                Arg::token("min", "MIN"),
-                Arg::token("max", "MAX"),
+                ArgSpec::token("sum", "SUM"),
+                ArgSpec::token("min", "MIN"),
+                ArgSpec::token("max", "MAX"),
               ],
             )
             .with_token("AGGREGATE").optional(),
-            Arg::token("withscores", "WITHSCORES").optional()
+            ArgSpec::token("withscores", "WITHSCORES").optional()
         ],
         summary: "Returns the intersection of sorted sets (and sets), with weighted, aggregated scores.",
         since: "6.2.0",
@@ -603,19 +603,19 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Keynum { keynum_idx: 0, first_key: 1, key_step: 1 } }],
         args: &[
-            Arg::integer("numkeys"),
-            Arg::key("key", 0).multiple(),
-            Arg::integer("weight").with_token("WEIGHTS").optional().multiple(),
-            Arg::oneof(
+            ArgSpec::integer("numkeys"),
+            ArgSpec::key("key", 0).multiple(),
+            ArgSpec::integer("weight").with_token("WEIGHTS").optional().multiple(),
+            ArgSpec::oneof(
               "aggregate",
               &[
-                Arg::token("sum", "SUM"),
-                Arg::token("min", "MIN"),
-                Arg::token("max", "MAX"),
+                ArgSpec::token("sum", "SUM"),
+                ArgSpec::token("min", "MIN"),
+                ArgSpec::token("max", "MAX"),
               ],
             )
             .with_token("AGGREGATE").optional(),
-            Arg::token("withscores", "WITHSCORES").optional()
+            ArgSpec::token("withscores", "WITHSCORES").optional()
         ],
         summary: "Returns the union of sorted sets (and sets), with weighted, aggregated scores.",
         since: "6.2.0",
@@ -630,9 +630,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Keynum { keynum_idx: 0, first_key: 1, key_step: 1 } }],
         args: &[
-            Arg::integer("numkeys"),
-            Arg::key("key", 0).multiple(),
-            Arg::token("withscores", "WITHSCORES").optional()
+            ArgSpec::integer("numkeys"),
+            ArgSpec::key("key", 0).multiple(),
+            ArgSpec::token("withscores", "WITHSCORES").optional()
         ],
         summary: "Returns the members of the first sorted set that are in none of the others.",
         since: "6.2.0",
@@ -647,16 +647,16 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::OW | kflags::UPDATE, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }, KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(2), find: FindKeys::Keynum { keynum_idx: 0, first_key: 1, key_step: 1 } }],
         args: &[
-            Arg::key("destination", 0),
-            Arg::integer("numkeys"),
-            Arg::key("key", 1).multiple(),
-            Arg::integer("weight").with_token("WEIGHTS").optional().multiple(),
-            Arg::oneof(
+            ArgSpec::key("destination", 0),
+            ArgSpec::integer("numkeys"),
+            ArgSpec::key("key", 1).multiple(),
+            ArgSpec::integer("weight").with_token("WEIGHTS").optional().multiple(),
+            ArgSpec::oneof(
               "aggregate",
               &[
-                Arg::token("sum", "SUM"),
-                Arg::token("min", "MIN"),
-                Arg::token("max", "MAX"),
+                ArgSpec::token("sum", "SUM"),
+                ArgSpec::token("min", "MIN"),
+                ArgSpec::token("max", "MAX"),
               ],
             )
             .with_token("AGGREGATE").optional()
@@ -674,16 +674,16 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::OW | kflags::UPDATE, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }, KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(2), find: FindKeys::Keynum { keynum_idx: 0, first_key: 1, key_step: 1 } }],
         args: &[
-            Arg::key("destination", 0),
-            Arg::integer("numkeys"),
-            Arg::key("key", 1).multiple(),
-            Arg::integer("weight").with_token("WEIGHTS").optional().multiple(),
-            Arg::oneof(
+            ArgSpec::key("destination", 0),
+            ArgSpec::integer("numkeys"),
+            ArgSpec::key("key", 1).multiple(),
+            ArgSpec::integer("weight").with_token("WEIGHTS").optional().multiple(),
+            ArgSpec::oneof(
               "aggregate",
               &[
-                Arg::token("sum", "SUM"),
-                Arg::token("min", "MIN"),
-                Arg::token("max", "MAX"),
+                ArgSpec::token("sum", "SUM"),
+                ArgSpec::token("min", "MIN"),
+                ArgSpec::token("max", "MAX"),
               ],
             )
             .with_token("AGGREGATE").optional()
@@ -701,9 +701,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["write", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::OW | kflags::UPDATE, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }, KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(2), find: FindKeys::Keynum { keynum_idx: 0, first_key: 1, key_step: 1 } }],
         args: &[
-            Arg::key("destination", 0),
-            Arg::integer("numkeys"),
-            Arg::key("key", 1).multiple()
+            ArgSpec::key("destination", 0),
+            ArgSpec::integer("numkeys"),
+            ArgSpec::key("key", 1).multiple()
         ],
         summary: "Stores the members of the first sorted set that are in none of the others under a key.",
         since: "6.2.0",
@@ -718,9 +718,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Keynum { keynum_idx: 0, first_key: 1, key_step: 1 } }],
         args: &[
-            Arg::integer("numkeys"),
-            Arg::key("key", 0).multiple(),
-            Arg::integer("limit").with_token("LIMIT").optional()
+            ArgSpec::integer("numkeys"),
+            ArgSpec::key("key", 0).multiple(),
+            ArgSpec::integer("limit").with_token("LIMIT").optional()
         ],
         summary: "Counts the members of the intersection of sorted sets, optionally stopping at a limit.",
         since: "7.0.0",
@@ -735,10 +735,10 @@ pub static COMMANDS: &[CommandSpec] = &[
         acl: &["read", "sortedset", "slow"],
         keys: &[KeySpec { flags: kflags::RO | kflags::ACCESS, begin: BeginSearch::Index(1), find: FindKeys::Range { last_key: 0, key_step: 1, limit: 0 } }],
         args: &[
-            Arg::key("key", 0),
-            Arg::integer("cursor"),
-            Arg::pattern("pattern").with_token("MATCH").optional(),
-            Arg::integer("count").with_token("COUNT").optional()
+            ArgSpec::key("key", 0),
+            ArgSpec::integer("cursor"),
+            ArgSpec::pattern("pattern").with_token("MATCH").optional(),
+            ArgSpec::integer("count").with_token("COUNT").optional()
         ],
         summary: "Iterates over the members and scores of a sorted set with a cursor.",
         since: "2.8.0",

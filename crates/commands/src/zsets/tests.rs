@@ -8,7 +8,7 @@ mod recorded;
 use crate::harness::Harness;
 use crate::notify;
 use bytes::Bytes;
-use tessera_resp::Proto;
+use tessera_resp::{Arg, Proto};
 use tessera_storage::{Set, Value};
 
 /// Runs one command; `SADD` is emulated through the storage type so these
@@ -195,7 +195,7 @@ fn writes_count_dirty_and_raise_events() {
         let mut out = tessera_resp::Out::new(Proto::Resp2);
         let mut ctx = crate::Ctx::new(&mut h.ks, 0, h.now, &mut out, &h.config, 0, 1);
         ctx.notify_mask = u32::MAX;
-        f(&mut ctx, &argv);
+        f(&mut ctx, &Arg::all(&argv));
         let names = ctx.events.iter().map(|e| e.name).collect();
         let dirty = ctx.dirty;
         drop(ctx);

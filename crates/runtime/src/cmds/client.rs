@@ -9,13 +9,13 @@
 use crate::conn::{Conn, ReplyMode};
 use crate::exec::RuntimeHandler;
 use crate::shard::{unix_ms, ClientInfo};
-use bytes::Bytes;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 use std::fmt::Write as _;
 use tessera_commands::errors;
 use tessera_commands::parse;
-use tessera_commands::spec::{flags::*, Arg, CommandSpec, Exec};
+use tessera_commands::spec::{flags::*, ArgSpec, CommandSpec, Exec};
+use tessera_resp::Arg;
 
 /// The client classes of CLIENT LIST TYPE and CLIENT KILL TYPE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,7 +93,7 @@ impl KillFilter {
 }
 
 /// Parses CLIENT KILL's arguments (after `KILL`), with Redis's errors.
-pub fn parse_kill(args: &[Bytes]) -> Result<Kill, String> {
+pub fn parse_kill(args: &[Arg<'_>]) -> Result<Kill, String> {
     if args.len() == 1 {
         return Ok(Kill::Addr(String::from_utf8_lossy(&args[0]).into_owned()));
     }
@@ -163,7 +163,7 @@ impl ListFilter {
 }
 
 /// Parses CLIENT LIST's arguments (after `LIST`), with Redis's errors.
-pub fn parse_list(args: &[Bytes]) -> Result<ListFilter, String> {
+pub fn parse_list(args: &[Arg<'_>]) -> Result<ListFilter, String> {
     match args {
         [] => Ok(ListFilter::All),
         [opt, t] if parse::is(opt, "type") => Ok(ListFilter::Type(ClientType::parse(t)?)),
@@ -227,7 +227,7 @@ pub fn client_line(c: &ClientInfo, now_ms: i64) -> String {
 }
 
 /// CLIENT ID
-fn id(c: &mut Conn, _argv: &[Bytes]) {
+fn id(c: &mut Conn, _argv: &[Arg<'_>]) {
     c.out.int(c.id() as i64);
 }
 
@@ -238,7 +238,7 @@ fn valid_attr(v: &[u8]) -> bool {
 }
 
 /// CLIENT SETNAME name
-fn setname(c: &mut Conn, argv: &[Bytes]) {
+fn setname(c: &mut Conn, argv: &[Arg<'_>]) {
     let name = &argv[2];
     if !valid_attr(name) {
         c.out
@@ -248,19 +248,19 @@ fn setname(c: &mut Conn, argv: &[Bytes]) {
     *c.info.name.borrow_mut() = if name.is_empty() {
         None
     } else {
-        Some(name.clone())
+        Some(name.to_bytes())
     };
     c.out.ok();
 }
 
 /// CLIENT GETNAME
-fn getname(c: &mut Conn, _argv: &[Bytes]) {
+fn getname(c: &mut Conn, _argv: &[Arg<'_>]) {
     let name = c.info.name.borrow().clone();
     c.out.bulk_opt(name.as_deref());
 }
 
 /// CLIENT SETINFO LIB-NAME|LIB-VER value
-fn setinfo(c: &mut Conn, argv: &[Bytes]) {
+fn setinfo(c: &mut Conn, argv: &[Arg<'_>]) {
     let (attr, value) = (&argv[2], &argv[3]);
     let slot = if parse::is(attr, "lib-name") {
         &c.info.lib_name
@@ -283,20 +283,20 @@ fn setinfo(c: &mut Conn, argv: &[Bytes]) {
     *slot.borrow_mut() = if value.is_empty() {
         None
     } else {
-        Some(value.clone())
+        Some(value.to_bytes())
     };
     c.out.ok();
 }
 
 /// CLIENT INFO
-fn info(c: &mut Conn, _argv: &[Bytes]) {
+fn info(c: &mut Conn, _argv: &[Arg<'_>]) {
     let mut line = client_line(&c.info, unix_ms());
     line.push('\n');
     c.out.verbatim("txt", line.as_bytes());
 }
 
 /// CLIENT LIST [TYPE type] [ID id [id ...]]
-fn list<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn list<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     async move {
         let filter = match parse_list(&argv[2..]) {
             Ok(f) => f,
@@ -329,7 +329,7 @@ fn list<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
 }
 
 /// CLIENT KILL ip:port | CLIENT KILL <filter> <value> [<filter> <value> ...]
-fn kill<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn kill<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     async move {
         let (filter, old_form) = match parse_kill(&argv[2..]) {
             Ok(Kill::Addr(addr)) => (
@@ -385,7 +385,7 @@ fn kill<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
 }
 
 /// CLIENT REPLY ON|OFF|SKIP. OFF and SKIP are not answered.
-fn reply(c: &mut Conn, argv: &[Bytes]) {
+fn reply(c: &mut Conn, argv: &[Arg<'_>]) {
     let mode = &argv[2];
     if parse::is(mode, "on") {
         c.reply_mode = ReplyMode::On;
@@ -403,7 +403,7 @@ fn reply(c: &mut Conn, argv: &[Bytes]) {
 }
 
 /// CLIENT NO-EVICT ON|OFF
-fn no_evict(c: &mut Conn, argv: &[Bytes]) {
+fn no_evict(c: &mut Conn, argv: &[Arg<'_>]) {
     let v = &argv[2];
     if parse::is(v, "on") {
         c.info.no_evict.set(true);
@@ -417,7 +417,7 @@ fn no_evict(c: &mut Conn, argv: &[Bytes]) {
 }
 
 /// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
-fn unblock<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> futures::future::LocalBoxFuture<'a, ()> {
+fn unblock<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> futures::future::LocalBoxFuture<'a, ()> {
     Box::pin(async move {
         let Some(id) = parse::int(&argv[2]) else {
             return c.out.error(errors::NOT_INT);
@@ -444,7 +444,7 @@ fn unblock<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> futures::future::LocalBoxF
 }
 
 /// CLIENT HELP
-fn help(c: &mut Conn, _argv: &[Bytes]) {
+fn help(c: &mut Conn, _argv: &[Arg<'_>]) {
     super::help_reply(
         &mut c.out,
         "CLIENT",
@@ -503,11 +503,11 @@ static UNBLOCK: RuntimeHandler = RuntimeHandler::Async(unblock);
 
 const CONN_ACL: &[&str] = &["slow", "connection"];
 const ADMIN_ACL: &[&str] = &["admin", "slow", "dangerous", "connection"];
-const CLIENT_TYPES: &[Arg] = &[
-    Arg::token("normal", "NORMAL"),
-    Arg::token("master", "MASTER"),
-    Arg::token("replica", "REPLICA"),
-    Arg::token("pubsub", "PUBSUB"),
+const CLIENT_TYPES: &[ArgSpec] = &[
+    ArgSpec::token("normal", "NORMAL"),
+    ArgSpec::token("master", "MASTER"),
+    ArgSpec::token("replica", "REPLICA"),
+    ArgSpec::token("pubsub", "PUBSUB"),
 ];
 
 /// A CLIENT subcommand declaration; the table is easier to read with every
@@ -518,7 +518,7 @@ const fn sub(
     arity: i32,
     flags: u64,
     acl: &'static [&'static str],
-    args: &'static [Arg],
+    args: &'static [ArgSpec],
     summary: &'static str,
     since: &'static str,
     h: &'static RuntimeHandler,
@@ -587,21 +587,25 @@ static SUBCOMMANDS: &[CommandSpec] = &[
             -3,
             ADMIN | NOSCRIPT | LOADING | STALE,
             ADMIN_ACL,
-            &[Arg::oneof(
+            &[ArgSpec::oneof(
                 "filter",
                 &[
-                    Arg::string("ip:port").display("ip:port"),
-                    Arg::oneof(
+                    ArgSpec::string("ip:port").display("ip:port"),
+                    ArgSpec::oneof(
                         "new-format",
                         &[
-                            Arg::integer("client-id").with_token("ID").since("2.8.12"),
-                            Arg::oneof("client-type", CLIENT_TYPES)
+                            ArgSpec::integer("client-id")
+                                .with_token("ID")
+                                .since("2.8.12"),
+                            ArgSpec::oneof("client-type", CLIENT_TYPES)
                                 .with_token("TYPE")
                                 .since("2.8.12"),
-                            Arg::string("username").with_token("USER"),
-                            Arg::string("ip:port").with_token("ADDR"),
-                            Arg::string("ip:port").with_token("LADDR").since("6.2.0"),
-                            Arg::string("yes/no").with_token("SKIPME"),
+                            ArgSpec::string("username").with_token("USER"),
+                            ArgSpec::string("ip:port").with_token("ADDR"),
+                            ArgSpec::string("ip:port")
+                                .with_token("LADDR")
+                                .since("6.2.0"),
+                            ArgSpec::string("yes/no").with_token("SKIPME"),
                         ],
                     )
                     .multiple(),
@@ -620,11 +624,11 @@ static SUBCOMMANDS: &[CommandSpec] = &[
             ADMIN | NOSCRIPT | LOADING | STALE,
             ADMIN_ACL,
             &[
-                Arg::oneof("client-type", CLIENT_TYPES)
+                ArgSpec::oneof("client-type", CLIENT_TYPES)
                     .with_token("TYPE")
                     .optional()
                     .since("5.0.0"),
-                Arg::integer("client-id")
+                ArgSpec::integer("client-id")
                     .with_token("ID")
                     .optional()
                     .multiple()
@@ -640,9 +644,9 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         3,
         ADMIN | NOSCRIPT | LOADING | STALE,
         ADMIN_ACL,
-        &[Arg::oneof(
+        &[ArgSpec::oneof(
             "enabled",
-            &[Arg::token("on", "ON"), Arg::token("off", "OFF")],
+            &[ArgSpec::token("on", "ON"), ArgSpec::token("off", "OFF")],
         )],
         "Exempts the connection from client eviction, or not.",
         "7.0.0",
@@ -653,12 +657,12 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         3,
         NOSCRIPT | LOADING | STALE,
         CONN_ACL,
-        &[Arg::oneof(
+        &[ArgSpec::oneof(
             "action",
             &[
-                Arg::token("on", "ON"),
-                Arg::token("off", "OFF"),
-                Arg::token("skip", "SKIP"),
+                ArgSpec::token("on", "ON"),
+                ArgSpec::token("off", "OFF"),
+                ArgSpec::token("skip", "SKIP"),
             ],
         )],
         "Turns the server's replies to this connection on or off.",
@@ -670,11 +674,11 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         4,
         NOSCRIPT | LOADING | STALE,
         CONN_ACL,
-        &[Arg::oneof(
+        &[ArgSpec::oneof(
             "attr",
             &[
-                Arg::string("libname").with_token("LIB-NAME"),
-                Arg::string("libver").with_token("LIB-VER"),
+                ArgSpec::string("libname").with_token("LIB-NAME"),
+                ArgSpec::string("libver").with_token("LIB-VER"),
             ],
         )],
         "Records the name or version of the client library.",
@@ -687,12 +691,12 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         ADMIN | NOSCRIPT | LOADING | STALE,
         ADMIN_ACL,
         &[
-            Arg::integer("client-id"),
-            Arg::oneof(
+            ArgSpec::integer("client-id"),
+            ArgSpec::oneof(
                 "unblock-type",
                 &[
-                    Arg::token("timeout", "TIMEOUT"),
-                    Arg::token("error", "ERROR"),
+                    ArgSpec::token("timeout", "TIMEOUT"),
+                    ArgSpec::token("error", "ERROR"),
                 ],
             )
             .optional(),
@@ -706,7 +710,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         3,
         NOSCRIPT | LOADING | STALE,
         CONN_ACL,
-        &[Arg::string("connection-name")],
+        &[ArgSpec::string("connection-name")],
         "Names the connection.",
         "2.6.9",
         &SETNAME,
@@ -727,13 +731,14 @@ pub static COMMANDS: &[CommandSpec] = &[CommandSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
 
     fn args(v: &[&str]) -> Vec<Bytes> {
         v.iter().map(|s| Bytes::from(s.to_string())).collect()
     }
 
     fn filter(v: &[&str]) -> KillFilter {
-        match parse_kill(&args(v)) {
+        match parse_kill(&Arg::all(&args(v))) {
             Ok(Kill::Filter(f)) => f,
             other => panic!("{v:?}: {other:?}"),
         }
@@ -742,11 +747,14 @@ mod tests {
     #[test]
     fn one_argument_is_the_old_address_form() {
         assert_eq!(
-            parse_kill(&args(&["1.2.3.4:5"])),
+            parse_kill(&Arg::all(&args(&["1.2.3.4:5"]))),
             Ok(Kill::Addr("1.2.3.4:5".into()))
         );
         // Even a filter name alone is an address there, as in Redis.
-        assert_eq!(parse_kill(&args(&["id"])), Ok(Kill::Addr("id".into())));
+        assert_eq!(
+            parse_kill(&Arg::all(&args(&["id"]))),
+            Ok(Kill::Addr("id".into()))
+        );
     }
 
     #[test]
@@ -770,7 +778,7 @@ mod tests {
 
     #[test]
     fn kill_errors_are_redis_errors() {
-        let err = |v: &[&str]| parse_kill(&args(v)).unwrap_err();
+        let err = |v: &[&str]| parse_kill(&Arg::all(&args(v))).unwrap_err();
         assert_eq!(
             err(&["id", "abc"]),
             "ERR client-id should be greater than 0"
@@ -789,7 +797,7 @@ mod tests {
 
     #[test]
     fn list_arguments() {
-        let p = |v: &[&str]| parse_list(&args(v));
+        let p = |v: &[&str]| parse_list(&Arg::all(&args(v)));
         assert_eq!(p(&[]), Ok(ListFilter::All));
         assert_eq!(
             p(&["TYPE", "pubsub"]),

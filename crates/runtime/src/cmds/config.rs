@@ -7,15 +7,15 @@
 use crate::conn::Conn;
 use crate::exec::RuntimeHandler;
 use crate::shard::Shard;
-use bytes::Bytes;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
-use tessera_commands::spec::{flags::*, Arg, CommandSpec, Exec};
+use tessera_commands::spec::{flags::*, ArgSpec, CommandSpec, Exec};
 use tessera_config::Config;
+use tessera_resp::Arg;
 
-fn text(a: &Bytes) -> String {
+fn text(a: &Arg<'_>) -> String {
     String::from_utf8_lossy(a).into_owned()
 }
 
@@ -25,7 +25,7 @@ pub(crate) fn lock_config(sh: &Shard) -> std::sync::MutexGuard<'_, Config> {
 }
 
 /// CONFIG GET parameter [parameter ...]
-fn get(c: &mut Conn, argv: &[Bytes]) {
+fn get(c: &mut Conn, argv: &[Arg<'_>]) {
     let patterns: Vec<String> = argv[2..].iter().map(text).collect();
     let pairs = lock_config(&c.sh).get_many(&patterns);
     c.out.map(pairs.len());
@@ -48,7 +48,7 @@ pub(crate) async fn push_to_shards(sh: &Rc<Shard>) {
 }
 
 /// CONFIG SET parameter value [parameter value ...]
-fn set<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn set<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     async move {
         let args: Vec<String> = argv[2..].iter().map(text).collect();
         let (before, after) = {
@@ -76,7 +76,7 @@ fn set<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
 }
 
 /// CONFIG RESETSTAT
-fn resetstat<'a>(c: &'a mut Conn, _argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn resetstat<'a>(c: &'a mut Conn, _argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     async move {
         let sh = c.sh.clone();
         crate::mesh::on_every_shard(&sh, |s| super::info::reset_shard_stats(s)).await;
@@ -89,7 +89,7 @@ fn resetstat<'a>(c: &'a mut Conn, _argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> 
 }
 
 /// CONFIG REWRITE
-fn rewrite(c: &mut Conn, _argv: &[Bytes]) {
+fn rewrite(c: &mut Conn, _argv: &[Arg<'_>]) {
     let cfg = lock_config(&c.sh).clone();
     match cfg.rewrite() {
         Ok(()) => {
@@ -101,7 +101,7 @@ fn rewrite(c: &mut Conn, _argv: &[Bytes]) {
 }
 
 /// CONFIG HELP
-fn help(c: &mut Conn, _argv: &[Bytes]) {
+fn help(c: &mut Conn, _argv: &[Arg<'_>]) {
     super::help_reply(
         &mut c.out,
         "CONFIG",
@@ -133,7 +133,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         arity: -3,
         flags: ADMIN | NOSCRIPT | LOADING | STALE,
         acl: ADMIN_ACL,
-        args: &[Arg::string("parameter").multiple()],
+        args: &[ArgSpec::string("parameter").multiple()],
         summary: "Shows the value of every configuration parameter matching the patterns.",
         since: "2.0.0",
         group: "server",
@@ -179,9 +179,9 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         arity: -4,
         flags: ADMIN | NOSCRIPT | LOADING | STALE,
         acl: ADMIN_ACL,
-        args: &[Arg::block(
+        args: &[ArgSpec::block(
             "parameter-value",
-            &[Arg::string("parameter"), Arg::string("value")],
+            &[ArgSpec::string("parameter"), ArgSpec::string("value")],
         )
         .multiple()],
         summary: "Changes configuration parameters at run time, all or none.",

@@ -3,12 +3,13 @@
 use crate::conn::{Conn, ReplyMode};
 use crate::exec::RuntimeHandler;
 use bytes::Bytes;
-use tessera_commands::spec::{flags::*, Arg, CommandSpec, Exec};
+use tessera_commands::spec::{flags::*, ArgSpec, CommandSpec, Exec};
 use tessera_commands::{errors, parse};
+use tessera_resp::Arg;
 use tessera_resp::Proto;
 
 /// PING [message]
-fn ping(c: &mut Conn, argv: &[Bytes]) {
+fn ping(c: &mut Conn, argv: &[Arg<'_>]) {
     // A subscribed RESP2 client gets PING's answer in the shape of a message.
     if c.proto() == Proto::Resp2 && c.info.pubsub.subscribed() {
         c.out.array(2);
@@ -23,12 +24,12 @@ fn ping(c: &mut Conn, argv: &[Bytes]) {
 }
 
 /// ECHO message
-fn echo(c: &mut Conn, argv: &[Bytes]) {
+fn echo(c: &mut Conn, argv: &[Arg<'_>]) {
     c.out.bulk(&argv[1]);
 }
 
 /// SELECT index
-fn select(c: &mut Conn, argv: &[Bytes]) {
+fn select(c: &mut Conn, argv: &[Arg<'_>]) {
     let Some(i) = parse::int(&argv[1]) else {
         c.out.error(errors::NOT_INT);
         return;
@@ -43,7 +44,7 @@ fn select(c: &mut Conn, argv: &[Bytes]) {
 }
 
 /// QUIT
-fn quit(c: &mut Conn, _argv: &[Bytes]) {
+fn quit(c: &mut Conn, _argv: &[Arg<'_>]) {
     c.out.ok();
     c.close = true;
 }
@@ -61,7 +62,7 @@ fn check_password(c: &mut Conn, user: Option<&[u8]>, pass: &[u8]) -> Result<(), 
 }
 
 /// AUTH [username] password
-fn auth(c: &mut Conn, argv: &[Bytes]) {
+fn auth(c: &mut Conn, argv: &[Arg<'_>]) {
     let r = match argv.len() {
         2 => check_password(c, None, &argv[1]),
         3 => check_password(c, Some(&argv[1]), &argv[2]),
@@ -80,7 +81,7 @@ fn auth(c: &mut Conn, argv: &[Bytes]) {
 }
 
 /// HELLO [protover [AUTH username password] [SETNAME clientname]]
-fn hello(c: &mut Conn, argv: &[Bytes]) {
+fn hello(c: &mut Conn, argv: &[Arg<'_>]) {
     let mut proto = c.proto();
     let mut i = 1;
     if let Some(v) = argv.get(1) {
@@ -110,7 +111,7 @@ fn hello(c: &mut Conn, argv: &[Bytes]) {
             c.authenticated = true;
             i += 3;
         } else if parse::is(&argv[i], "setname") && more >= 1 {
-            setname = Some(argv[i + 1].clone());
+            setname = Some(argv[i + 1].to_bytes());
             i += 2;
         } else {
             c.out.error(&format!(
@@ -152,7 +153,7 @@ fn hello(c: &mut Conn, argv: &[Bytes]) {
 }
 
 /// RESET
-fn reset(c: &mut Conn, _argv: &[Bytes]) {
+fn reset(c: &mut Conn, _argv: &[Arg<'_>]) {
     crate::pubsub::pending_into(&c.info, &mut c.out);
     crate::pubsub::forget(&c.sh, &c.info);
     c.multi = None;
@@ -168,7 +169,7 @@ fn reset(c: &mut Conn, _argv: &[Bytes]) {
 }
 
 /// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
-fn shutdown(c: &mut Conn, argv: &[Bytes]) {
+fn shutdown(c: &mut Conn, argv: &[Arg<'_>]) {
     for a in &argv[1..] {
         if !(parse::is(a, "nosave")
             || parse::is(a, "save")
@@ -190,7 +191,7 @@ fn shutdown(c: &mut Conn, argv: &[Bytes]) {
 }
 
 /// TIME
-fn time(c: &mut Conn, _argv: &[Bytes]) {
+fn time(c: &mut Conn, _argv: &[Arg<'_>]) {
     let d = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -215,7 +216,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         arity: -1,
         flags: FAST | SENTINEL,
         acl: &["fast", "connection"],
-        args: &[Arg::string("message").optional()],
+        args: &[ArgSpec::string("message").optional()],
         summary: "Answers PONG, or echoes the message given.",
         since: "1.0.0",
         group: "connection",
@@ -227,7 +228,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         arity: 2,
         flags: FAST,
         acl: &["fast", "connection"],
-        args: &[Arg::string("message")],
+        args: &[ArgSpec::string("message")],
         summary: "Answers with the message given.",
         since: "1.0.0",
         group: "connection",
@@ -239,7 +240,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         arity: 2,
         flags: LOADING | STALE | FAST,
         acl: &["fast", "connection"],
-        args: &[Arg::integer("index")],
+        args: &[ArgSpec::integer("index")],
         summary: "Switches the connection to another database.",
         since: "1.0.0",
         group: "connection",
@@ -262,7 +263,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         arity: -2,
         flags: NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
         acl: &["fast", "connection"],
-        args: &[Arg::string("username").optional().since("6.0.0"), Arg::string("password")],
+        args: &[ArgSpec::string("username").optional().since("6.0.0"), ArgSpec::string("password")],
         summary: "Authenticates the connection.",
         since: "1.0.0",
         group: "connection",
@@ -275,14 +276,14 @@ pub static COMMANDS: &[CommandSpec] = &[
         arity: -1,
         flags: NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
         acl: &["fast", "connection"],
-        args: &[Arg::block(
+        args: &[ArgSpec::block(
             "arguments",
             &[
-                Arg::integer("protover"),
-                Arg::block("username-password", &[Arg::string("username"), Arg::string("password")])
+                ArgSpec::integer("protover"),
+                ArgSpec::block("username-password", &[ArgSpec::string("username"), ArgSpec::string("password")])
                     .with_token("AUTH")
                     .optional(),
-                Arg::string("clientname").with_token("SETNAME").optional(),
+                ArgSpec::string("clientname").with_token("SETNAME").optional(),
             ],
         )
         .optional()],
@@ -309,10 +310,10 @@ pub static COMMANDS: &[CommandSpec] = &[
         flags: ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | SENTINEL | ALLOW_BUSY,
         acl: &["admin", "slow", "dangerous"],
         args: &[
-            Arg::oneof("save-selector", &[Arg::token("nosave", "NOSAVE"), Arg::token("save", "SAVE")]).optional(),
-            Arg::token("now", "NOW").optional().since("7.0.0"),
-            Arg::token("force", "FORCE").optional().since("7.0.0"),
-            Arg::token("abort", "ABORT").optional().since("7.0.0"),
+            ArgSpec::oneof("save-selector", &[ArgSpec::token("nosave", "NOSAVE"), ArgSpec::token("save", "SAVE")]).optional(),
+            ArgSpec::token("now", "NOW").optional().since("7.0.0"),
+            ArgSpec::token("force", "FORCE").optional().since("7.0.0"),
+            ArgSpec::token("abort", "ABORT").optional().since("7.0.0"),
         ],
         summary: "Stops the server gracefully, after finishing replies in flight.",
         since: "1.0.0",

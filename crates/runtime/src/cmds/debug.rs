@@ -11,7 +11,8 @@ use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 use std::sync::atomic::Ordering;
 use tessera_commands::parse;
-use tessera_commands::spec::{flags::*, Arg, CommandSpec, Exec};
+use tessera_commands::spec::{flags::*, ArgSpec, CommandSpec, Exec};
+use tessera_resp::Arg;
 
 const NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is \
 set to \"local\", you can run it from a local connection, otherwise you need to set this option \
@@ -91,12 +92,14 @@ fn unknown(c: &mut Conn, sub: &[u8]) {
 /// DEBUG POPULATE count [prefix] [size]: every shard walks the numbers and
 /// creates the keys it owns, so no key list crosses the mesh; keys that
 /// already exist are left alone, as Redis does.
-async fn populate(c: &mut Conn, argv: &[Bytes]) {
+async fn populate(c: &mut Conn, argv: &[Arg<'_>]) {
     let count = match positive(&argv[2]) {
         Ok(n) => n,
         Err(e) => return c.out.error(e),
     };
-    let prefix = argv.get(3).cloned().unwrap_or(Bytes::from_static(b"key"));
+    let prefix = argv
+        .get(3)
+        .map_or(Bytes::from_static(b"key"), Arg::to_bytes);
     let size = match argv.get(4).map(|s| positive(s)) {
         None => 0,
         Some(Ok(n)) => n as usize,
@@ -123,7 +126,7 @@ async fn populate(c: &mut Conn, argv: &[Bytes]) {
 }
 
 /// DEBUG subcommand [arg ...]
-fn debug<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn debug<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     async move {
         let setting = c.sh.config.borrow().enable_debug_command.clone();
         if !allowed(&setting, &c.info.addr) {
@@ -182,8 +185,8 @@ pub static COMMANDS: &[CommandSpec] = &[CommandSpec {
     flags: ADMIN | NOSCRIPT | LOADING | STALE,
     acl: &["admin", "slow", "dangerous"],
     args: &[
-        Arg::string("subcommand"),
-        Arg::string("arg").optional().multiple(),
+        ArgSpec::string("subcommand"),
+        ArgSpec::string("arg").optional().multiple(),
     ],
     summary: "Testing aids: populate keys, sleep, switch background expiry.",
     since: "1.0.0",

@@ -10,7 +10,6 @@ use crate::conn::Conn;
 use crate::exec::RuntimeHandler;
 use crate::shard::{unix_ms, Shard};
 use crate::stats::{CmdStats, ShardStats};
-use bytes::Bytes;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 use std::cell::RefCell;
@@ -19,8 +18,9 @@ use std::fmt::Write as _;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tessera_commands::spec::{flags::*, Arg, CommandSpec, Exec};
+use tessera_commands::spec::{flags::*, ArgSpec, CommandSpec, Exec};
 use tessera_commands::table::Table;
+use tessera_resp::Arg;
 
 /// The sections INFO can show, in the order Redis prints them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,7 +95,7 @@ impl Sections {
     /// Parses INFO's arguments: section names in any case and any order,
     /// plus `default`, `all` and `everything`. Unknown names are ignored, as
     /// Redis ignores them; no argument means `default`.
-    pub fn parse(args: &[Bytes]) -> Sections {
+    pub fn parse(args: &[Arg<'_>]) -> Sections {
         let default = Section::ALL
             .iter()
             .filter(|s| s.is_default())
@@ -740,7 +740,7 @@ pub fn cmdstat_line(c: &CmdStats) -> String {
 }
 
 /// INFO [section [section ...]]
-fn info<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn info<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     let want = Sections::parse(&argv[1..]);
     async move {
         let sh: Rc<Shard> = c.sh.clone();
@@ -760,7 +760,10 @@ pub static COMMANDS: &[CommandSpec] = &[CommandSpec {
     arity: -1,
     flags: LOADING | STALE | SENTINEL,
     acl: &["slow", "dangerous"],
-    args: &[Arg::string("section").optional().multiple().since("7.0.0")],
+    args: &[ArgSpec::string("section")
+        .optional()
+        .multiple()
+        .since("7.0.0")],
     summary: "Reports the server's state and statistics, by section.",
     since: "1.0.0",
     group: "server",
@@ -771,6 +774,7 @@ pub static COMMANDS: &[CommandSpec] = &[CommandSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
 
     fn args(v: &[&str]) -> Vec<Bytes> {
         v.iter().map(|s| Bytes::from(s.to_string())).collect()
@@ -783,19 +787,22 @@ mod tests {
         assert!(d.contains(Section::Errorstats));
         assert!(d.contains(Section::Keyspace));
         assert!(!d.contains(Section::Commandstats));
-        assert_eq!(Sections::parse(&args(&["default"])), d);
+        assert_eq!(Sections::parse(&Arg::all(&args(&["default"]))), d);
     }
 
     #[test]
     fn named_sections_ignore_case_and_unknown_names() {
-        let s = Sections::parse(&args(&["CLUSTER", "server", "nonsense"]));
+        let s = Sections::parse(&Arg::all(&args(&["CLUSTER", "server", "nonsense"])));
         assert!(s.contains(Section::Cluster));
         assert!(s.contains(Section::Server));
         assert!(!s.contains(Section::Clients));
-        assert_eq!(Sections::parse(&args(&["nonsense"])), Sections(0));
-        let all = Sections::parse(&args(&["everything"]));
+        assert_eq!(
+            Sections::parse(&Arg::all(&args(&["nonsense"]))),
+            Sections(0)
+        );
+        let all = Sections::parse(&Arg::all(&args(&["everything"])));
         assert!(Section::ALL.iter().all(|s| all.contains(*s)));
-        assert_eq!(all, Sections::parse(&args(&["all"])));
+        assert_eq!(all, Sections::parse(&Arg::all(&args(&["all"]))));
     }
 
     #[test]

@@ -10,8 +10,9 @@ use crate::pubsub::{self, Kind};
 use bytes::Bytes;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
-use tessera_commands::spec::{flags, flags::*, kflags, Arg, CommandSpec, Exec, KeySpec};
+use tessera_commands::spec::{flags, flags::*, kflags, ArgSpec, CommandSpec, Exec, KeySpec};
 use tessera_commands::table::Table;
+use tessera_resp::Arg;
 use tessera_resp::Proto;
 
 /// Commands a RESP2 client may send while subscribed (Redis's list).
@@ -37,7 +38,7 @@ fn spec_of(plan: &Plan) -> Option<&'static CommandSpec> {
 }
 
 /// `exec::plan` followed by [`admit`]: how the connection loop resolves a command.
-pub fn plan_admitted(conn: &mut Conn, argv: &[Bytes]) -> Plan {
+pub fn plan_admitted(conn: &mut Conn, argv: &[Arg<'_>]) -> Plan {
     let plan = crate::exec::plan(conn, argv);
     admit(conn, plan, argv)
 }
@@ -46,7 +47,7 @@ pub fn plan_admitted(conn: &mut Conn, argv: &[Bytes]) -> Plan {
 /// checks for subscribed and monitoring clients, and feeds the command to
 /// MONITOR. Returns `Plan::Done` with an error reply written when the
 /// command is refused.
-pub fn admit(conn: &mut Conn, plan: Plan, argv: &[Bytes]) -> Plan {
+pub fn admit(conn: &mut Conn, plan: Plan, argv: &[Arg<'_>]) -> Plan {
     let Some(spec) = spec_of(&plan) else {
         return plan;
     };
@@ -105,15 +106,15 @@ fn confirm(c: &mut Conn, word: &str, name: Option<&[u8]>, kind: Kind) {
     c.out.int(count as i64);
 }
 
-fn subscribe_to(c: &mut Conn, argv: &[Bytes], kind: Kind, word: &str) {
+fn subscribe_to(c: &mut Conn, argv: &[Arg<'_>], kind: Kind, word: &str) {
     flush_pushes(c);
     for name in &argv[1..] {
-        pubsub::subscribe(&c.info, kind, name);
+        pubsub::subscribe(&c.info, kind, &name.to_bytes());
         confirm(c, word, Some(name), kind);
     }
 }
 
-fn unsubscribe_from(c: &mut Conn, argv: &[Bytes], kind: Kind, word: &str) {
+fn unsubscribe_from(c: &mut Conn, argv: &[Arg<'_>], kind: Kind, word: &str) {
     flush_pushes(c);
     if argv.len() == 1 {
         let names = c.info.pubsub.names(kind);
@@ -133,76 +134,76 @@ fn unsubscribe_from(c: &mut Conn, argv: &[Bytes], kind: Kind, word: &str) {
 }
 
 /// SUBSCRIBE channel [channel ...]
-fn subscribe(c: &mut Conn, argv: &[Bytes]) {
+fn subscribe(c: &mut Conn, argv: &[Arg<'_>]) {
     subscribe_to(c, argv, Kind::Channel, "subscribe");
 }
 
 /// PSUBSCRIBE pattern [pattern ...]
-fn psubscribe(c: &mut Conn, argv: &[Bytes]) {
+fn psubscribe(c: &mut Conn, argv: &[Arg<'_>]) {
     subscribe_to(c, argv, Kind::Pattern, "psubscribe");
 }
 
 /// SSUBSCRIBE shardchannel [shardchannel ...]
-fn ssubscribe(c: &mut Conn, argv: &[Bytes]) {
+fn ssubscribe(c: &mut Conn, argv: &[Arg<'_>]) {
     subscribe_to(c, argv, Kind::Shard, "ssubscribe");
 }
 
 /// UNSUBSCRIBE [channel ...]
-fn unsubscribe(c: &mut Conn, argv: &[Bytes]) {
+fn unsubscribe(c: &mut Conn, argv: &[Arg<'_>]) {
     unsubscribe_from(c, argv, Kind::Channel, "unsubscribe");
 }
 
 /// PUNSUBSCRIBE [pattern ...]
-fn punsubscribe(c: &mut Conn, argv: &[Bytes]) {
+fn punsubscribe(c: &mut Conn, argv: &[Arg<'_>]) {
     unsubscribe_from(c, argv, Kind::Pattern, "punsubscribe");
 }
 
 /// SUNSUBSCRIBE [shardchannel ...]
-fn sunsubscribe(c: &mut Conn, argv: &[Bytes]) {
+fn sunsubscribe(c: &mut Conn, argv: &[Arg<'_>]) {
     unsubscribe_from(c, argv, Kind::Shard, "sunsubscribe");
 }
 
-async fn publish_to(c: &mut Conn, argv: &[Bytes], kind: Kind) {
+async fn publish_to(c: &mut Conn, argv: &[Arg<'_>], kind: Kind) {
     let sh = c.sh.clone();
-    let n = pubsub::publish(&sh, kind, argv[1].clone(), argv[2].clone()).await;
+    let n = pubsub::publish(&sh, kind, argv[1].to_bytes(), argv[2].to_bytes()).await;
     // A RESP3 client subscribed to its own channel sees the message first.
     flush_pushes(c);
     c.out.int(n as i64);
 }
 
 /// PUBLISH channel message
-fn publish<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn publish<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     publish_to(c, argv, Kind::Channel).boxed_local()
 }
 
 /// SPUBLISH shardchannel message
-fn spublish<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn spublish<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     publish_to(c, argv, Kind::Shard).boxed_local()
 }
 
 /// Redis's reply to a subcommand given too many arguments.
-fn sub_syntax_error(c: &mut Conn, argv: &[Bytes]) {
+fn sub_syntax_error(c: &mut Conn, argv: &[Arg<'_>]) {
     c.out.error(&format!(
         "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
         String::from_utf8_lossy(&argv[1][..argv[1].len().min(128)])
     ));
 }
 
-async fn list_names(c: &mut Conn, argv: &[Bytes], kind: Kind) {
+async fn list_names(c: &mut Conn, argv: &[Arg<'_>], kind: Kind) {
     if argv.len() > 3 {
         return sub_syntax_error(c, argv);
     }
     let sh = c.sh.clone();
-    let names = pubsub::names(&sh, kind, argv.get(2).cloned()).await;
+    let names = pubsub::names(&sh, kind, argv.get(2).map(Arg::to_bytes)).await;
     c.out.array(names.len());
     for n in &names {
         c.out.bulk(n);
     }
 }
 
-async fn count_subscribers(c: &mut Conn, argv: &[Bytes], kind: Kind) {
+async fn count_subscribers(c: &mut Conn, argv: &[Arg<'_>], kind: Kind) {
     let sh = c.sh.clone();
-    let names: Vec<Bytes> = argv[2..].to_vec();
+    let names: Vec<Bytes> = Arg::owned(&argv[2..]);
     let counts = pubsub::numsub(&sh, kind, names).await;
     c.out.array(counts.len() * 2);
     for (name, n) in argv[2..].iter().zip(counts) {
@@ -212,27 +213,27 @@ async fn count_subscribers(c: &mut Conn, argv: &[Bytes], kind: Kind) {
 }
 
 /// PUBSUB CHANNELS [pattern]
-fn channels<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn channels<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     list_names(c, argv, Kind::Channel).boxed_local()
 }
 
 /// PUBSUB SHARDCHANNELS [pattern]
-fn shardchannels<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn shardchannels<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     list_names(c, argv, Kind::Shard).boxed_local()
 }
 
 /// PUBSUB NUMSUB [channel ...]
-fn numsub<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn numsub<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     count_subscribers(c, argv, Kind::Channel).boxed_local()
 }
 
 /// PUBSUB SHARDNUMSUB [shardchannel ...]
-fn shardnumsub<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn shardnumsub<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     count_subscribers(c, argv, Kind::Shard).boxed_local()
 }
 
 /// PUBSUB NUMPAT: distinct patterns subscribed server-wide.
-fn numpat<'a>(c: &'a mut Conn, _argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn numpat<'a>(c: &'a mut Conn, _argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     async move {
         let sh = c.sh.clone();
         let n = pubsub::names(&sh, Kind::Pattern, None).await.len();
@@ -242,7 +243,7 @@ fn numpat<'a>(c: &'a mut Conn, _argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
 }
 
 /// PUBSUB HELP
-fn help(c: &mut Conn, _argv: &[Bytes]) {
+fn help(c: &mut Conn, _argv: &[Arg<'_>]) {
     super::help_reply(
         &mut c.out,
         "PUBSUB",
@@ -264,7 +265,7 @@ fn help(c: &mut Conn, _argv: &[Bytes]) {
 
 /// MONITOR: from now on, stream every command the server runs. A client
 /// that already monitors gets no reply, as in Redis.
-fn monitor<'a>(c: &'a mut Conn, _argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn monitor<'a>(c: &'a mut Conn, _argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     async move {
         if c.info.pubsub.is_monitor() {
             return;
@@ -307,7 +308,7 @@ const fn sub(
     arity: i32,
     flags: u64,
     acl: &'static [&'static str],
-    args: &'static [Arg],
+    args: &'static [ArgSpec],
     summary: &'static str,
     since: &'static str,
     complexity: &'static str,
@@ -335,7 +336,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         -2,
         PUBSUB | LOADING | STALE,
         PUBSUB_ACL,
-        &[Arg::pattern("pattern").optional()],
+        &[ArgSpec::pattern("pattern").optional()],
         "Lists the channels that have subscribers.",
         "2.8.0",
         "O(N) where N is the number of active channels",
@@ -368,7 +369,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         -2,
         PUBSUB | LOADING | STALE,
         PUBSUB_ACL,
-        &[Arg::string("channel").optional().multiple()],
+        &[ArgSpec::string("channel").optional().multiple()],
         "Counts the subscribers of channels.",
         "2.8.0",
         "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
@@ -379,7 +380,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         -2,
         PUBSUB | LOADING | STALE,
         PUBSUB_ACL,
-        &[Arg::pattern("pattern").optional()],
+        &[ArgSpec::pattern("pattern").optional()],
         "Lists the shard channels that have subscribers.",
         "7.0.0",
         "O(N) where N is the number of active shard channels",
@@ -390,7 +391,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         -2,
         PUBSUB | LOADING | STALE,
         PUBSUB_ACL,
-        &[Arg::string("shardchannel").optional().multiple()],
+        &[ArgSpec::string("shardchannel").optional().multiple()],
         "Counts the subscribers of shard channels.",
         "7.0.0",
         "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels",
@@ -404,7 +405,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         arity: -2,
         flags: SUB_FLAGS,
         acl: PUBSUB_ACL,
-        args: &[Arg::string("channel").multiple()],
+        args: &[ArgSpec::string("channel").multiple()],
         summary: "Listens for messages published to the channels given.",
         since: "2.0.0",
         group: "pubsub",
@@ -417,7 +418,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         arity: -1,
         flags: SUB_FLAGS,
         acl: PUBSUB_ACL,
-        args: &[Arg::string("channel").optional().multiple()],
+        args: &[ArgSpec::string("channel").optional().multiple()],
         summary: "Stops listening to the channels given, or to every channel.",
         since: "2.0.0",
         group: "pubsub",
@@ -430,7 +431,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         arity: -2,
         flags: SUB_FLAGS,
         acl: PUBSUB_ACL,
-        args: &[Arg::pattern("pattern").multiple()],
+        args: &[ArgSpec::pattern("pattern").multiple()],
         summary: "Listens for messages published to channels matching the glob patterns given.",
         since: "2.0.0",
         group: "pubsub",
@@ -443,7 +444,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         arity: -1,
         flags: SUB_FLAGS,
         acl: PUBSUB_ACL,
-        args: &[Arg::pattern("pattern").optional().multiple()],
+        args: &[ArgSpec::pattern("pattern").optional().multiple()],
         summary: "Stops listening to the patterns given, or to every pattern.",
         since: "2.0.0",
         group: "pubsub",
@@ -456,7 +457,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         arity: 3,
         flags: PUBSUB | LOADING | STALE | FAST,
         acl: &["pubsub", "fast"],
-        args: &[Arg::string("channel"), Arg::string("message")],
+        args: &[ArgSpec::string("channel"), ArgSpec::string("message")],
         summary: "Sends a message to the subscribers of a channel and of matching patterns; answers how many got it.",
         since: "2.0.0",
         group: "pubsub",
@@ -480,7 +481,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         flags: SUB_FLAGS,
         acl: PUBSUB_ACL,
         keys: SHARD_CHANNELS,
-        args: &[Arg::string("shardchannel").multiple()],
+        args: &[ArgSpec::string("shardchannel").multiple()],
         summary: "Listens for messages published to the shard channels given.",
         since: "7.0.0",
         group: "pubsub",
@@ -494,7 +495,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         flags: SUB_FLAGS,
         acl: PUBSUB_ACL,
         keys: SHARD_CHANNELS,
-        args: &[Arg::string("shardchannel").optional().multiple()],
+        args: &[ArgSpec::string("shardchannel").optional().multiple()],
         summary: "Stops listening to the shard channels given, or to every shard channel.",
         since: "7.0.0",
         group: "pubsub",
@@ -508,7 +509,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         flags: PUBSUB | LOADING | STALE | FAST,
         acl: &["pubsub", "fast"],
         keys: SHARD_CHANNEL,
-        args: &[Arg::string("shardchannel"), Arg::string("message")],
+        args: &[ArgSpec::string("shardchannel"), ArgSpec::string("message")],
         summary: "Sends a message to the subscribers of a shard channel; answers how many got it.",
         since: "7.0.0",
         group: "pubsub",

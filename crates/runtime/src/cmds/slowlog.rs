@@ -6,18 +6,18 @@
 use crate::conn::Conn;
 use crate::exec::RuntimeHandler;
 use crate::shard::SlowEntry;
-use bytes::Bytes;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 use tessera_commands::parse;
-use tessera_commands::spec::{flags::*, Arg, CommandSpec, Exec};
+use tessera_commands::spec::{flags::*, ArgSpec, CommandSpec, Exec};
+use tessera_resp::Arg;
 
 /// How many entries SLOWLOG GET returns without a count.
 const DEFAULT_COUNT: usize = 10;
 
 /// Parses SLOWLOG GET's count: -1 means all, other negatives and
 /// non-integers are refused with Redis's one message.
-pub fn parse_count(arg: Option<&Bytes>) -> Result<usize, &'static str> {
+pub fn parse_count(arg: Option<&[u8]>) -> Result<usize, &'static str> {
     let Some(arg) = arg else {
         return Ok(DEFAULT_COUNT);
     };
@@ -37,7 +37,7 @@ pub fn newest(per_shard: Vec<Vec<SlowEntry>>, count: usize) -> Vec<SlowEntry> {
 }
 
 /// SLOWLOG GET [count]
-fn get<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn get<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     async move {
         if argv.len() > 3 {
             c.out.error(
@@ -45,7 +45,7 @@ fn get<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
             );
             return;
         }
-        let count = match parse_count(argv.get(2)) {
+        let count = match parse_count(argv.get(2).map(|a| a.as_slice())) {
             Ok(n) => n,
             Err(e) => {
                 c.out.error(e);
@@ -84,7 +84,7 @@ fn get<'a>(c: &'a mut Conn, argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
 }
 
 /// SLOWLOG LEN
-fn len<'a>(c: &'a mut Conn, _argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn len<'a>(c: &'a mut Conn, _argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     async move {
         let sh = c.sh.clone();
         let lens = crate::mesh::on_every_shard(&sh, |s| s.slowlog.borrow().len()).await;
@@ -94,7 +94,7 @@ fn len<'a>(c: &'a mut Conn, _argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
 }
 
 /// SLOWLOG RESET
-fn reset<'a>(c: &'a mut Conn, _argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
+fn reset<'a>(c: &'a mut Conn, _argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
     async move {
         let sh = c.sh.clone();
         crate::mesh::on_every_shard(&sh, |s| s.slowlog.borrow_mut().clear()).await;
@@ -104,7 +104,7 @@ fn reset<'a>(c: &'a mut Conn, _argv: &'a [Bytes]) -> LocalBoxFuture<'a, ()> {
 }
 
 /// SLOWLOG HELP
-fn help(c: &mut Conn, _argv: &[Bytes]) {
+fn help(c: &mut Conn, _argv: &[Arg<'_>]) {
     super::help_reply(
         &mut c.out,
         "SLOWLOG",
@@ -134,7 +134,7 @@ static SUBCOMMANDS: &[CommandSpec] = &[
         arity: -2,
         flags: ADMIN | LOADING | STALE,
         acl: ADMIN_ACL,
-        args: &[Arg::integer("count").optional()],
+        args: &[ArgSpec::integer("count").optional()],
         summary: "Returns the newest entries of the slow log.",
         since: "2.2.12",
         group: "server",
@@ -192,6 +192,7 @@ pub static COMMANDS: &[CommandSpec] = &[CommandSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
 
     fn entry(id: u64) -> SlowEntry {
         SlowEntry {
