@@ -1837,6 +1837,21 @@ impl<'a> EntryMut<'a> {
         }
     }
 
+    /// Whether the value passes `f` (which sees a view of an embedded
+    /// string), without moving anything.
+    pub fn holds(&self, f: impl FnOnce(&Value) -> bool) -> bool {
+        self.node.with_value(f)
+    }
+
+    /// `value_mut`, then a collection's resize moved one bucket along as
+    /// `value` does: a write that reaches its value through one lookup
+    /// still steps the resize.
+    pub fn value_mut_stepped(self) -> &'a mut Value {
+        let value = self.value_mut();
+        step_collection(value);
+        value
+    }
+
     /// The value, for changing in place. An embedded string is first moved
     /// into an owned buffer (the node is rebuilt without it).
     pub fn value_mut(self) -> &'a mut Value {
