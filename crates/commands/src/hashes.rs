@@ -100,17 +100,30 @@ fn set_pairs(ctx: &mut Ctx, argv: &[Arg], name: &str, reply_ok: bool) {
     let limits = limits(ctx);
     let now = ctx.now;
     let key = &argv[1][..];
-    let h = match write_or_create(ctx.ks.db(ctx.db), key, now) {
-        Ok(h) => h,
-        Err(WrongType) => return ctx.out.error(errors::WRONGTYPE),
-    };
-    h.prepare(argv[2..].iter().map(|a| a.len()), limits);
-    let mut created = 0;
-    for pair in argv[2..].chunks(2) {
-        if h.set(&pair[0], &pair[1], limits) {
-            created += 1;
+    let fill = |h: &mut Hash| {
+        h.prepare(argv[2..].iter().map(|a| a.len()), limits);
+        let mut created = 0;
+        for pair in argv[2..].chunks(2) {
+            if h.set(&pair[0], &pair[1], limits) {
+                created += 1;
+            }
         }
-    }
+        created
+    };
+    // One lookup for an existing hash; a new one is filled before it goes
+    // into the keyspace (Redis's hashTypeLookupWriteOrCreate, in one probe).
+    let db = ctx.ks.db(ctx.db);
+    let created = match db.get_mut_if(key, now, |v| matches!(v, Value::Hash(_))) {
+        Err(_) => return ctx.out.error(errors::WRONGTYPE),
+        Ok(Some(Value::Hash(h))) => fill(h),
+        Ok(Some(_)) => unreachable!("get_mut_if checked the type"),
+        Ok(None) => {
+            let mut h = Box::<Hash>::default();
+            let created = fill(&mut h);
+            db.set(key, Value::Hash(h), now);
+            created
+        }
+    };
     ctx.notify(notify::HASH, "hset", key);
     ctx.dirty += (argv.len() as u64 - 2) / 2;
     if reply_ok {

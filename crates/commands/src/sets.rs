@@ -52,16 +52,12 @@ fn read<'d>(db: &'d mut Db, key: &[u8], now: Ms) -> Result<Option<&'d Set>, Wron
 /// The set at `key` for writing (Redis's `lookupKeyWrite`: no hit or miss
 /// counted): `Ok(None)` when the key is missing.
 fn write<'d>(db: &'d mut Db, key: &[u8], now: Ms) -> Result<Option<&'d mut Set>, WrongType> {
-    // Check the type on a plain read first: `get_mut` would move an
+    // One lookup that checks the type before `get_mut` would move an
     // embedded string out of its node just to find it is not a set.
-    match db.peek(key, now) {
-        None => return Ok(None),
-        Some(Value::Set(_)) => {}
-        Some(_) => return Err(WrongType),
-    }
-    match db.get_mut(key, now) {
-        Some(Value::Set(s)) => Ok(Some(s)),
-        _ => Ok(None),
+    match db.get_mut_if(key, now, |v| matches!(v, Value::Set(_))) {
+        Err(_) => Err(WrongType),
+        Ok(Some(Value::Set(s))) => Ok(Some(s)),
+        Ok(_) => Ok(None),
     }
 }
 

@@ -155,6 +155,13 @@ fn zadd(ctx: &mut Ctx, argv: &[Arg]) {
             .out
             .error("ERR INCR option supports a single increment-element pair");
     }
+    // One pair (the usual ZADD) is parsed onto the stack: no Vec per call.
+    if elements == 2 {
+        let Some(s) = bounds::score(&argv[i]) else {
+            return ctx.out.error(errors::NOT_FLOAT);
+        };
+        return add_generic(ctx, &argv[1], &[(s, &argv[i + 1][..])], f);
+    }
     let mut pairs = Vec::with_capacity(elements / 2);
     for p in argv[i..].chunks(2) {
         match bounds::score(&p[0]) {
@@ -177,41 +184,71 @@ fn zincrby(ctx: &mut Ctx, argv: &[Arg]) {
     add_generic(ctx, &argv[1], &[(incr, &argv[3][..])], f);
 }
 
+/// What ZADD's pairs did to a sorted set.
+#[derive(Default)]
+struct AddOutcome {
+    added: i64,
+    updated: i64,
+    processed: usize,
+    /// The last score written (ZADD INCR's reply).
+    last: f64,
+    /// An increment made a NaN score; the pairs after it were not applied.
+    nan: bool,
+}
+
 /// The body of ZADD and ZINCRBY once the arguments are parsed.
 fn add_generic(ctx: &mut Ctx, key: &[u8], pairs: &[(f64, &[u8])], f: AddFlags) {
     let lim = limits(ctx.config);
     let (db, out, now) = parts(ctx);
-    let exists = match write(db, key, now) {
+    // One lookup of the key: an existing set is updated in place, a new one
+    // is filled before it goes into the keyspace.
+    let o = match write(db, key, now) {
         Err(()) => return out.error(errors::WRONGTYPE),
-        Ok(z) => z.is_some(),
-    };
-    if !exists {
-        if f.xx {
-            if f.incr {
-                out.null();
-            } else {
-                out.int(0);
+        Ok(Some(z)) => apply_pairs(z, pairs, f, lim),
+        Ok(None) => {
+            if f.xx {
+                if f.incr {
+                    out.null();
+                } else {
+                    out.int(0);
+                }
+                return;
             }
-            return;
+            let longest = pairs.iter().map(|p| p.1.len()).max().unwrap_or(0);
+            let mut z = ZSet::with_hints(pairs.len(), longest, lim);
+            let o = apply_pairs(&mut z, pairs, f, lim);
+            db.set(key, Value::ZSet(z), now);
+            o
         }
-        let longest = pairs.iter().map(|p| p.1.len()).max().unwrap_or(0);
-        let z = ZSet::with_hints(pairs.len(), longest, lim);
-        db.set(key, Value::ZSet(z), now);
-    }
-    let Ok(Some(z)) = write(db, key, now) else {
-        unreachable!("the key holds a sorted set now")
     };
-    let (mut added, mut updated, mut processed) = (0i64, 0i64, 0usize);
-    let mut last = 0.0;
-    let mut nan = false;
+    if o.nan {
+        out.error(NAN_SCORE);
+    } else if f.incr {
+        if o.processed > 0 {
+            out.double(o.last);
+        } else {
+            out.null();
+        }
+    } else {
+        out.int(if f.ch { o.added + o.updated } else { o.added });
+    }
+    if o.added + o.updated > 0 {
+        ctx.dirty += (o.added + o.updated) as u64;
+        ctx.notify(notify::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
+    }
+}
+
+/// Applies ZADD's pairs to `z` under the flags `f`.
+fn apply_pairs(z: &mut ZSet, pairs: &[(f64, &[u8])], f: AddFlags, lim: Limits) -> AddOutcome {
+    let mut o = AddOutcome::default();
     let plain = !(f.nx || f.xx || f.gt || f.lt || f.incr);
     for &(score, member) in pairs {
         if plain {
             // Without conditions the old score decides nothing beforehand,
             // so one upsert (one member lookup) does the whole job.
             match z.upsert(member, score, lim) {
-                Upsert::Added => added += 1,
-                Upsert::Updated(old) if old != score => updated += 1,
+                Upsert::Added => o.added += 1,
+                Upsert::Updated(old) if old != score => o.updated += 1,
                 Upsert::Updated(_) => {}
             }
             continue;
@@ -223,17 +260,17 @@ fn add_generic(ctx: &mut Ctx, key: &[u8], pairs: &[(f64, &[u8])], f: AddFlags) {
                 }
                 let new = if f.incr { old + score } else { score };
                 if new.is_nan() {
-                    nan = true;
+                    o.nan = true;
                     break;
                 }
                 if (f.lt && new >= old) || (f.gt && new <= old) {
                     continue;
                 }
-                last = new;
-                processed += 1;
+                o.last = new;
+                o.processed += 1;
                 if new != old {
                     z.upsert(member, new, lim);
-                    updated += 1;
+                    o.updated += 1;
                 }
             }
             None => {
@@ -241,27 +278,13 @@ fn add_generic(ctx: &mut Ctx, key: &[u8], pairs: &[(f64, &[u8])], f: AddFlags) {
                     continue;
                 }
                 z.upsert(member, score, lim);
-                last = score;
-                added += 1;
-                processed += 1;
+                o.last = score;
+                o.added += 1;
+                o.processed += 1;
             }
         }
     }
-    if nan {
-        out.error(NAN_SCORE);
-    } else if f.incr {
-        if processed > 0 {
-            out.double(last);
-        } else {
-            out.null();
-        }
-    } else {
-        out.int(if f.ch { added + updated } else { added });
-    }
-    if added + updated > 0 {
-        ctx.dirty += (added + updated) as u64;
-        ctx.notify(notify::ZSET, if f.incr { "zincr" } else { "zadd" }, key);
-    }
+    o
 }
 
 // ---------------------------------------------------------------------------

@@ -151,6 +151,10 @@ fn touch(e: &mut EntryMut<'_>, now: Ms) {
     e.set_access(access);
 }
 
+/// The key holds a value of another type than the one asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OtherType;
+
 impl Db {
     pub fn new() -> Db {
         Db {
@@ -243,6 +247,27 @@ impl Db {
         let mut e = self.lookup(key, now)?;
         touch(&mut e, now);
         Some(e.value_mut())
+    }
+
+    /// One lookup for a write to a value of a given type (Redis's
+    /// `lookupKeyWrite` and type check): `Ok(None)` when the key is missing;
+    /// otherwise its access time is refreshed, and then `Err` when its
+    /// value fails `is` (nothing is moved out of its node for that), or the
+    /// value with a collection's resize moved along, as `get` does.
+    pub fn get_mut_if(
+        &mut self,
+        key: &[u8],
+        now: Ms,
+        is: impl FnOnce(&Value) -> bool,
+    ) -> Result<Option<&mut Value>, OtherType> {
+        let Some(mut e) = self.lookup(key, now) else {
+            return Ok(None);
+        };
+        touch(&mut e, now);
+        if !e.holds(is) {
+            return Err(OtherType);
+        }
+        Ok(Some(e.value_mut_stepped()))
     }
 
     pub fn contains(&mut self, key: &[u8], now: Ms) -> bool {

@@ -547,7 +547,7 @@ impl<H: NodeHash> RawTable<H> {
             let head = if self.is_rehashing() {
                 // Buckets of t[0] below rehash_idx are already empty.
                 let s0 = self.t[0].size();
-                let i = rng.gen_range(self.rehash_idx..s0 + self.t[1].size());
+                let i = self.rehash_idx + below(rng, s0 + self.t[1].size() - self.rehash_idx);
                 if i < s0 {
                     self.t[0].buckets[i]
                 } else {
@@ -555,7 +555,7 @@ impl<H: NodeHash> RawTable<H> {
                 }
             } else {
                 let t = &self.t[0];
-                t.buckets[rng.gen_range(0..t.size())]
+                t.buckets[below(rng, t.size())]
             };
             if let Some(node) = NonNull::new(head) {
                 return Some(node);
@@ -569,7 +569,8 @@ impl<H: NodeHash> RawTable<H> {
         let head = self.random_bucket(rng)?;
         let mut len = 0;
         Self::visit_chain(head.as_ptr(), &mut |_| len += 1);
-        let mut pick = rng.gen_range(0..len);
+        // Most chains hold one node: no draw needed to pick it.
+        let mut pick = if len == 1 { 0 } else { below(rng, len) };
         let mut cur = head;
         while pick > 0 {
             // SAFETY: the chain has more than `pick` live nodes after `cur`.
@@ -610,6 +611,15 @@ impl<H: NodeHash> RawTable<H> {
             steps -= 1;
         }
     }
+}
+
+/// A random index below `n` (> 0) from one 64-bit draw, by multiplying
+/// and keeping the high word: exactly uniform when `n` is a power of two
+/// (every bucket array is), and otherwise off by at most `n / 2^64`.
+/// `gen_range`'s rejection sampling cost several times as much, and random
+/// picks draw several buckets each when a table is sparse.
+fn below(rng: &mut impl Rng, n: usize) -> usize {
+    ((u128::from(rng.next_u64()) * n as u128) >> 64) as usize
 }
 
 #[cfg(test)]
@@ -1835,6 +1845,21 @@ impl<'a> EntryMut<'a> {
             self.dict.scratch = self.node.embedded_view();
             &self.dict.scratch
         }
+    }
+
+    /// Whether the value passes `f` (which sees a view of an embedded
+    /// string), without moving anything.
+    pub fn holds(&self, f: impl FnOnce(&Value) -> bool) -> bool {
+        self.node.with_value(f)
+    }
+
+    /// `value_mut`, then a collection's resize moved one bucket along as
+    /// `value` does: a write that reaches its value through one lookup
+    /// still steps the resize.
+    pub fn value_mut_stepped(self) -> &'a mut Value {
+        let value = self.value_mut();
+        step_collection(value);
+        value
     }
 
     /// The value, for changing in place. An embedded string is first moved

@@ -563,6 +563,9 @@ impl List {
 
     /// Pushes `value` at one end; `fill` is `list-max-listpack-size`.
     pub fn push(&mut self, end: End, value: &[u8], fill: i64) {
+        if self.push_short(end, value, fill) {
+            return;
+        }
         let e = Encoded::new(value);
         let target = match end {
             End::Head => self.nodes.front_mut(),
@@ -592,6 +595,58 @@ impl List {
         self.len += 1;
     }
 
+    /// The common push, done without [`Encoded`] and [`Node::splice`]: a
+    /// string of at most 63 bytes that is not a canonical integer (so its
+    /// entry is the tag `0x80 + len`, the bytes, and the one-byte back
+    /// length `1 + len`) going into room the end node already has. Returns
+    /// false, having changed nothing, when any of that does not hold; the
+    /// general path then makes the same entry.
+    fn push_short(&mut self, end: End, value: &[u8], fill: i64) -> bool {
+        let n = value.len();
+        if n > 63 {
+            return false;
+        }
+        // Only a string starting with a digit or '-' can be an integer.
+        if let Some(&b) = value.first() {
+            if (b.is_ascii_digit() || b == b'-') && canonical_int(value).is_some() {
+                return false;
+            }
+        }
+        let add = n + 2;
+        let node = match end {
+            End::Head => self.nodes.front_mut(),
+            End::Tail => self.nodes.back_mut(),
+        };
+        let Some(node) = node else {
+            return false;
+        };
+        if !node.allows(add, fill) {
+            return false;
+        }
+        let count = node.count() + 1;
+        let (lo, hi) = (node.lo as usize, node.hi as usize);
+        let at = match end {
+            // The entry goes where the header was and the header moves
+            // back by the entry's size; nothing else moves.
+            End::Head if lo >= add => {
+                node.lo = (lo - add) as u32;
+                lo - add + HEADER
+            }
+            End::Tail if node.data.len() - hi >= add => {
+                node.hi = (hi + add) as u32;
+                hi
+            }
+            _ => return false,
+        };
+        let dst = &mut node.data[at..at + add];
+        dst[0] = 0x80 + n as u8;
+        dst[1..=n].copy_from_slice(value);
+        dst[n + 1] = (n + 1) as u8;
+        node.set_count(count);
+        self.len += 1;
+        true
+    }
+
     pub fn push_back(&mut self, value: &[u8], fill: i64) {
         self.push(End::Tail, value, fill);
     }
@@ -617,11 +672,14 @@ impl List {
         };
         let node = &mut self.nodes[ni];
         let count = node.count();
-        let (start, stop) = match end {
-            End::Head => (HEADER, read_entry(node.buf(), HEADER).1),
-            End::Tail => (entry_before(node.buf(), node.end()), node.end()),
+        // One read of the entry gives both the element and where it ends.
+        let buf = node.buf();
+        let start = match end {
+            End::Head => HEADER,
+            End::Tail => entry_before(buf, buf.len()),
         };
-        let value = f(read_entry(node.buf(), start).0);
+        let (elem, stop) = read_entry(buf, start);
+        let value = f(elem);
         if count == 1 {
             self.nodes.remove(ni);
         } else {

@@ -201,6 +201,9 @@ fn hex_float(s: &[u8]) -> (f64, usize, bool) {
 /// it: the whole argument must be a number, with no leading space, not NaN,
 /// and not out of the double range.
 pub fn score(arg: &[u8]) -> Option<f64> {
+    if let Some(v) = small_integer(arg) {
+        return Some(v);
+    }
     if arg.is_empty() || is_space(arg[0]) {
         return None;
     }
@@ -209,6 +212,31 @@ pub fn score(arg: &[u8]) -> Option<f64> {
         return None;
     }
     Some(r.value)
+}
+
+/// The common score, a plain decimal integer (an optional `-`, then 1 to 15
+/// digits), without the general parser. Such a number is below 10^15 <
+/// 2^53, so it converts to `f64` exactly, and `strtod` gives the same value
+/// (`-0` included, as the negation of 0.0). Anything else is `None` and goes
+/// the long way.
+fn small_integer(arg: &[u8]) -> Option<f64> {
+    let (neg, digits) = match arg.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, arg),
+    };
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + d as u64;
+    }
+    let v = n as f64;
+    Some(if neg { -v } else { v })
 }
 
 /// The argument as C sees it: cut at the first NUL byte.
@@ -404,6 +432,62 @@ mod tests {
         ] {
             assert_eq!(score(arg.as_bytes()), want, "{arg:?}");
         }
+    }
+
+    #[test]
+    fn small_integers_read_as_strtod_reads_them() {
+        // The fast path must agree with the general parser bit for bit.
+        let general = |a: &[u8]| {
+            let r = strtod(a);
+            (!a.is_empty() && r.used == a.len() && !r.range_error).then_some(r.value)
+        };
+        let mut args: Vec<String> = [
+            "0",
+            "-0",
+            "00",
+            "-",
+            "",
+            "007",
+            "999999999999999",
+            "-999999999999999",
+            "1000000000000000",
+            "9007199254740993",
+            "12a",
+            "1-",
+            "--1",
+            "+1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = (x % 18) as usize;
+            let n = format!("{:018}", x % 1_000_000_000_000_000_000);
+            let sign = if x & (1 << 40) != 0 { "-" } else { "" };
+            args.push(format!("{sign}{}", &n[18 - digits..]));
+        }
+        for a in &args {
+            let fast = small_integer(a.as_bytes());
+            if let Some(v) = fast {
+                let g = general(a.as_bytes()).expect(a);
+                assert_eq!(v.to_bits(), g.to_bits(), "{a:?}");
+            }
+            let s = score(a.as_bytes());
+            assert_eq!(
+                s.map(f64::to_bits),
+                general(a.as_bytes()).map(f64::to_bits),
+                "{a:?}"
+            );
+        }
+        assert_eq!(
+            small_integer(b"-0").map(f64::to_bits),
+            Some((-0.0f64).to_bits())
+        );
+        assert_eq!(small_integer(b"1000000000000000"), None);
     }
 
     #[test]

@@ -291,9 +291,11 @@ impl SkipList {
         (1 + self.rng.trailing_zeros() as usize / 2).min(MAX_LEVEL)
     }
 
-    fn predecessors(&self, is_before: impl Fn(f64, &[u8]) -> bool) -> Preds {
-        let mut update = [self.head.raw(); MAX_LEVEL];
-        let mut rank = [0usize; MAX_LEVEL];
+    /// Fills `preds` for the levels in use (the levels above keep what the
+    /// caller put there). The arrays are the caller's: returned by value,
+    /// the two 32-word arrays were copied out twice per insert.
+    fn predecessors(&self, is_before: impl Fn(f64, &[u8]) -> bool, preds: &mut Preds) {
+        let (update, rank) = preds;
         let mut x = self.head;
         let mut r = 0;
         for i in (0..self.level).rev() {
@@ -307,17 +309,26 @@ impl SkipList {
             update[i] = x.raw();
             rank[i] = r;
         }
-        (update, rank)
+    }
+
+    /// Predecessor arrays for [`SkipList::predecessors`]: every level at
+    /// the head, rank 0.
+    fn head_preds(&self) -> Preds {
+        ([self.head.raw(); MAX_LEVEL], [0; MAX_LEVEL])
     }
 
     pub(super) fn count_before(&self, is_before: impl Fn(f64, &[u8]) -> bool) -> usize {
-        self.predecessors(is_before).1[0]
+        let mut preds = self.head_preds();
+        self.predecessors(is_before, &mut preds);
+        preds.1[0]
     }
 
     /// Links node `x` (unlinked, spans free to overwrite) at its place.
     fn link(&mut self, x: N) {
         let (score, member) = (x.score(), x.member());
-        let (mut update, rank) = self.predecessors(|s, m| before(s, m, score, member));
+        let mut preds = self.head_preds();
+        self.predecessors(|s, m| before(s, m, score, member), &mut preds);
+        let (update, rank) = &mut preds;
         let level = x.level();
         if level > self.level {
             for (i, u) in update.iter_mut().enumerate().take(level).skip(self.level) {
@@ -373,9 +384,11 @@ impl SkipList {
 
     fn unlink(&mut self, x: N) {
         let (score, member) = (x.score(), x.member());
-        let (update, _) = self.predecessors(|s, m| before(s, m, score, member));
+        let mut preds = self.head_preds();
+        self.predecessors(|s, m| before(s, m, score, member), &mut preds);
+        let update = &preds.0;
         debug_assert_eq!(N::from(update[0]).map(|u| u.next(0)), Some(x.raw()));
-        self.unlink_with(x, &update);
+        self.unlink_with(x, update);
     }
 
     /// The node of `member`, if present (a probe of the index that moves
