@@ -60,6 +60,34 @@ impl<'ring> CompletionQueue<'ring> {
         self.wait_inner(count).map(|_| ())
     }
 
+    /// Block the thread until at least `count` CQEs are ready or `timeout`
+    /// has passed, in which case this returns `ETIME`.
+    ///
+    /// Tessera (patch 5, see vendor/glommio/PATCHES.md): only for rings whose
+    /// kernel has `IORING_FEAT_EXT_ARG`, where liburing passes the timeout to
+    /// `io_uring_enter` itself. Without it liburing would queue a timeout
+    /// request with its own user data, which glommio would take for a source.
+    pub(crate) fn wait_timeout(
+        &mut self,
+        count: u32,
+        timeout: &uring_sys::__kernel_timespec,
+    ) -> io::Result<()> {
+        let mut cqe = MaybeUninit::uninit();
+        // SAFETY: the ring is valid for `'ring`; with `IORING_FEAT_EXT_ARG`
+        // liburing only reads `timeout` during this call (the kernel copies
+        // it at entry) and submits nothing, and `cqe` is only written.
+        resultify(unsafe {
+            uring_sys::io_uring_wait_cqes(
+                self.ring.as_ptr(),
+                cqe.as_mut_ptr(),
+                count as _,
+                timeout,
+                ptr::null(),
+            )
+        })
+        .map(|_| ())
+    }
+
     #[inline(always)]
     fn wait_inner(&mut self, count: u32) -> io::Result<&mut uring_sys::io_uring_cqe> {
         unsafe {

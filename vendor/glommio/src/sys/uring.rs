@@ -1078,66 +1078,93 @@ impl SleepableRing {
         }
     }
 
-    fn sleep(&mut self, link: &Source) -> io::Result<usize> {
+    /// Whether `sleep` can take its timeout itself (`IORING_FEAT_EXT_ARG`,
+    /// Linux 5.11+) instead of a timeout request on the latency ring.
+    fn can_wait_with_timeout(&self) -> bool {
+        self.ring.raw().features & uring_sys::IORING_FEAT_EXT_ARG != 0
+    }
+
+    /// Sleeps until this ring has a completion, or until `timeout` passes.
+    ///
+    /// Tessera (patch 5, see PATCHES.md): upstream submits a new one-shot
+    /// poll on the latency ring's fd (`link`) before every sleep. The poll
+    /// now stays armed across sleeps: `arm` is `Some` only when the previous
+    /// one has ended, and is submitted before the wait. `timeout` (only on
+    /// rings that `can_wait_with_timeout`) is the wait's own, so a user timer
+    /// needs no request of its own; when it passes the wait returns `ETIME`,
+    /// which is an ordinary wake-up.
+    fn sleep(
+        &mut self,
+        link: &Source,
+        arm: Option<UringOpDescriptor>,
+        timeout: Option<&uring_sys::__kernel_timespec>,
+    ) -> io::Result<usize> {
         assert_eq!(
             self.waiting_kernel_submission(),
             0,
             "sleeping with pending SQEs"
         );
-        if let Some(mut sqe) = self.ring.sq().prepare_sqe() {
-            let sqe_ptr = unsafe { sqe.raw_mut() as *mut _ };
-            let op = UringDescriptor {
-                fd: link.raw(),
-                flags: SubmissionFlags::empty(),
-                user_data: to_user_data(
-                    self.source_map
-                        .borrow_mut()
-                        .add_source(link, self.submission_queue.clone()),
-                ),
-                args: UringOpDescriptor::PollAdd(common_flags() | read_flags()),
-            };
-            fill_sqe(
-                &mut sqe,
-                &op,
-                DmaBuffer::new,
-                &mut self.source_map.borrow_mut(),
-            );
+        if let Some(args) = arm {
+            if let Some(mut sqe) = self.ring.sq().prepare_sqe() {
+                // SAFETY: the pointer is only used below, while the SQE it
+                // points to is still in the submission ring and not submitted.
+                let sqe_ptr = unsafe { sqe.raw_mut() as *mut _ };
+                let op = UringDescriptor {
+                    fd: link.raw(),
+                    flags: SubmissionFlags::empty(),
+                    user_data: to_user_data(
+                        self.source_map
+                            .borrow_mut()
+                            .add_source(link, self.submission_queue.clone()),
+                    ),
+                    args,
+                };
+                fill_sqe(
+                    &mut sqe,
+                    &op,
+                    DmaBuffer::new,
+                    &mut self.source_map.borrow_mut(),
+                );
 
-            // We have now prepared the SQE that links the two rings. We now need to submit
-            // it successfully to be able to safely sleep.
+                // We have now prepared the SQE that links the two rings. We now need to
+                // submit it successfully to be able to safely sleep.
 
-            if self
-                .submit_sqes()
-                .or_else(Reactor::busy_ok)
-                .or_else(Reactor::again_ok)
-                .or_else(Reactor::intr_ok)?
-                != 1
-            {
-                // We failed to submit the `SQE` that links the rings. Just can't sleep.
-                // Waiting here is unsafe because we could end up waiting much longer than
-                // needed.
-                // We make the SQE a no-op and return
-                unsafe { crate::uring_sys::io_uring_prep_nop(sqe_ptr) };
-                Err(io::Error::from_raw_os_error(libc::EBUSY))
-            } else {
-                // The rings are linked. Goodnight!
-                self.ring
-                    .cq()
-                    .wait(1)
-                    .map(|_| 1)
+                if self
+                    .submit_sqes()
                     .or_else(Reactor::busy_ok)
                     .or_else(Reactor::again_ok)
-                    .or_else(Reactor::intr_ok)
+                    .or_else(Reactor::intr_ok)?
+                    != 1
+                {
+                    // We failed to submit the `SQE` that links the rings. Just can't sleep.
+                    // Waiting here is unsafe because we could end up waiting much longer
+                    // than needed.
+                    // We make the SQE a no-op and return
+                    // SAFETY: the SQE was not submitted, so it is still ours.
+                    unsafe { crate::uring_sys::io_uring_prep_nop(sqe_ptr) };
+                    return Err(io::Error::from_raw_os_error(libc::EBUSY));
+                }
+            } else {
+                // Can't link rings because we ran out of `SQE`s. Just can't sleep.
+                // Submit what we have, once we're out of here we'll consume them
+                // and at some point will be able to sleep again.
+                return self
+                    .submit_sqes()
+                    .or_else(Reactor::busy_ok)
+                    .or_else(Reactor::again_ok)
+                    .or_else(Reactor::intr_ok);
             }
-        } else {
-            // Can't link rings because we ran out of `CQE`s. Just can't sleep.
-            // Submit what we have, once we're out of here we'll consume them
-            // and at some point will be able to sleep again.
-            self.submit_sqes()
-                .or_else(Reactor::busy_ok)
-                .or_else(Reactor::again_ok)
-                .or_else(Reactor::intr_ok)
         }
+        // The rings are linked. Goodnight!
+        match timeout {
+            Some(ts) => self.ring.cq().wait_timeout(1, ts),
+            None => self.ring.cq().wait(1),
+        }
+        .map(|_| 1)
+        .or_else(Reactor::time_ok)
+        .or_else(Reactor::busy_ok)
+        .or_else(Reactor::again_ok)
+        .or_else(Reactor::intr_ok)
     }
 }
 
@@ -1200,10 +1227,11 @@ impl UringCommon for SleepableRing {
         let source_map = self.source_map.clone();
         process_one_event(
             self.ring.peek_for_cqe(),
-            |source| match source.source_type {
-                SourceType::LinkRings => Some(()),
-                _ => None,
-            },
+            // Tessera (patch 5, see PATCHES.md): upstream skips a link poll's
+            // completion here; its result is now kept, so that `wait` can see
+            // a multishot link poll that the kernel refused (`EINVAL`). It
+            // has no waiters, so it wakes nothing.
+            |_| None,
             |mut src, res| {
                 record_stats(self, &mut src, &res);
                 if let SourceType::ForeignNotifier(_, installed) = &mut src.source_type {
@@ -1256,12 +1284,20 @@ pub(crate) struct Reactor {
     latency_ring: RefCell<SleepableRing>,
     poll_ring: RefCell<PollRing>,
 
+    /// The preemption timer, which `wait` keeps armed until it fires, whether
+    /// the executor is awake or asleep (Tessera patches 4 and 5).
     latency_preemption_timeout_src: Cell<Option<Source>>,
-    /// Whether `latency_preemption_timeout_src` is a preemption timer (which
-    /// `wait` keeps armed until it fires) rather than a user timer.
-    latency_src_is_preempt: Cell<bool>,
+    /// A user timer armed on the latency ring for one sleep, only on kernels
+    /// whose `io_uring_enter` cannot take the timeout itself (patch 5).
+    user_timeout_src: Cell<Option<Source>>,
 
-    link_fd: RawFd,
+    /// Tessera (patch 5, see PATCHES.md): the main ring's poll on the
+    /// latency ring's fd, armed before the first sleep and kept armed across
+    /// sleeps and wake-ups until the kernel ends it.
+    link_src: Source,
+    /// Whether `link_src` is armed as a multishot poll; cleared for good if
+    /// the kernel refuses one.
+    link_multishot: Cell<bool>,
 
     // This keeps the `eventfd` alive. Drop will close it when we're done
     notifier: Arc<sys::SleepNotifier>,
@@ -1371,7 +1407,13 @@ impl Reactor {
             },
         }
 
-        let link_fd = latency_ring.ring_fd();
+        let link_src = Source::new(
+            IoRequirements::default(),
+            latency_ring.ring_fd(),
+            SourceType::LinkRings,
+            None,
+            None,
+        );
 
         let eventfd_src = Source::new(
             IoRequirements::default(),
@@ -1390,9 +1432,10 @@ impl Reactor {
             latency_ring: RefCell::new(latency_ring),
             poll_ring: RefCell::new(poll_ring),
             latency_preemption_timeout_src: Cell::new(None),
-            latency_src_is_preempt: Cell::new(false),
+            user_timeout_src: Cell::new(None),
             blocking_thread,
-            link_fd,
+            link_src,
+            link_multishot: Cell::new(true),
             notifier,
             eventfd_src,
             source_map,
@@ -1733,6 +1776,16 @@ impl Reactor {
         );
     }
 
+    /// A wait with a timeout returns `ETIME` when the timeout passes first
+    /// (Tessera patch 5, see PATCHES.md): for a sleeping executor that is a
+    /// wake-up like any other.
+    fn time_ok<T: Default>(x: std::io::Error) -> io::Result<T> {
+        match x.raw_os_error() {
+            Some(libc::ETIME) => Ok(Default::default()),
+            _ => Err(x),
+        }
+    }
+
     /// io_uring can return `EBUSY` when submitting more requests would
     /// over-commit the system. This is fine: we just need to make sure that we
     /// don't sleep and that we don't failed rushed polls. So we just ignore
@@ -1776,15 +1829,38 @@ impl Reactor {
     ///
     /// We may not be able to register an `SQE` at this point, so we return an
     /// Error and will just not sleep.
-    fn link_rings_and_sleep(&self, ring: &mut SleepableRing) -> io::Result<()> {
-        let link_rings = Source::new(
-            IoRequirements::default(),
-            self.link_fd,
-            SourceType::LinkRings,
-            None,
-            None,
-        );
-        ring.sleep(&link_rings).or_else(Self::busy_ok).map(|_| {})
+    ///
+    /// Tessera (patch 5, see PATCHES.md): the poll is `link_src`, kept armed
+    /// from one sleep to the next, and multishot where the kernel allows it.
+    /// It is re-armed only once a completion has ended it. That happens
+    /// after each wake-up through the latency ring, multishot or not: the
+    /// kernel turns a multishot poll that an io_uring's own completion woke
+    /// into a one-shot one. A completion of it while awake wakes nothing.
+    fn link_rings_and_sleep(
+        &self,
+        ring: &mut SleepableRing,
+        timeout: Option<&uring_sys::__kernel_timespec>,
+    ) -> io::Result<()> {
+        let arm = if self.link_src.is_enqueued() {
+            None
+        } else {
+            if let Some(Err(err)) = self.link_src.result() {
+                if err.raw_os_error() == Some(libc::EINVAL) && self.link_multishot.get() {
+                    // A kernel older than 5.13: one-shot polls from now on.
+                    self.link_multishot.set(false);
+                }
+            }
+            self.link_src.clear_result();
+            let flags = common_flags() | read_flags();
+            Some(if self.link_multishot.get() {
+                UringOpDescriptor::PollAddMulti(flags)
+            } else {
+                UringOpDescriptor::PollAdd(flags)
+            })
+        };
+        ring.sleep(&self.link_src, arm, timeout)
+            .or_else(Self::busy_ok)
+            .map(|_| {})
     }
 
     pub(crate) fn poll_io(&self, woke: &mut usize) -> io::Result<()> {
@@ -1871,19 +1947,25 @@ impl Reactor {
         // when nothing else needs one. A preemption timer that has not fired
         // yet is now kept while the executor stays awake: it still fires
         // within the preemption period, only counted from when it was armed
-        // rather than from this call. One that might wake a sleeping
-        // executor is still cancelled first, and a user timer is replaced as
-        // before.
-        let may_sleep = woke == 0 && preempt_timer().is_none();
-        let kept_preempt = match self.latency_preemption_timeout_src.take() {
-            Some(src) if !may_sleep && self.latency_src_is_preempt.get() && src.is_enqueued() => {
-                Some(src)
-            }
-            other => {
-                drop(other);
-                None
-            }
-        };
+        // rather than from this call.
+        //
+        // Tessera (patch 5, see PATCHES.md): it is kept while the executor
+        // sleeps too, where upstream cancels it before every sleep and arms
+        // a new one after it. A shard that parks thousands of times a second
+        // paid a cancellation and a timeout, and the system calls carrying
+        // them, per park; now an idle shard wakes at worst once per period
+        // (100 ms in Tessera) to re-arm it. One that fired while the
+        // executor slept is consumed with the other completions after the
+        // wake-up (so `need_preempt` reads false again) and is re-armed
+        // below on the next call that asks for one.
+        let kept_preempt = self
+            .latency_preemption_timeout_src
+            .take()
+            .filter(|src| src.is_enqueued());
+        // A user timer armed for the previous sleep (kernels without
+        // `IORING_FEAT_EXT_ARG`) is cancelled with the next flush, as
+        // upstream does.
+        drop(self.user_timeout_src.take());
 
         // No throughput-based timeout (a timeout that completes after
         // `ring_depth` completions, linked to an eventfd write that preempts
@@ -1913,11 +1995,21 @@ impl Reactor {
         if should_sleep {
             // We are about to go to sleep. It's ok to sleep, but if there
             // is a timer set, we need to make sure we wake up to handle it.
+            //
+            // Tessera (patch 5, see PATCHES.md): where the kernel can bound
+            // `io_uring_enter`'s wait itself (Linux 5.11+), the user timer
+            // is the wait's timeout; upstream arms a timeout request on the
+            // latency ring for it (one more system call) and cancels it after
+            // the wake-up (another), which remains the path on older kernels.
+            let mut sleep_timeout = None;
             if let Some(dur) = user_timer {
-                self.latency_preemption_timeout_src
-                    .set(Some(lat_ring.prepare_latency_preemption_timer(dur)));
-                self.latency_src_is_preempt.set(false);
-                assert!(flush_rings!(lat_ring)? > 0);
+                if main_ring.can_wait_with_timeout() {
+                    sleep_timeout = Some(TimeSpec64::try_from(dur).unwrap());
+                } else {
+                    self.user_timeout_src
+                        .set(Some(lat_ring.prepare_latency_preemption_timer(dur)));
+                    assert!(flush_rings!(lat_ring)? > 0);
+                }
             }
             // From this moment on the remote executors are aware that we are sleeping
             // We have to sweep the remote channels function once more because since
@@ -1935,11 +2027,17 @@ impl Reactor {
             let events = process_remote_channels() + self.flush_syscall_thread();
             if events == 0 {
                 if self.eventfd_src.is_installed().unwrap() {
-                    self.link_rings_and_sleep(&mut main_ring)
-                        .expect("some error");
-                    // May have new cancellations related to the link ring fd.
-                    flush_cancellations!(into &mut 0; lat_ring, poll_ring, main_ring);
-                    flush_rings!(lat_ring, poll_ring, main_ring)?;
+                    self.link_rings_and_sleep(
+                        &mut main_ring,
+                        sleep_timeout.as_ref().map(|ts| &ts.raw),
+                    )
+                    .expect("some error");
+                    // Tessera (patch 5, see PATCHES.md): upstream flushes
+                    // both queues here, for the link poll it dropped; that
+                    // queued nothing (the poll never went through the
+                    // queue), and nothing else is queued while asleep, so
+                    // collecting the completions that woke us is all there
+                    // is to do.
                     consume_rings!(into &mut 0; lat_ring, poll_ring, main_ring);
                 }
                 // Woke up, so no need to notify us anymore.
@@ -1947,6 +2045,9 @@ impl Reactor {
             }
         }
 
+        // A preemption timer that fired while we slept has been consumed
+        // above and is no longer enqueued.
+        let kept_preempt = kept_preempt.filter(|src| src.is_enqueued());
         if let Some(preempt) = preempt_timer() {
             match kept_preempt {
                 Some(src) => self.latency_preemption_timeout_src.set(Some(src)),
@@ -1956,10 +2057,9 @@ impl Reactor {
                     flush_rings!(lat_ring, main_ring)?;
                 }
             }
-            self.latency_src_is_preempt.set(true);
         } else {
-            // Cancelled with the next flush.
-            drop(kept_preempt);
+            // Tessera (patch 5): kept while parked, see above.
+            self.latency_preemption_timeout_src.set(kept_preempt);
         }
 
         // A Note about `need_preempt`:
