@@ -14,7 +14,7 @@
 #
 # Why no release build by default: the integration tests start the binary cargo builds
 # for them, in the dev profile, which already has opt-level 1 for our crates and 2 for
-# dependencies. That is fast enough for every test here, and a thin-LTO release build would
+# dependencies. That is fast enough for every test here, and a fat-LTO release build would
 # roughly double the time of a CI run on two cores.
 set -euo pipefail
 
