@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Helpers for bench/run.sh: parse redis-benchmark output, read process CPU
-time and memory from /proc, and turn the run's records into the markdown
+time (the kernel's per-process CPU clock) and memory (/proc), and turn the run's records into the markdown
 results table.
 
 This file only reads files and prints; it must not start, stop or talk to
 any server (run.sh owns the processes, so a crash is seen in one place).
 
 Records file (TSV, written by run.sh, one line per event):
-  run   <server> <workload> <rep> <status> <rps> <p50_ms> <p99_ms> <cpu_ticks> <requests> <note>
+  run   <server> <workload> <rep> <status> <rps> <p50_ms> <p99_ms> <cpu_ns> <requests> <note>
   mem   <server> <row> <keys> <used_memory_delta> <rss_delta> <note>
   note  <text>
   event <server> <text>
@@ -18,6 +18,7 @@ under the table once, however often it was recorded.
 """
 
 import os
+import time
 import statistics
 import sys
 
@@ -50,14 +51,18 @@ def parse_rb(path):
     return 1
 
 
-def cpu_ticks(pid):
-    """Prints utime+stime of a process (all its threads), in clock ticks."""
-    with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-        stat = f.read()
-    # The command name is in parentheses and may hold spaces, so the fields
-    # are counted from the last ')'; utime and stime are fields 14 and 15.
-    rest = stat[stat.rindex(")") + 2 :].split()
-    print(int(rest[11]) + int(rest[12]))
+def cpu_ns(pid):
+    """Prints the CPU time a process has used (all its threads, including
+    threads that have exited), in nanoseconds.
+
+    This is the process's CPU-time clock, the one `clock_getcpuclockid(pid)`
+    names; glibc builds its id as `(~pid << 3) | 2` (CPUCLOCK_SCHED), which
+    Python does not wrap. utime+stime in /proc/<pid>/stat count the same
+    time but in 10 ms clock ticks: a 0.2 s run at pipeline 16 is only ~20
+    ticks, so one tick either way moved the CPU column by 5%.
+    """
+    clock = ((~int(pid)) << 3) | 2
+    print(time.clock_gettime_ns(clock))
     return 0
 
 
@@ -136,8 +141,7 @@ def variant_label(name, many):
     return f"Tessera {name.partition(':')[2]}sh"
 
 
-def table(records_path, workloads_path, clk_tck, meta):
-    clk_tck = float(clk_tck)
+def table(records_path, workloads_path, meta):
     runs = {}  # (workload, server) -> list of ok run dicts
     fails = {}  # (workload, server) -> list of notes
     mem = {}  # (row, server) -> record cells
@@ -149,7 +153,7 @@ def table(records_path, workloads_path, clk_tck, meta):
             cells = line.rstrip("\n").split("\t")
             kind = cells[0]
             if kind == "run":
-                _, server, wl, rep, status, rps, p50, p99, ticks, reqs, note = (cells + [""] * 11)[:11]
+                _, server, wl, rep, status, rps, p50, p99, cpu_ns, reqs, note = (cells + [""] * 11)[:11]
                 seen.append(server)
                 if status != "ok":
                     fails.setdefault((wl, server), []).append(f"rep {rep}: {note}")
@@ -159,7 +163,7 @@ def table(records_path, workloads_path, clk_tck, meta):
                         "rps": float(rps),
                         "p50": float(p50),
                         "p99": float(p99),
-                        "cpu": float(ticks) / clk_tck * 1e6 / float(reqs),
+                        "cpu": float(cpu_ns) / 1e3 / float(reqs),
                     }
                 )
             elif kind == "mem":
@@ -284,8 +288,8 @@ def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "parse-rb":
         return parse_rb(*args)
-    if cmd == "cpu-ticks":
-        return cpu_ticks(*args)
+    if cmd == "cpu-ns":
+        return cpu_ns(*args)
     if cmd == "rss":
         return rss_bytes(*args)
     if cmd == "info-field":

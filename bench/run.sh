@@ -64,7 +64,6 @@ TESSERA_BIN=${TESSERA_BIN:-$TARGET_DIR/release/tessera-server}
 WORKLOADS=${WORKLOADS:-$HERE/workloads.tsv}
 RESULTS="$HERE/results"
 LOGS="$RESULTS/logs"
-CLK_TCK=$(getconf CLK_TCK)
 
 log() { echo "[bench] $*" >&2; }
 die() {
@@ -368,7 +367,7 @@ stop_helper() {
 
 run_one() {
     local server=$1 wl=$2 test=$3 pipe=$4 extra=$5 setup=$6 during=$7 rep=$8
-    local port pid before after rc parsed status note rps p50 p99 ticks label out
+    local port pid before after rc parsed status note rps p50 p99 cpu_ns label out
     local -a extra_args cmd
     port=$(port_of "$server")
     label=$(label_of "$server")
@@ -396,7 +395,7 @@ run_one() {
     esac
     status=ok
     note=""
-    rps="" p50="" p99="" ticks=""
+    rps="" p50="" p99="" cpu_ns=""
     if [[ -n "$setup" ]] && ! out=$(timeout "$RUN_TIMEOUT" $LOAD setup "$port" "$setup" 2>&1); then
         status=fail
         note=$(echo "$out" | tail -n 1 | tr '\t\r' '  ' | cut -c1-200)
@@ -405,7 +404,7 @@ run_one() {
         note=$HELPER_OUT
     fi
     if [[ $status == ok ]]; then
-        before=$($PY cpu-ticks "$pid")
+        before=$($PY cpu-ns "$pid")
         timeout "$RUN_TIMEOUT" "${cmd[@]}" >"$WORK/out" 2>"$WORK/err" &
         local rb=$!
         # redis-benchmark keeps reconnecting to a dead server, so stop it as
@@ -419,10 +418,10 @@ run_one() {
         done
         wait "$rb"
         rc=$?
-        after=$($PY cpu-ticks "$pid" 2>/dev/null || echo "")
+        after=$($PY cpu-ns "$pid" 2>/dev/null || echo "")
         if parsed=$($PY parse-rb "$WORK/out") && [[ $rc == 0 && -n "$after" ]]; then
             IFS=$'\t' read -r rps p50 p99 <<<"$parsed"
-            ticks=$((after - before))
+            cpu_ns=$((after - before))
         else
             status=fail
             if [[ $rc == 124 ]]; then
@@ -444,9 +443,9 @@ run_one() {
         fi
     fi
     printf 'run\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$wl" "$rep" "$status" \
-        "$rps" "$p50" "$p99" "$ticks" "$N" "$note" >>"$RECORDS"
+        "$rps" "$p50" "$p99" "$cpu_ns" "$N" "$note" >>"$RECORDS"
     if [[ $status == ok ]]; then
-        log "$wl rep $rep $label: $rps ops/s p50 $p50 ms p99 $p99 ms cpu ticks $ticks"
+        log "$wl rep $rep $label: $rps ops/s p50 $p50 ms p99 $p99 ms cpu $((cpu_ns / 1000000)) ms"
     else
         log "$wl rep $rep $label: FAILED ($note)"
     fi
@@ -508,4 +507,4 @@ redis_version=$(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')
 shard_text=$(echo $SHARDS | sed 's/ /, /g')
 BENCH_META="Tessera ($commit, --shards $shard_text) vs Redis $redis_version on $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ). redis-benchmark -c $CLIENTS -r $KEYSPACE -n $N, $REPS rep(s), medians; ratios are Tessera/Redis; memory rows are bytes per key over the empty server."
 export BENCH_META
-$PY table "$RECORDS" "$WORKLOADS" "$CLK_TCK" | tee "$RESULTS/latest.md"
+$PY table "$RECORDS" "$WORKLOADS" | tee "$RESULTS/latest.md"
