@@ -54,6 +54,9 @@ pub(crate) enum SourceType {
     Close,
     LinkRings,
     ForeignNotifier(u64, bool),
+    // Tessera (patch 6, see PATCHES.md): the main ring's multishot poll on
+    // the executor's notifier eventfd.
+    NotifierPoll,
     Statx(CString, Box<RefCell<Statx>>),
     Timeout(TimeSpec64, u32),
     Connect(nix::sys::socket::SockaddrStorage),

@@ -1305,7 +1305,17 @@ pub(crate) struct Reactor {
     // It is reused, unlike the timeout src, because it is possible and likely
     // that it will be in the ring through many calls to the reactor loop. It only ever gets
     // completed if this reactor is woken up from another one
+    //
+    // Tessera (patch 6, see PATCHES.md): only used on kernels that refuse
+    // `notifier_poll_src`'s multishot poll.
     eventfd_src: Source,
+    /// Tessera (patch 6, see PATCHES.md): the main ring's multishot poll on
+    /// the notifier's eventfd, queued when the reactor is created and kept
+    /// armed; queued again only after a completion without `MORE`.
+    notifier_poll_src: Source,
+    /// Whether notifications are watched by `notifier_poll_src`; cleared for
+    /// good, in favour of `eventfd_src`'s read, if the kernel refuses it.
+    notifier_multishot: Cell<bool>,
     source_map: Rc<RefCell<SourceMap>>,
 
     blocking_thread: BlockingThreadPool,
@@ -1382,7 +1392,7 @@ impl Reactor {
         let main_ring =
             SleepableRing::new(ring_depth, "main", allocator.clone(), source_map.clone())?;
         let poll_ring = PollRing::new(ring_depth, allocator.clone(), source_map.clone())?;
-        let mut latency_ring =
+        let latency_ring =
             SleepableRing::new(ring_depth, "latency", allocator.clone(), source_map.clone())?;
 
         match main_ring.registrar().register_buffers_by_ref(&registry) {
@@ -1423,11 +1433,18 @@ impl Reactor {
             None,
         );
 
-        if !eventfd_src.is_installed().unwrap() {
-            latency_ring.install_eventfd(&eventfd_src);
-        }
-
-        Ok(Reactor {
+        // Tessera (patch 6, see PATCHES.md): upstream installs `eventfd_src`'s
+        // read on the latency ring here. Notifications are now watched by a
+        // multishot poll on the main ring, queued here and submitted with
+        // the first flush of the rings, before the executor can first sleep.
+        let notifier_poll_src = Source::new(
+            IoRequirements::default(),
+            notifier.eventfd_fd(),
+            SourceType::NotifierPoll,
+            None,
+            None,
+        );
+        let reactor = Reactor {
             main_ring: RefCell::new(main_ring),
             latency_ring: RefCell::new(latency_ring),
             poll_ring: RefCell::new(poll_ring),
@@ -1438,9 +1455,13 @@ impl Reactor {
             link_multishot: Cell::new(true),
             notifier,
             eventfd_src,
+            notifier_poll_src,
+            notifier_multishot: Cell::new(true),
             source_map,
             rings_depth: ring_depth,
-        })
+        };
+        reactor.install_eventfd();
+        Ok(reactor)
     }
 
     pub(crate) fn id(&self) -> usize {
@@ -1451,11 +1472,75 @@ impl Reactor {
         self.rings_depth
     }
 
+    /// Makes sure that a write to the notifier's eventfd wakes this
+    /// executor if it sleeps. Called on every turn of the executor's loop.
+    ///
+    /// Tessera (patch 6, see PATCHES.md): upstream reads the eventfd on the
+    /// latency ring, a read that a notification completes and that this
+    /// call then submits again, one `io_uring_enter` per wake-up; and since
+    /// the wake-up came through the latency ring, the kernel also ended the
+    /// main ring's multishot link poll (patch 5), another one. A multishot
+    /// poll on the main ring now watches the eventfd: it posts a completion
+    /// with `MORE` for every write and stays armed, so this call has
+    /// nothing to do unless the kernel has ended the poll. The eventfd is
+    /// never read: every write wakes the poll whatever the counter holds,
+    /// and at one write per park the counter would need centuries to reach
+    /// the 2^64 - 1 at which a write blocks.
     pub(crate) fn install_eventfd(&self) {
+        if self.notifier_multishot.get() {
+            if self.notifier_poll_src.is_enqueued() {
+                return;
+            }
+            let refused = matches!(
+                self.notifier_poll_src.result(),
+                Some(Err(err)) if err.raw_os_error() == Some(libc::EINVAL)
+            );
+            if !refused {
+                // Armed for the first time, or ended by the kernel (a full
+                // completion queue ends multishot requests). Queued, it goes
+                // to the kernel with the next flush of the rings, which
+                // `wait` does before it can sleep; a write made before it is
+                // armed leaves the counter above zero, so the arming itself
+                // posts a completion and the sleep that follows returns at
+                // once.
+                self.notifier_poll_src.clear_result();
+                self.queue_notifier_poll();
+                return;
+            }
+            // A kernel older than 5.13: upstream's read from now on.
+            self.notifier_multishot.set(false);
+        }
         if !self.eventfd_src.is_installed().unwrap() {
             self.latency_ring
                 .borrow_mut()
                 .install_eventfd(&self.eventfd_src);
+        }
+    }
+
+    /// Tessera (patch 6, see PATCHES.md): queues `notifier_poll_src` on the
+    /// main ring.
+    fn queue_notifier_poll(&self) {
+        let mut main_ring = self.main_ring.borrow_mut();
+        let q = main_ring.submission_queue();
+        let id = self
+            .source_map
+            .borrow_mut()
+            .add_source(&self.notifier_poll_src, Rc::clone(&q));
+        q.borrow_mut().submissions.push_back(UringDescriptor {
+            args: UringOpDescriptor::PollAddMulti(common_flags() | read_flags()),
+            fd: self.notifier_poll_src.raw(),
+            flags: SubmissionFlags::empty(),
+            user_data: to_user_data(id),
+        });
+    }
+
+    /// Whether a write to the notifier's eventfd would wake a sleep on the
+    /// main ring (Tessera patch 6: through the poll, or upstream's read).
+    fn notifier_armed(&self) -> bool {
+        if self.notifier_multishot.get() {
+            self.notifier_poll_src.is_enqueued()
+        } else {
+            self.eventfd_src.is_installed().unwrap()
         }
     }
 
@@ -2026,7 +2111,13 @@ impl Reactor {
             std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
             let events = process_remote_channels() + self.flush_syscall_thread();
             if events == 0 {
-                if self.eventfd_src.is_installed().unwrap() {
+                // Tessera (patch 6, see PATCHES.md): with the notifier's poll
+                // armed on the main ring (submitted by the flush above), a
+                // notifier that saw `should_notify` writes the eventfd, and
+                // that write posts a completion on this ring, or queues the
+                // work that posts it, before or during the sleep: the sleep
+                // returns either way.
+                if self.notifier_armed() {
                     self.link_rings_and_sleep(
                         &mut main_ring,
                         sleep_timeout.as_ref().map(|ts| &ts.raw),
@@ -2040,9 +2131,16 @@ impl Reactor {
                     // is to do.
                     consume_rings!(into &mut 0; lat_ring, poll_ring, main_ring);
                 }
-                // Woke up, so no need to notify us anymore.
-                self.notifier.wake_up();
             }
+            // Woke up, so no need to notify us anymore.
+            //
+            // Tessera (patch 6, see PATCHES.md): also when the last sweep
+            // found work and we did not sleep at all. Upstream lowers the
+            // flag only after a sleep, so a shard that found a message in
+            // that sweep ran with the flag still up, and every other thread
+            // that queued work for it meanwhile wrote its eventfd for
+            // nothing (a system call there, and a wake-up to collect here).
+            self.notifier.wake_up();
         }
 
         // A preemption timer that fired while we slept has been consumed
