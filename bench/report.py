@@ -109,6 +109,11 @@ def fmt_ratio(a, b):
     return f"{a / b:.2f}x"
 
 
+def fmt_x(ratio):
+    """A ratio computed elsewhere; a dash when it is missing."""
+    return "–" if ratio is None else f"{ratio:.2f}x"
+
+
 def fmt_opt(x, spec):
     return "–" if x is None else format(x, spec)
 
@@ -149,7 +154,7 @@ def table(records_path, workloads_path, meta):
     run_notes = []  # texts of `note` records, in order, without repeats
     seen = []
     with open(records_path, encoding="utf-8", errors="replace") as f:
-        for line in f:
+        for lineno, line in enumerate(f):
             cells = line.rstrip("\n").split("\t")
             kind = cells[0]
             if kind == "run":
@@ -164,6 +169,8 @@ def table(records_path, workloads_path, meta):
                         "p50": float(p50),
                         "p99": float(p99),
                         "cpu": float(cpu_ns) / 1e3 / float(reqs),
+                        "rep": rep,
+                        "line": lineno,
                     }
                 )
             elif kind == "mem":
@@ -188,6 +195,22 @@ def table(records_path, workloads_path, meta):
         if not rs:
             return None
         return statistics.median(r[key] for r in rs)
+
+    def paired_ratio(wl, variant, key):
+        """The median over repetitions of Tessera's figure divided by
+        Redis's in the same repetition: the Redis run of the same rep that
+        ran right before or after it (nearest in the records), on the same
+        data and in the same state of the machine."""
+        ratios = []
+        reds = runs.get((wl, "redis"), [])
+        for t in runs.get((wl, variant), []):
+            same = [r for r in reds if r["rep"] == t["rep"]]
+            if not same:
+                continue
+            r = min(same, key=lambda r: abs(r["line"] - t["line"]))
+            if r[key] > 0:
+                ratios.append(t[key] / r[key])
+        return statistics.median(ratios) if ratios else None
 
     # Columns: throughput with a ratio per variant, then latencies, then CPU
     # with a ratio per variant, so one shard count reads across like the
@@ -231,12 +254,12 @@ def table(records_path, workloads_path, meta):
         r = vals["redis"]
         row = [wl, cell("redis", "rps", fmt_int)]
         for v in variants:
-            row += [cell(v, "rps", fmt_int), fmt_ratio(vals[v]["rps"], r["rps"])]
+            row += [cell(v, "rps", fmt_int), fmt_x(paired_ratio(wl, v, "rps"))]
         row += [cell(s, "p50", ms) for s in servers]
         row += [cell(s, "p99", ms) for s in servers]
         row += [cell("redis", "cpu", us)]
         for v in variants:
-            row += [cell(v, "cpu", us), fmt_ratio(vals[v]["cpu"], r["cpu"])]
+            row += [cell(v, "cpu", us), fmt_x(paired_ratio(wl, v, "cpu"))]
         out.append("| " + " | ".join(row) + " |")
         for s in servers:
             for n in fails.get((wl, s), []):

@@ -505,6 +505,7 @@ done
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 redis_version=$(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')
 shard_text=$(echo $SHARDS | sed 's/ /, /g')
-BENCH_META="Tessera ($commit, --shards $shard_text) vs Redis $redis_version on $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ). redis-benchmark -c $CLIENTS -r $KEYSPACE -n $N, $REPS rep(s), medians; ratios are Tessera/Redis; memory rows are bytes per key over the empty server."
+BENCH_META="Tessera ($commit, --shards $shard_text) vs Redis $redis_version on $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ). redis-benchmark -c $CLIENTS -r $KEYSPACE -n $N, $REPS rep(s), medians; ratios are medians of per-repetition Tessera/Redis ratios; memory rows are bytes per key over the empty server."
 export BENCH_META
 $PY table "$RECORDS" "$WORKLOADS" | tee "$RESULTS/latest.md"
+cp "$RECORDS" "$RESULTS/records.tsv"
