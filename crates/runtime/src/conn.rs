@@ -12,8 +12,7 @@ use futures::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 use std::rc::Rc;
 use tessera_commands::spec::flags::BLOCKING;
-use tessera_resp::Arg;
-use tessera_resp::{CommandParser, Limits, Out, Proto};
+use tessera_resp::{Arg, CommandParser, Limits, Out, Proto};
 
 /// What the client asked with CLIENT REPLY.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -208,8 +207,9 @@ async fn serve(
         stats: Default::default(),
     };
     let mut parser = CommandParser::new();
-    // The arguments of every complete command of a read, end to end, and
-    // where each command's run starts and ends; both reused from read to read.
+    // The complete commands of a read (their frames and where each argument
+    // lies), and the allocation of the argument list built over them; both
+    // reused from read to read.
     let mut batch = tessera_resp::Batch::new();
     let mut spare_args: Vec<Arg<'static>> = Vec::new();
     let mut last_spec = 0usize;
