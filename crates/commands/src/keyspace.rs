@@ -955,7 +955,7 @@ mod tests {
             dirty: 0,
             notify_mask: 0,
             tracking: false,
-            events: Vec::new(),
+            events: Default::default(),
             may_block: false,
             block: None,
         };

@@ -123,8 +123,16 @@ pub fn key_ready(sh: &Shard, db: usize, key: &[u8]) {
 }
 
 /// Serves the waiters of every ready key that no multi-shard operation holds.
+#[inline]
 pub fn serve_ready(sh: &Shard) {
-    if sh.blocked.borrow().ready.is_empty() || SERVING.with(|s| s.get()) {
+    if !sh.blocked.borrow().ready.is_empty() {
+        serve_ready_now(sh);
+    }
+}
+
+#[inline(never)]
+fn serve_ready_now(sh: &Shard) {
+    if SERVING.with(|s| s.get()) {
         return;
     }
     SERVING.with(|s| s.set(true));

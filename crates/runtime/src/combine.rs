@@ -739,7 +739,7 @@ async fn run_keys(sh: &Rc<Shard>, ops: Vec<KeysOp>, locking: Locking) -> Vec<Ans
     for (i, op) in ops.iter().enumerate() {
         let now = unix_ms();
         let mut out = Out::new(op.proto);
-        let r = crate::shard::run_on(
+        let mut r = crate::shard::run_on(
             &mut scratch,
             op.h,
             &Arg::all(&op.argv),
@@ -780,7 +780,7 @@ async fn run_keys(sh: &Rc<Shard>, ops: Vec<KeysOp>, locking: Locking) -> Vec<Ans
                 }
             }
         }
-        events.extend(r.events);
+        events.extend(r.take_events());
         answers.push((out.buf.freeze(), r.block));
     }
     for key in touched {

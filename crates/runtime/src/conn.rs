@@ -629,8 +629,8 @@ async fn run_one(
         // and costs its moves and drop on every command.
         Plan::Local(spec, h) if !spec.has(BLOCKING) && conn.sh.locks.borrow().is_empty() => {
             plain = true;
-            let sh = conn.sh.clone();
-            sh.run_handler(spec, h, argv, conn.db, now, &mut conn.out, false);
+            conn.sh
+                .run_handler(spec, h, argv, conn.db, now, &mut conn.out, false);
         }
         plan => {
             conn.stats.flush(&conn.sh);

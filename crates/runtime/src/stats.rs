@@ -117,12 +117,18 @@ pub fn record_error(sh: &Shard, reply: &[u8]) {
 }
 
 /// Adds a SLOWLOG entry when the command took at least `slowlog-log-slower-than`.
+#[inline]
 pub fn maybe_slowlog(sh: &Shard, client: &ClientInfo, argv: &[Arg<'_>], us: u64) {
-    let (threshold, max_len) = {
-        let c = sh.config.borrow();
-        (c.slowlog_log_slower_than, c.slowlog_max_len as usize)
-    };
-    if threshold < 0 || (us as i64) < threshold || max_len == 0 {
+    let threshold = sh.config.borrow().slowlog_log_slower_than;
+    if threshold >= 0 && us as i64 >= threshold {
+        slowlog(sh, client, argv, us);
+    }
+}
+
+#[inline(never)]
+fn slowlog(sh: &Shard, client: &ClientInfo, argv: &[Arg<'_>], us: u64) {
+    let max_len = sh.config.borrow().slowlog_max_len as usize;
+    if max_len == 0 {
         return;
     }
     // Like Redis: at most 32 arguments, each at most 128 bytes, with a note

@@ -46,7 +46,7 @@ fn run_handler(h: &mut Harness, name: &str, args: &[&str]) -> (String, u64) {
         dirty: 0,
         notify_mask: 0,
         tracking: false,
-        events: Vec::new(),
+        events: Default::default(),
         may_block: false,
         block: None,
     };
