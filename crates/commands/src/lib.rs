@@ -30,7 +30,6 @@ pub use keys_of::{find_keys, KeyPos};
 pub use spec::{ArgSpec, CommandSpec, Exec, Handler, KeySpec, Merge};
 pub use table::Table;
 
-use std::mem::ManuallyDrop;
 use tessera_config::Config;
 use tessera_resp::Out;
 use tessera_storage::{Db, Keyspace, Ms};
@@ -60,10 +59,8 @@ pub struct Ctx<'a> {
     /// class is listened for): those events are then collected from the
     /// keyspace before each event the handler raises and at the end.
     pub(crate) tracking: bool,
-    /// Events raised by the handler through [`Ctx::notify`]. Dropped by
-    /// hand (see `Drop for Ctx`): most commands raise none, and the
-    /// out-of-line drop of an empty list was ~25 instructions a command.
-    pub events: ManuallyDrop<Vec<notify::Event>>,
+    /// Events raised by the handler through [`Ctx::notify`].
+    pub events: notify::Events,
     /// Whether a blocking command may block here. False inside MULTI/EXEC
     /// (where a blocking command behaves as its non-blocking form, as in
     /// Redis) and wherever the runtime cannot wait.
@@ -98,7 +95,7 @@ impl<'a> Ctx<'a> {
             dirty: 0,
             notify_mask: 0,
             tracking: false,
-            events: ManuallyDrop::new(Vec::new()),
+            events: notify::Events::default(),
             may_block: false,
             block: None,
         }
@@ -139,7 +136,7 @@ impl<'a> Ctx<'a> {
         if self.tracking {
             self.collect_key_events();
         }
-        std::mem::take(&mut *self.events)
+        self.events.take()
     }
 
     /// Moves the key events the keyspace recorded into `events`. Redis
@@ -197,12 +194,6 @@ impl Drop for Ctx<'_> {
     fn drop(&mut self) {
         if self.tracking {
             self.ks.track_key_events(0);
-        }
-        if self.events.capacity() != 0 {
-            // SAFETY: `events` is dropped here only, once, and the context
-            // is not used afterwards; a list that never allocated owns
-            // nothing and is left as it is.
-            unsafe { ManuallyDrop::drop(&mut self.events) }
         }
     }
 }

@@ -780,7 +780,7 @@ async fn run_keys(sh: &Rc<Shard>, ops: Vec<KeysOp>, locking: Locking) -> Vec<Ans
                 }
             }
         }
-        events.extend(r.take_events());
+        events.extend(r.events.take());
         answers.push((out.buf.freeze(), r.block));
     }
     for key in touched {

@@ -11,7 +11,6 @@ use crate::stats::{CmdStats, ShardStats};
 use bytes::Bytes;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::mem::ManuallyDrop;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -365,29 +364,8 @@ pub struct RunResult {
     pub dirty: u64,
     /// Set when a blocking command found nothing and asked to wait.
     pub block: Option<Ms>,
-    /// Keyspace events the handler raised. Dropped by hand (see `Drop for
-    /// RunResult`): most commands raise none, and the out-of-line drop of
-    /// an empty list cost ~25 instructions a command.
-    pub events: ManuallyDrop<Vec<tessera_commands::notify::Event>>,
-}
-
-impl RunResult {
-    /// Takes the events out, leaving none.
-    pub fn take_events(&mut self) -> Vec<tessera_commands::notify::Event> {
-        std::mem::take(&mut *self.events)
-    }
-}
-
-impl Drop for RunResult {
-    #[inline]
-    fn drop(&mut self) {
-        if self.events.capacity() != 0 {
-            // SAFETY: `events` is dropped here only, once, and the result is
-            // not used afterwards; a list that never allocated owns nothing
-            // and is left as it is.
-            unsafe { ManuallyDrop::drop(&mut self.events) }
-        }
-    }
+    /// Keyspace events the handler raised.
+    pub events: tessera_commands::notify::Events,
 }
 
 /// Runs `h` on `ks` (a shard's keyspace or a scratch one).
@@ -413,7 +391,7 @@ pub fn run_on(
         RunResult {
             dirty: ctx.dirty,
             block: ctx.block,
-            events: ManuallyDrop::new(ctx.take_events()),
+            events: ctx.take_events().into(),
         }
     }));
     // Dropping the context disarms key-event recording, even after a panic.
