@@ -230,35 +230,24 @@ impl Shard {
         } else {
             Some(self.write_keys_existing(spec, argv, db, now))
         };
-        let config = self.config.borrow().clone();
-        let r = {
-            let mut ks = self.ks.borrow_mut();
-            run_on(
-                &mut ks,
-                h,
-                argv,
-                db,
-                now,
-                out,
-                &config,
-                self.id,
-                self.shards(),
-                may_block,
-            )
-        };
+        // The configuration is borrowed, not cloned, for the handler's run:
+        // it is replaced only by `cmds::config::push_to_shards`, a mesh
+        // closure, which never runs inside a handler.
+        let r = run_on(
+            &mut self.ks.borrow_mut(),
+            h,
+            argv,
+            db,
+            now,
+            out,
+            &self.config.borrow(),
+            self.id,
+            self.shards(),
+            may_block,
+        );
         self.stats.borrow_mut().dirty += r.dirty;
-        if r.dirty > 0 {
-            match watched_before {
-                None => self.after_write(spec, argv, db),
-                Some(before) => {
-                    let after = self.write_keys_existing(spec, argv, db, now);
-                    for ((d, key, was), (_, _, is)) in before.into_iter().zip(after) {
-                        if was || is {
-                            self.key_written(d, &key);
-                        }
-                    }
-                }
-            }
+        if r.dirty > 0 && (watched_before.is_some() || !self.blocked.borrow().is_empty()) {
+            self.wrote(spec, argv, db, now, watched_before);
         }
         self.drain_expired(db);
         if !r.events.is_empty() {
@@ -266,6 +255,32 @@ impl Shard {
         }
         crate::blocking::serve_ready(self);
         r
+    }
+
+    /// Tells watchers and blocked clients about the keys a handler run
+    /// wrote: those that existed before or after the run when `before` was
+    /// taken (watchers present), all of them otherwise. Out of line: most
+    /// writes have nobody to tell.
+    #[inline(never)]
+    fn wrote(
+        &self,
+        spec: &'static CommandSpec,
+        argv: &[Arg<'_>],
+        db: usize,
+        now: Ms,
+        before: Option<Vec<(usize, Bytes, bool)>>,
+    ) {
+        match before {
+            None => self.after_write(spec, argv, db),
+            Some(before) => {
+                let after = self.write_keys_existing(spec, argv, db, now);
+                for ((d, key, was), (_, _, is)) in before.into_iter().zip(after) {
+                    if was || is {
+                        self.key_written(d, &key);
+                    }
+                }
+            }
+        }
     }
 
     /// The keys a command may write, each with whether it exists now.
@@ -368,8 +383,11 @@ pub struct RunResult {
     pub events: tessera_commands::notify::Events,
 }
 
-/// Runs `h` on `ks` (a shard's keyspace or a scratch one).
+/// Runs `h` on `ks` (a shard's keyspace or a scratch one). Inlined: on
+/// the local path its call and the copies of its result were ~60
+/// instructions a command.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 pub fn run_on(
     ks: &mut Keyspace,
     h: Handler,
