@@ -630,7 +630,7 @@ async fn run_one(
         Plan::Local(spec, h) if !spec.has(BLOCKING) && conn.sh.locks.borrow().is_empty() => {
             plain = true;
             conn.sh
-                .run_handler(spec, h, argv, conn.db, now, &mut conn.out, false);
+                .run_handler_inline(spec, h, argv, conn.db, now, &mut conn.out, false);
         }
         plan => {
             conn.stats.flush(&conn.sh);
