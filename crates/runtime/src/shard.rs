@@ -423,19 +423,18 @@ pub fn run_on(
     let mut ctx = Ctx::new(ks, db, now, out, config, shard, shards);
     ctx.may_block = may_block;
     ctx.listen(crate::pubsub::config_mask(config));
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        h(&mut ctx, argv);
-        RunResult {
+    // Only the handler runs inside catch_unwind: a result carried out of it
+    // is copied through the unwinding frame, which showed per command.
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h(&mut ctx, argv)));
+    match ran {
+        Ok(()) => RunResult {
             dirty: ctx.dirty,
             block: ctx.block,
             events: ctx.take_events().into(),
-        }
-    }));
-    // Dropping the context disarms key-event recording, even after a panic.
-    drop(ctx);
-    match r {
-        Ok(r) => r,
+        },
         Err(_) => {
+            // Dropping the context disarms key-event recording.
+            drop(ctx);
             out.buf.truncate(mark);
             out.error("ERR internal error while executing the command (this is a bug in Tessera)");
             RunResult::default()
