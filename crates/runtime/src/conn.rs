@@ -483,6 +483,24 @@ async fn run_batch(
                         conn.out.buf.truncate(mark);
                     }
                 }
+                if let Plan::Local(spec, h) = p {
+                    // Nearly every command of a pipeline: run at once,
+                    // without building `run_one`'s future or carrying the
+                    // plan through the batching below, which were ~90
+                    // instructions a command. A plain local command never
+                    // closes the connection.
+                    if pending.is_none()
+                        && conn.reply_mode == ReplyMode::On
+                        && !spec.has(BLOCKING)
+                        && conn.sh.locks.borrow().is_empty()
+                    {
+                        if !spec.keys.is_empty() {
+                            touched.add(conn.sh.id);
+                        }
+                        run_local(conn, spec, h, argv, now, &mut clock, last_spec);
+                        continue;
+                    }
+                }
                 match &p {
                     Plan::Local(spec, _) if !spec.keys.is_empty() => touched.add(conn.sh.id),
                     Plan::Remote(to, ..) => touched.add(*to),
@@ -545,24 +563,9 @@ async fn run_batch(
         let (Some(plan), Some(argv)) = (plan, next) else {
             break;
         };
-        match plan {
-            // Nearly every command of a pipeline: run without building
-            // `run_one`'s future, whose moves in and out were ~60
-            // instructions a command. A plain local command never closes
-            // the connection.
-            Plan::Local(spec, h)
-                if conn.reply_mode == ReplyMode::On
-                    && !spec.has(BLOCKING)
-                    && conn.sh.locks.borrow().is_empty() =>
-            {
-                run_local(conn, spec, h, argv, now, &mut clock, last_spec);
-            }
-            plan => {
-                run_one(conn, plan, argv, now, &mut clock, last_spec).await;
-                if conn.close {
-                    break;
-                }
-            }
+        run_one(conn, plan, argv, now, &mut clock, last_spec).await;
+        if conn.close {
+            break;
         }
     }
     drop(iter);
