@@ -110,19 +110,26 @@ impl<'a> Ctx<'a> {
     /// `n` or `m` among them the keyspace records the keys the handler adds
     /// and the reads that miss, until this context is dropped; otherwise
     /// this is one integer test.
+    #[inline]
     pub fn listen(&mut self, mask: u32) {
         self.notify_mask = mask;
         if mask & (notify::NEW | notify::KEY_MISS) != 0 {
-            let mut track = 0;
-            if mask & notify::NEW != 0 {
-                track |= tessera_storage::db::TRACK_NEW;
-            }
-            if mask & notify::KEY_MISS != 0 {
-                track |= tessera_storage::db::TRACK_MISS;
-            }
-            self.ks.track_key_events(track);
-            self.tracking = true;
+            self.track(mask);
         }
+    }
+
+    /// Arms the keyspace for the `new` and `keymiss` events in `mask`.
+    #[inline(never)]
+    fn track(&mut self, mask: u32) {
+        let mut track = 0;
+        if mask & notify::NEW != 0 {
+            track |= tessera_storage::db::TRACK_NEW;
+        }
+        if mask & notify::KEY_MISS != 0 {
+            track |= tessera_storage::db::TRACK_MISS;
+        }
+        self.ks.track_key_events(track);
+        self.tracking = true;
     }
 
     /// The classes being listened for (see [`Ctx::listen`]).

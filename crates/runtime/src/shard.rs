@@ -252,23 +252,34 @@ impl Shard {
         // The configuration is borrowed, not cloned, for the handler's run:
         // it is replaced only by `cmds::config::push_to_shards`, a mesh
         // closure, which never runs inside a handler.
-        let r = run_on(
-            &mut self.ks.borrow_mut(),
-            h,
-            argv,
-            db,
-            now,
-            out,
-            &self.config.borrow(),
-            self.id,
-            self.shards(),
-            may_block,
-        );
-        self.stats.borrow_mut().dirty += r.dirty;
-        if r.dirty > 0 && (watched_before.is_some() || !self.blocked.borrow().is_empty()) {
-            self.wrote(spec, argv, db, now, watched_before);
+        let (r, mut expired) = {
+            let mut ks = self.ks.borrow_mut();
+            let r = run_on(
+                &mut ks,
+                h,
+                argv,
+                db,
+                now,
+                out,
+                &self.config.borrow(),
+                self.id,
+                self.shards(),
+                may_block,
+            );
+            let expired = ks.db(db).has_expired_pending();
+            (r, expired)
+        };
+        if r.dirty > 0 {
+            self.stats.borrow_mut().dirty += r.dirty;
+            if watched_before.is_some() || !self.blocked.borrow().is_empty() {
+                // Looking the written keys up again may expire some.
+                expired |= watched_before.is_some();
+                self.wrote(spec, argv, db, now, watched_before);
+            }
         }
-        self.drain_expired(db);
+        if expired {
+            self.drain_expired(db);
+        }
         if !r.events.is_empty() {
             crate::pubsub::publish_events(self, &r.events);
         }
