@@ -452,3 +452,39 @@ pub fn run_on(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tessera_resp::Proto;
+
+    /// A handler with a bug: it half-writes a reply, raises an event and
+    /// counts a change, then panics.
+    fn buggy(ctx: &mut Ctx, _argv: &[Arg<'_>]) {
+        ctx.out.simple("half a reply");
+        ctx.notify(tessera_commands::notify::GENERIC, "del", b"k");
+        ctx.dirty = 1;
+        panic!("a bug in a handler (expected by this test)");
+    }
+
+    #[test]
+    fn a_panicking_handler_answers_an_error_and_leaves_nothing_behind() {
+        let mut ks = Keyspace::new(16);
+        // `n` and `m` arm the keyspace's key-event recording for the run.
+        let config = Config {
+            notify_keyspace_events: "KEAnm".into(),
+            ..Config::default()
+        };
+        let mut out = Out::new(Proto::Resp2);
+        out.simple("an earlier reply");
+        let r = run_on(&mut ks, buggy, &[], 0, 0, &mut out, &config, 0, 1, false);
+        assert_eq!(
+            &out.buf[..],
+            &b"+an earlier reply\r\n-ERR internal error while executing the command (this is a bug in Tessera)\r\n"[..]
+        );
+        assert_eq!((r.dirty, r.block, r.events.len()), (0, None, 0));
+        // The keyspace was disarmed: a miss after the run records nothing.
+        ks.db(0).note_miss(b"k");
+        assert!(!ks.db(0).has_key_events());
+    }
+}
