@@ -177,10 +177,13 @@ impl Batch {
 
     /// Appends every argument of every command to `out`, in order.
     pub fn args<'a>(&'a self, out: &mut Vec<Arg<'a>>) {
-        out.reserve(self.args.len());
-        for &(f, start, end) in &self.args {
-            out.push(Arg::new(&self.frames[f as usize], start..end));
-        }
+        // A mapped slice iterator has an exact length: `extend` reserves once
+        // and writes each element without a capacity check.
+        out.extend(
+            self.args
+                .iter()
+                .map(|&(f, start, end)| Arg::new(&self.frames[f as usize], start..end)),
+        );
     }
 
     /// The commands as owned argument lists (tests and tools).
