@@ -179,11 +179,21 @@ impl Batch {
     pub fn args<'a>(&'a self, out: &mut Vec<Arg<'a>>) {
         // A mapped slice iterator has an exact length: `extend` reserves once
         // and writes each element without a capacity check.
-        out.extend(
-            self.args
-                .iter()
-                .map(|&(f, start, end)| Arg::new(&self.frames[f as usize], start..end)),
-        );
+        if let [frame] = &self.frames[..] {
+            // The usual batch, one read's multibulk commands: every argument
+            // is in this frame, so no argument needs its frame looked up.
+            let data: &'a [u8] = frame;
+            out.extend(self.args.iter().map(|&(_, start, end)| Arg {
+                data: &data[start..end],
+                frame,
+            }));
+        } else {
+            out.extend(
+                self.args
+                    .iter()
+                    .map(|&(f, start, end)| Arg::new(&self.frames[f as usize], start..end)),
+            );
+        }
     }
 
     /// The commands as owned argument lists (tests and tools).
