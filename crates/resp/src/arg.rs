@@ -177,9 +177,22 @@ impl Batch {
 
     /// Appends every argument of every command to `out`, in order.
     pub fn args<'a>(&'a self, out: &mut Vec<Arg<'a>>) {
-        out.reserve(self.args.len());
-        for &(f, start, end) in &self.args {
-            out.push(Arg::new(&self.frames[f as usize], start..end));
+        // A mapped slice iterator has an exact length: `extend` reserves once
+        // and writes each element without a capacity check.
+        if let [frame] = &self.frames[..] {
+            // The usual batch, one read's multibulk commands: every argument
+            // is in this frame, so no argument needs its frame looked up.
+            let data: &'a [u8] = frame;
+            out.extend(self.args.iter().map(|&(_, start, end)| Arg {
+                data: &data[start..end],
+                frame,
+            }));
+        } else {
+            out.extend(
+                self.args
+                    .iter()
+                    .map(|&(f, start, end)| Arg::new(&self.frames[f as usize], start..end)),
+            );
         }
     }
 

@@ -149,11 +149,6 @@ pub struct CommandParser {
     /// Where each element read so far starts in the buffer, and its length;
     /// kept across commands so its allocation is reused.
     spans: Vec<(usize, usize)>,
-    /// [`CommandParser::parse_batch`]'s lists of the elements and of the
-    /// element counts of the commands in its frame; empty between calls,
-    /// kept only for their allocations.
-    frame: Vec<(usize, usize)>,
-    counts: Vec<usize>,
 }
 
 /// What a search for the end of a line found.
@@ -248,8 +243,11 @@ impl CommandParser {
     ///
     /// The multibulk commands of one call share one frozen frame, split off
     /// the buffer once, rather than one each: on a pipeline that saves two
-    /// reference-count updates per command. Same partial-input contract as
-    /// [`CommandParser::parse_into`].
+    /// reference-count updates per command. Their arguments are recorded in
+    /// `batch` as they are parsed, at their offsets in the buffer, which are
+    /// their offsets in the frame split off it later; so handing over the
+    /// frame is one split whatever the number of arguments. Same
+    /// partial-input contract as [`CommandParser::parse_into`].
     pub fn parse_batch(
         &mut self,
         buf: &mut BytesMut,
@@ -257,23 +255,28 @@ impl CommandParser {
         batch: &mut Batch,
     ) -> Option<ProtocolError> {
         // `base` is where the next command starts: everything before it is
-        // complete commands whose elements are listed in `frame`.
+        // complete commands already recorded in `batch`, against the frame
+        // that will be pushed next.
         let mut base = 0;
-        let mut frame: Vec<(usize, usize)> = std::mem::take(&mut self.frame);
-        let mut counts: Vec<usize> = std::mem::take(&mut self.counts);
         let mut error = None;
         if self.at > buf.len() || self.scanned > buf.len() || self.first > buf.len() {
             self.reset();
         }
         loop {
-            let window = &buf[base..];
-            if window.is_empty() {
-                break;
+            // Commands the parser has not started on yet may be taken in one
+            // pass (one that arrived partly is resumed instead, so a command
+            // spread over many reads still costs linear time).
+            if self.count == 0 && self.scanned == 0 && !limits.unauthenticated {
+                base = quick_commands(&buf[..], base, limits, batch);
             }
-            if window[0] != b'*' {
+            let window = &buf[base..];
+            let Some(&lead) = window.first() else {
+                break;
+            };
+            if lead != b'*' {
                 // An inline command: hand over the frame so far, then let
                 // the one-command path take the line off the buffer.
-                Self::flush_frame(buf, &mut base, &mut frame, &mut counts, batch);
+                Self::flush_frame(buf, &mut base, batch);
                 let mut words = Vec::new();
                 match self.parse_into(buf, limits, &mut words) {
                     Ok(Some(n)) => {
@@ -295,20 +298,18 @@ impl CommandParser {
                     }
                 }
             }
-            // A command the parser has not started on yet may be taken in
-            // one pass (one that arrived partly is resumed instead, so a
-            // command spread over many reads still costs linear time).
-            if self.count == 0 && self.scanned == 0 {
-                if let Some((end, n)) = quick_command(window, base, limits, &mut frame) {
-                    counts.push(n);
-                    base += end;
-                    continue;
-                }
-            }
             match self.multibulk(window, limits) {
                 Ok(Some(end)) => {
-                    frame.extend(self.spans.iter().map(|&(s, len)| (base + s, len)));
-                    counts.push(self.spans.len());
+                    if !self.spans.is_empty() {
+                        let f = batch.frames.len() as u32;
+                        let start = batch.args.len();
+                        batch.args.extend(
+                            self.spans
+                                .iter()
+                                .map(|&(s, len)| (f, base + s, base + s + len)),
+                        );
+                        batch.cmds.push((start, batch.args.len()));
+                    }
                     base += end;
                     self.reset();
                 }
@@ -320,42 +321,20 @@ impl CommandParser {
                 }
             }
         }
-        Self::flush_frame(buf, &mut base, &mut frame, &mut counts, batch);
-        self.frame = frame;
-        self.counts = counts;
+        Self::flush_frame(buf, &mut base, batch);
         error
     }
 
-    /// Splits the first `base` bytes (complete multibulk commands) off
-    /// `buf` as one frame and slices the listed elements out of it. The
-    /// parser's partial progress is relative to `base` and stays valid,
-    /// since `base` becomes the buffer's start.
-    fn flush_frame(
-        buf: &mut BytesMut,
-        base: &mut usize,
-        frame: &mut Vec<(usize, usize)>,
-        counts: &mut Vec<usize>,
-        batch: &mut Batch,
-    ) {
+    /// Splits the first `base` bytes (complete multibulk commands, whose
+    /// arguments `batch` already lists against the frame it gets next) off
+    /// `buf` as that frame. The parser's partial progress is relative to
+    /// `base` and stays valid, since `base` becomes the buffer's start.
+    fn flush_frame(buf: &mut BytesMut, base: &mut usize, batch: &mut Batch) {
         if *base == 0 {
             return;
         }
-        let f = batch.frames.len() as u32;
         batch.frames.push(buf.split_to(*base).freeze());
         *base = 0;
-        batch.args.reserve(frame.len());
-        let mut spans = frame.iter();
-        for &n in counts.iter() {
-            let start = batch.args.len();
-            for &(s, len) in spans.by_ref().take(n) {
-                batch.args.push((f, s, s + len));
-            }
-            if n > 0 {
-                batch.cmds.push((start, start + n));
-            }
-        }
-        frame.clear();
-        counts.clear();
     }
 
     /// Looks for `term` in the line starting at `self.at`, resuming where the
@@ -502,83 +481,118 @@ impl CommandParser {
     }
 }
 
-/// Parses a length the way Redis's `string2ll` does: an optional `-`, then
-/// Reads a `$<len>\r` bulk header at `at` whose length has at most nine
-/// digits and no leading zero (or is a lone `0`), followed by at least one
-/// more byte, as `(len, offset of the \r)`. None when the header is anything
-/// else, including incomplete: the general path handles those.
-/// Takes a whole multibulk command at the start of `b` in one pass, when it
-/// has the usual shape: a count of 1 to 999 with no leading zero, then
-/// elements whose headers [`quick_bulk_header`] takes, all within the
-/// limits and all buffered. Appends each element's `(base + offset, len)`
-/// to `spans` and returns where the command ends and how many elements it
-/// has. For anything else, incomplete input included, returns None with
-/// `spans` as it was, and the general path decides: this path only ever
-/// accepts what that path would accept, the same way.
-fn quick_command(
-    b: &[u8],
-    base: usize,
-    limits: &Limits,
-    spans: &mut Vec<(usize, usize)>,
-) -> Option<(usize, usize)> {
-    if limits.unauthenticated {
-        return None;
-    }
-    let mut n = 0usize;
-    let mut i = 1;
+/// Takes every whole multibulk command of the usual shape at `at` and on
+/// in `b` (see [`quick_command`]), recording them in `batch` against the
+/// frame it gets next, and returns where the first command it did not take
+/// starts.
+#[inline]
+fn quick_commands(b: &[u8], mut at: usize, limits: &Limits, batch: &mut Batch) -> usize {
+    let f = batch.frames.len() as u32;
     loop {
-        let c = *b.get(i)?;
-        match c {
-            b'\r' if i > 1 => break,
-            b'1'..=b'9' if i == 1 => n = usize::from(c - b'0'),
-            b'0'..=b'9' if (2..4).contains(&i) => n = n * 10 + usize::from(c - b'0'),
-            _ => return None,
+        let start = batch.args.len();
+        match quick_command(b, at, limits, f, &mut batch.args) {
+            Some(end) => {
+                if batch.args.len() > start {
+                    batch.cmds.push((start, batch.args.len()));
+                }
+                at = end;
+            }
+            None => return at,
         }
-        i += 1;
     }
-    // The count line is complete once a byte follows its \r.
-    if i + 1 >= b.len() || n > limits.max_multibulk_len {
-        return None;
-    }
-    let mark = spans.len();
-    let mut at = i + 2;
-    for _ in 0..n {
-        let taken = quick_bulk_header(b, at).and_then(|(len, cr)| {
-            let data = cr + 2;
-            (len <= limits.max_bulk_len && b.len() - data >= len.checked_add(2)?)
-                .then_some((data, len))
-        });
-        let Some((data, len)) = taken else {
-            spans.truncate(mark);
-            return None;
-        };
-        spans.push((base + data, len));
-        at = data + len + 2;
-    }
-    Some((at, n))
 }
 
-fn quick_bulk_header(b: &[u8], at: usize) -> Option<(usize, usize)> {
-    let rest = b.get(at..)?;
-    if rest.first() != Some(&b'$') {
+/// Takes the whole multibulk command at `at` in `b` in one pass, when it
+/// has the usual shape: a count line and bulk headers that [`quick_line`]
+/// takes, within the limits, with every element buffered. Appends each
+/// element's `(frame, start, end)` to `args` and returns where the command
+/// ends. For anything else, incomplete input included, returns None with
+/// `args` as it was, and the general path decides: this path only ever
+/// accepts what that path would accept, the same way.
+///
+/// Only complete lines are taken, so no line limit applies. The caller
+/// checks that the client is authenticated (an anonymous client has lower
+/// limits, left to the general path).
+#[inline(always)]
+fn quick_command(
+    b: &[u8],
+    at: usize,
+    limits: &Limits,
+    f: u32,
+    args: &mut Vec<(u32, usize, usize)>,
+) -> Option<usize> {
+    let (n, cr) = quick_line(b.get(at..)?, b'*')?;
+    // At most nine digits: far below INT_MAX.
+    if n > limits.max_multibulk_len {
         return None;
     }
-    let mut len = 0usize;
-    for (i, &c) in rest.iter().enumerate().skip(1).take(10) {
-        match c {
-            b'\r' if i > 1 => {
-                // A complete line needs the byte after the \r.
-                return (at + i + 1 < b.len()).then_some((len, at + i));
-            }
-            b'0' if i == 1 => {
-                // Only a lone zero: "$0\r".
-                return (rest.get(2) == Some(&b'\r') && at + 3 < b.len()).then_some((0, at + 2));
-            }
-            b'0'..=b'9' => len = len * 10 + usize::from(c - b'0'),
-            _ => return None,
-        }
+    let mark = args.len();
+    let mut at = at + cr + 2;
+    for _ in 0..n {
+        let taken = b.get(at..).and_then(|rest| {
+            let (len, cr) = quick_line(rest, b'$')?;
+            // `cr + 2 <= rest.len()` (a byte follows the \r), and `len` has
+            // at most nine digits, so neither side overflows.
+            (len <= limits.max_bulk_len && rest.len() - (cr + 2) >= len + 2).then_some((cr, len))
+        });
+        let Some((cr, len)) = taken else {
+            args.truncate(mark);
+            return None;
+        };
+        let data = at + cr + 2;
+        args.push((f, data, data + len));
+        at = data + len + 2;
     }
-    None
+    Some(at)
+}
+
+/// Reads a line `<lead><digits>\r` at the start of `rest` whose number has
+/// at most nine digits and no leading zero (or is a lone `0`), followed by
+/// at least one more byte, as `(number, offset of the \r)`. None when the
+/// line is anything else, including incomplete: the general path handles
+/// those.
+///
+/// The shortest such line and the byte after it are four bytes; one length
+/// check covers them, so a one- or two-digit number (nearly every bulk
+/// header and count) costs no other bounds check. The byte after the `\r`
+/// is not looked at, as Redis does not look at it.
+#[inline(always)]
+fn quick_line(rest: &[u8], lead: u8) -> Option<(usize, usize)> {
+    let h: &[u8; 4] = rest.first_chunk()?;
+    let d1 = h[1].wrapping_sub(b'0');
+    if h[0] != lead || d1 > 9 {
+        return None;
+    }
+    if h[2] == b'\r' {
+        return Some((usize::from(d1), 2));
+    }
+    let d2 = h[2].wrapping_sub(b'0');
+    if d1 == 0 || d2 > 9 {
+        return None;
+    }
+    let mut v = usize::from(d1) * 10 + usize::from(d2);
+    let mut i = 3;
+    loop {
+        let c = *rest.get(i)?;
+        if c == b'\r' {
+            // A complete line needs the byte after the \r.
+            return (i + 1 < rest.len()).then_some((v, i));
+        }
+        let d = c.wrapping_sub(b'0');
+        if d > 9 || i > 9 {
+            return None;
+        }
+        v = v * 10 + usize::from(d);
+        i += 1;
+    }
+}
+
+/// Reads a `$<len>\r` bulk header at `at`, as [`quick_line`] does, as
+/// `(len, offset of the \r)`.
+#[inline]
+fn quick_bulk_header(b: &[u8], at: usize) -> Option<(usize, usize)> {
+    let (len, cr) = quick_line(b.get(at..)?, b'$')?;
+    Some((len, at + cr))
 }
 
 /// Parses a signed 64-bit integer as Redis's `string2ll` does: an optional
@@ -1083,6 +1097,47 @@ mod tests {
                 ..Limits::default()
             };
             batch_agrees(input, &anonymous);
+        }
+    }
+
+    /// The one-pass path takes counts and lengths of one to nine digits,
+    /// `*0` and `$0`, and stops at any byte where the input is cut short;
+    /// every prefix of a pipeline of such shapes must give what the general
+    /// path gives, under tight limits and default ones.
+    #[test]
+    fn quick_path_agrees_on_every_prefix() {
+        let mut input = Vec::new();
+        input.extend_from_slice(b"*2\r\n$3\r\nGET\r\n$16\r\nkey:000000123456\r\n");
+        input.extend_from_slice(b"*0\r\n*1\r\n$0\r\n\r\n");
+        input.extend_from_slice(b"*10\r\n");
+        for _ in 0..10 {
+            input.extend_from_slice(b"$1\r\na\r\n");
+        }
+        input.extend_from_slice(b"*1\r\n$100\r\n");
+        input.extend_from_slice(&[b'v'; 100]);
+        input.extend_from_slice(b"XY*1\r\n$4\r\nPING\r\n");
+        let tight = Limits {
+            max_bulk_len: 16,
+            max_multibulk_len: 9,
+            ..Limits::default()
+        };
+        for cut in 0..=input.len() {
+            batch_agrees(&input[..cut], &Limits::default());
+            batch_agrees(&input[..cut], &tight);
+        }
+        for input in [
+            &b"*1\r\n$123456789\r\nab"[..],
+            b"*1\r\n$1234567890\r\nab",
+            b"*123456789\r\n$1\r\na\r\n",
+            b"*1234567890\r\n$1\r\na\r\n",
+            b"*00\r\n",
+            b"*1\r\n$00\r\n\r\n",
+            b"*1\r\n$1\x00\r\na\r\n",
+            b"*1\r\n$:\r\na\r\n",
+            b"*:\r\n",
+        ] {
+            batch_agrees(input, &Limits::default());
+            batch_agrees(input, &tight);
         }
     }
 
