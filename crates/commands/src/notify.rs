@@ -68,10 +68,19 @@ impl Drop for Events {
     #[inline]
     fn drop(&mut self) {
         if self.0.capacity() != 0 {
-            // SAFETY: the list is dropped here only, once, as its owner
-            // goes; a list that never allocated owns nothing.
-            unsafe { ManuallyDrop::drop(&mut self.0) }
+            self.free();
         }
+    }
+}
+
+impl Events {
+    /// The out-of-line half of `drop`, so that the inline half stays small
+    /// enough for the drop of a `Ctx` to be inlined as well.
+    #[inline(never)]
+    fn free(&mut self) {
+        // SAFETY: called from `drop` only, once, as the owner goes; the
+        // list is not touched afterwards.
+        unsafe { ManuallyDrop::drop(&mut self.0) }
     }
 }
 
