@@ -396,6 +396,55 @@ impl SkipList {
         self.link_with(x, &mut preds);
     }
 
+    /// Both searches of moving node `x` to `score`, run together: `old`
+    /// gets its predecessors where it is (for [`SkipList::unlink_with`]),
+    /// `new` its predecessors at `score` in the list without it, with the
+    /// ranks [`SkipList::link_with`] needs. Each search is a chain of
+    /// dependent cache misses; interleaving two independent chains lets
+    /// the processor wait for a node of each at once.
+    fn move_searches(&self, x: N, score: f64, old: &mut Preds, new: &mut Preds) {
+        let member = x.member();
+        let (in_old, in_new) = (sorts_before(x.score(), member), sorts_before(score, member));
+        let ranked = x.level() - 1;
+        // (node, levels still to search, rank) of each search.
+        let (mut a, mut b) = ((self.head, self.level), (self.head, self.level, 0));
+        while a.1 > 0 || b.1 > 0 {
+            if a.1 > 0 {
+                let i = a.1 - 1;
+                match N::from(a.0.next(i)) {
+                    Some(n) if in_old(a.0.next_score(i), n) => a.0 = n,
+                    _ => {
+                        old.0[i] = a.0.raw();
+                        a.1 = i;
+                    }
+                }
+            }
+            if b.1 > 0 {
+                let i = b.1 - 1;
+                // The list without `x`: a link to it stands for its own.
+                let through = b.0.next(i) == x.raw();
+                let (p, s) = if through {
+                    (x.next(i), x.next_score(i))
+                } else {
+                    (b.0.next(i), b.0.next_score(i))
+                };
+                match N::from(p) {
+                    Some(n) if in_new(s, n) => {
+                        if i < ranked {
+                            b.2 += b.0.span(i) + if through { x.span(i) - 1 } else { 0 };
+                        }
+                        b.0 = n;
+                    }
+                    _ => {
+                        new.0[i] = b.0.raw();
+                        new.1[i] = b.2;
+                        b.1 = i;
+                    }
+                }
+            }
+        }
+    }
+
     /// Links node `x` given its predecessors and their ranks (see
     /// [`SkipList::predecessors`]: `rank[0] - rank[i]` exact below its level).
     fn link_with(&mut self, x: N, preds: &mut Preds) {
@@ -504,9 +553,11 @@ impl SkipList {
                 if after_prev && before_next {
                     self.rescore_in_place(x, prev, score);
                 } else {
-                    self.unlink(x);
+                    let (mut old, mut new) = (self.head_preds(), self.head_preds());
+                    self.move_searches(x, score, &mut old, &mut new);
+                    self.unlink_with(x, &old.0);
                     x.set_score(score);
-                    self.link(x);
+                    self.link_with(x, &mut new);
                 }
             }
             return Upsert::Updated(old);
