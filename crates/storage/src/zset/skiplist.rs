@@ -5,9 +5,7 @@
 //!
 //! # Nodes
 //!
-//! An element is one 8-aligned allocation, so an insert allocates once and a
-//! walk touches one cache line per node for most nodes (three in four have a
-//! single level):
+//! An element is one 8-aligned allocation, so an insert allocates once:
 //!
 //! ```text
 //! 0          score: f64
@@ -16,15 +14,25 @@
 //! 24         member length: u32
 //! 28         level: u8 (1..=32)
 //! 29         tag: u8, the top byte of the member's hash
-//! 32         next: one pointer per level
-//! 32 + 8L    span: one u32 per level (level-0 steps to `next`)
-//! 32 + 12L   member bytes
+//! 32         links, one 16-byte pair per level:
+//!              next: the successor at that level, or null
+//!              next score: the successor's score (unspecified when null)
+//! 32 + 16L   span: one u32 per level (level-0 steps to `next`)
+//! 32 + 20L   member bytes
 //! ```
 //!
 //! The head is a node of 32 levels with no member. Links and spans follow
 //! Pugh's skiplist with Redis's rank spans, so ranks and "how many sort
 //! before X" are O(log N), and levels are drawn as Redis draws them
 //! (p = 1/4, at most 32).
+//!
+//! Each link carries its successor's score, so a search decides whether to
+//! step forward or drop a level from the current node's own link, and reads
+//! the successor only when it steps to it or the scores tie (then the
+//! member bytes decide). On a large set nearly every node a search reads is
+//! a cache miss; the successor a search looks at and does not step to was
+//! about one miss in four. Every change of a link or of a score keeps the
+//! cached scores true (`check` verifies them).
 //!
 //! # Member index
 //!
@@ -53,6 +61,8 @@ use crate::dict::{NodeHash, RawTable};
 const MAX_LEVEL: usize = 32;
 /// Bytes before the node's links.
 const NODE_HDR: usize = 32;
+/// Bytes per level: the link pair (next, next score) and the span.
+const LEVEL_BYTES: usize = 20;
 
 /// A possibly null node pointer, as stored in links, `backward` and chains.
 type P = *mut u8;
@@ -85,7 +95,8 @@ impl N {
     }
 
     fn layout(level: usize, mlen: usize) -> Layout {
-        Layout::from_size_align(NODE_HDR + 12 * level + mlen, 8).expect("skiplist node layout")
+        Layout::from_size_align(NODE_HDR + LEVEL_BYTES * level + mlen, 8)
+            .expect("skiplist node layout")
     }
 
     /// A node with null links and zero spans.
@@ -107,8 +118,9 @@ impl N {
             b.add(24).cast::<u32>().write(mlen);
             b.add(28).write(level as u8);
             b.add(29).write(tag);
-            ptr::write_bytes(b.add(NODE_HDR), 0, 12 * level);
-            ptr::copy_nonoverlapping(member.as_ptr(), b.add(NODE_HDR + 12 * level), member.len());
+            ptr::write_bytes(b.add(NODE_HDR), 0, LEVEL_BYTES * level);
+            let m = b.add(NODE_HDR + LEVEL_BYTES * level);
+            ptr::copy_nonoverlapping(member.as_ptr(), m, member.len());
         }
         N(p)
     }
@@ -161,34 +173,60 @@ impl N {
 
     fn next(self, i: usize) -> P {
         debug_assert!(i < self.level());
-        // SAFETY: a live node with more than `i` levels.
-        unsafe { self.raw().add(NODE_HDR + 8 * i).cast::<P>().read() }
+        // SAFETY: a live node with more than `i` levels; link pair `i`
+        // starts with the next pointer.
+        unsafe { self.raw().add(NODE_HDR + 16 * i).cast::<P>().read() }
     }
 
-    fn set_next(self, i: usize, p: P) {
+    /// The score of `next(i)`; unspecified when that is null.
+    fn next_score(self, i: usize) -> f64 {
         debug_assert!(i < self.level());
-        // SAFETY: as in `next`.
-        unsafe { self.raw().add(NODE_HDR + 8 * i).cast::<P>().write(p) }
+        // SAFETY: a live node with more than `i` levels; the second word of
+        // link pair `i` is the cached score.
+        unsafe { self.raw().add(NODE_HDR + 16 * i + 8).cast::<f64>().read() }
+    }
+
+    /// Points level `i` at `p`, whose score is `score`.
+    fn set_next(self, i: usize, p: P, score: f64) {
+        debug_assert!(i < self.level());
+        // SAFETY: as in `next` and `next_score`.
+        unsafe {
+            let l = self.raw().add(NODE_HDR + 16 * i);
+            l.cast::<P>().write(p);
+            l.add(8).cast::<f64>().write(score);
+        }
+    }
+
+    /// Sets the cached score of level `i`'s successor (its score changed).
+    fn set_next_score(self, i: usize, score: f64) {
+        debug_assert!(i < self.level());
+        // SAFETY: as in `next_score`.
+        unsafe {
+            self.raw()
+                .add(NODE_HDR + 16 * i + 8)
+                .cast::<f64>()
+                .write(score)
+        }
     }
 
     fn span(self, i: usize) -> usize {
         debug_assert!(i < self.level());
-        let off = NODE_HDR + 8 * self.level() + 4 * i;
+        let off = NODE_HDR + 16 * self.level() + 4 * i;
         // SAFETY: a live node with more than `i` levels; spans follow the
-        // `level` next pointers.
+        // `level` link pairs.
         unsafe { self.raw().add(off).cast::<u32>().read() as usize }
     }
 
     fn set_span(self, i: usize, span: usize) {
         debug_assert!(i < self.level());
-        let off = NODE_HDR + 8 * self.level() + 4 * i;
+        let off = NODE_HDR + 16 * self.level() + 4 * i;
         // SAFETY: as in `span`; spans never exceed the element count, a u32.
         unsafe { self.raw().add(off).cast::<u32>().write(span as u32) }
     }
 
     /// The member bytes; the caller ties the lifetime to the list's borrow.
     fn member<'a>(self) -> &'a [u8] {
-        let off = NODE_HDR + 12 * self.level();
+        let off = NODE_HDR + LEVEL_BYTES * self.level();
         // SAFETY: a live node holds `mlen` member bytes after its spans; they
         // change only when the node is freed, which needs `&mut` on the list.
         unsafe { std::slice::from_raw_parts(self.raw().add(off), self.mlen()) }
@@ -217,6 +255,13 @@ type Index = RawTable<ByMember>;
 fn holds(p: NonNull<u8>, tag: u8, member: &[u8]) -> bool {
     let n = N(p);
     n.tag() == tag && n.member() == member
+}
+
+/// The search predicate for the place of `(score, member)`: whether the
+/// successor `n`, whose score `s` comes from the link to it, sorts before
+/// it. The member bytes are read only when the scores tie.
+fn sorts_before(score: f64, member: &[u8]) -> impl Fn(f64, N) -> bool + '_ {
+    move |s, n| s < score || (s == score && n.member() < member)
 }
 
 /// The skiplist with its member index.
@@ -294,16 +339,31 @@ impl SkipList {
     /// Fills `preds` for the levels in use (the levels above keep what the
     /// caller put there). The arrays are the caller's: returned by value,
     /// the two 32-word arrays were copied out twice per insert.
-    fn predecessors(&self, is_before: impl Fn(f64, &[u8]) -> bool, preds: &mut Preds) {
+    ///
+    /// Ranks count only the steps taken on levels below `ranked`, so
+    /// `rank[0] - rank[i]` is exact for `i <= ranked` and `rank[0]` is the
+    /// true rank when `ranked` is at least the list's level. A span lies
+    /// apart from its link (past the node's other links), so reading it can
+    /// be one more cache miss: linking a node of level L needs the gaps
+    /// below level L only, none for the three nodes in four that have one
+    /// level, and unlinking needs none.
+    ///
+    /// `is_before` gets a successor's score from the link that leads to it,
+    /// and the successor itself, which it should read (for its member) only
+    /// when the score does not decide: that read is the cache miss the
+    /// cached score is there to save.
+    fn predecessors(&self, is_before: impl Fn(f64, N) -> bool, ranked: usize, preds: &mut Preds) {
         let (update, rank) = preds;
         let mut x = self.head;
         let mut r = 0;
         for i in (0..self.level).rev() {
             while let Some(n) = N::from(x.next(i)) {
-                if !is_before(n.score(), n.member()) {
+                if !is_before(x.next_score(i), n) {
                     break;
                 }
-                r += x.span(i);
+                if i < ranked {
+                    r += x.span(i);
+                }
                 x = n;
             }
             update[i] = x.raw();
@@ -319,16 +379,77 @@ impl SkipList {
 
     pub(super) fn count_before(&self, is_before: impl Fn(f64, &[u8]) -> bool) -> usize {
         let mut preds = self.head_preds();
-        self.predecessors(is_before, &mut preds);
+        // A predicate on the score alone never uses the member, so once
+        // inlined it does not read the successor either.
+        self.predecessors(|s, n| is_before(s, n.member()), MAX_LEVEL, &mut preds);
         preds.1[0]
     }
 
     /// Links node `x` (unlinked, spans free to overwrite) at its place.
     fn link(&mut self, x: N) {
-        let (score, member) = (x.score(), x.member());
         let mut preds = self.head_preds();
-        self.predecessors(|s, m| before(s, m, score, member), &mut preds);
-        let (update, rank) = &mut preds;
+        self.predecessors(
+            sorts_before(x.score(), x.member()),
+            x.level() - 1,
+            &mut preds,
+        );
+        self.link_with(x, &mut preds);
+    }
+
+    /// Both searches of moving node `x` to `score`, run together: `old`
+    /// gets its predecessors where it is (for [`SkipList::unlink_with`]),
+    /// `new` its predecessors at `score` in the list without it, with the
+    /// ranks [`SkipList::link_with`] needs. Each search is a chain of
+    /// dependent cache misses; interleaving two independent chains lets
+    /// the processor wait for a node of each at once.
+    fn move_searches(&self, x: N, score: f64, old: &mut Preds, new: &mut Preds) {
+        let member = x.member();
+        let (in_old, in_new) = (sorts_before(x.score(), member), sorts_before(score, member));
+        let ranked = x.level() - 1;
+        // (node, levels still to search, rank) of each search.
+        let (mut a, mut b) = ((self.head, self.level), (self.head, self.level, 0));
+        while a.1 > 0 || b.1 > 0 {
+            if a.1 > 0 {
+                let i = a.1 - 1;
+                match N::from(a.0.next(i)) {
+                    Some(n) if in_old(a.0.next_score(i), n) => a.0 = n,
+                    _ => {
+                        old.0[i] = a.0.raw();
+                        a.1 = i;
+                    }
+                }
+            }
+            if b.1 > 0 {
+                let i = b.1 - 1;
+                // The list without `x`: a link to it stands for its own.
+                let through = b.0.next(i) == x.raw();
+                let (p, s) = if through {
+                    (x.next(i), x.next_score(i))
+                } else {
+                    (b.0.next(i), b.0.next_score(i))
+                };
+                match N::from(p) {
+                    Some(n) if in_new(s, n) => {
+                        if i < ranked {
+                            b.2 += b.0.span(i) + if through { x.span(i) - 1 } else { 0 };
+                        }
+                        b.0 = n;
+                    }
+                    _ => {
+                        new.0[i] = b.0.raw();
+                        new.1[i] = b.2;
+                        b.1 = i;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Links node `x` given its predecessors and their ranks (see
+    /// [`SkipList::predecessors`]: `rank[0] - rank[i]` exact below its level).
+    fn link_with(&mut self, x: N, preds: &mut Preds) {
+        let score = x.score();
+        let (update, rank) = preds;
         let level = x.level();
         if level > self.level {
             for (i, u) in update.iter_mut().enumerate().take(level).skip(self.level) {
@@ -340,9 +461,9 @@ impl SkipList {
         for (i, &u) in update.iter().enumerate().take(level) {
             let u = N::from(u).expect("predecessor");
             let gap = rank[0] - rank[i];
-            x.set_next(i, u.next(i));
+            x.set_next(i, u.next(i), u.next_score(i));
             x.set_span(i, u.span(i).wrapping_sub(gap));
-            u.set_next(i, x.raw());
+            u.set_next(i, x.raw(), score);
             u.set_span(i, gap + 1);
         }
         for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
@@ -367,7 +488,7 @@ impl SkipList {
             let u = N::from(u).expect("predecessor");
             if u.next(i) == x.raw() {
                 u.set_span(i, (u.span(i) + x.span(i)).wrapping_sub(1));
-                u.set_next(i, x.next(i));
+                u.set_next(i, x.next(i), x.next_score(i));
             } else {
                 u.set_span(i, u.span(i).wrapping_sub(1));
             }
@@ -385,7 +506,8 @@ impl SkipList {
     fn unlink(&mut self, x: N) {
         let (score, member) = (x.score(), x.member());
         let mut preds = self.head_preds();
-        self.predecessors(|s, m| before(s, m, score, member), &mut preds);
+        // Unlinking adjusts spans by one and needs no ranks.
+        self.predecessors(sorts_before(score, member), 0, &mut preds);
         let update = &preds.0;
         debug_assert_eq!(N::from(update[0]).map(|u| u.next(0)), Some(x.raw()));
         self.unlink_with(x, update);
@@ -419,18 +541,23 @@ impl SkipList {
             let old = x.score();
             if old != score {
                 // A node whose new score keeps it between its neighbours
-                // stays where it is, as Redis's zslUpdateScore does;
-                // otherwise the same node is moved.
-                let after_prev = N::from(x.backward())
-                    .is_none_or(|b| before(b.score(), b.member(), score, member));
-                let before_next =
-                    N::from(x.next(0)).is_none_or(|n| before(score, member, n.score(), n.member()));
+                // stays where it is, as Redis's zslUpdateScore does, and
+                // only the links into it learn its new score; otherwise the
+                // same node is moved.
+                let prev = N::from(x.backward());
+                let after_prev = prev.is_none_or(|b| before(b.score(), b.member(), score, member));
+                let before_next = N::from(x.next(0)).is_none_or(|n| {
+                    let s = x.next_score(0);
+                    score < s || (score == s && member < n.member())
+                });
                 if after_prev && before_next {
-                    x.set_score(score);
+                    self.rescore_in_place(x, prev, score);
                 } else {
-                    self.unlink(x);
+                    let (mut old, mut new) = (self.head_preds(), self.head_preds());
+                    self.move_searches(x, score, &mut old, &mut new);
+                    self.unlink_with(x, &old.0);
                     x.set_score(score);
-                    self.link(x);
+                    self.link_with(x, &mut new);
                 }
             }
             return Upsert::Updated(old);
@@ -443,6 +570,26 @@ impl SkipList {
         // first (or the whole list is dropped with the index).
         unsafe { self.index.insert(h, x.0) };
         Upsert::Added
+    }
+
+    /// Gives node `x`, whose predecessor along level 0 is `prev` (`None`
+    /// for the head), the new `score`, which keeps it between its
+    /// neighbours, and updates the links into it. A one-level node has one,
+    /// from `prev`; a taller one has one per level, found by a search for
+    /// the node (its old score and member still place it).
+    fn rescore_in_place(&mut self, x: N, prev: Option<N>, score: f64) {
+        if x.level() == 1 {
+            prev.unwrap_or(self.head).set_next_score(0, score);
+        } else {
+            let mut preds = self.head_preds();
+            self.predecessors(sorts_before(x.score(), x.member()), 0, &mut preds);
+            for (i, &u) in preds.0.iter().enumerate().take(x.level()) {
+                let u = N::from(u).expect("predecessor");
+                debug_assert_eq!(u.next(i), x.raw());
+                u.set_next_score(i, score);
+            }
+        }
+        x.set_score(score);
     }
 
     /// Removes `member`, returning its score.
@@ -460,8 +607,9 @@ impl SkipList {
     /// The ascending rank (0-based) of `member`.
     pub(super) fn rank(&self, member: &[u8]) -> Option<usize> {
         let x = self.find(member, hash(member))?;
-        let score = x.score();
-        Some(self.count_before(|s, m| before(s, m, score, member)))
+        let mut preds = self.head_preds();
+        self.predecessors(sorts_before(x.score(), member), MAX_LEVEL, &mut preds);
+        Some(preds.1[0])
     }
 
     /// The node at ascending rank `rank` (0-based), or null.
@@ -573,7 +721,7 @@ impl SkipList {
             let mut total = 0;
             let mut p = self.first();
             while let Some(n) = N::from(p) {
-                total += 12 * n.level();
+                total += LEVEL_BYTES * n.level();
                 p = n.next(0);
             }
             total
@@ -628,6 +776,12 @@ impl SkipList {
             while let Some(n) = N::from(x.next(i)) {
                 pos += x.span(i);
                 assert_eq!(all[pos - 1], n.raw(), "level {i}");
+                let cached = x.next_score(i);
+                assert_eq!(
+                    cached.to_bits(),
+                    n.score().to_bits(),
+                    "cached score, level {i}"
+                );
                 x = n;
             }
         }
@@ -656,5 +810,65 @@ impl<'a> Iterator for ListIter<'a> {
         let n = N::from(self.cur)?;
         self.cur = if self.rev { n.backward() } else { n.next(0) };
         Some((n.member(), n.score()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn xorshift(s: &mut u64) -> u64 {
+        *s ^= *s << 13;
+        *s ^= *s >> 7;
+        *s ^= *s << 17;
+        *s
+    }
+
+    /// Score updates that keep a node between its neighbours (in place, on
+    /// nodes of every level), that move it, and that tie another member's
+    /// score (the member bytes decide), with every link's cached score
+    /// checked along the way.
+    #[test]
+    fn score_updates_keep_cached_scores_true() {
+        let mut l = SkipList::new();
+        let n = 2000u64;
+        for i in 0..n {
+            l.upsert(format!("m{i}").as_bytes(), i as f64 * 4.0);
+        }
+        l.check();
+        let mut rng = 7u64;
+        for step in 0..3000 {
+            let m = format!("m{}", xorshift(&mut rng) % n);
+            let old = l.score(m.as_bytes()).expect("present");
+            let new = match step % 4 {
+                0 | 1 => old + (xorshift(&mut rng) % 7) as f64 / 2.0 - 1.5,
+                2 => (xorshift(&mut rng) % (4 * n)) as f64,
+                _ => {
+                    let other = format!("m{}", xorshift(&mut rng) % n);
+                    l.score(other.as_bytes()).expect("present")
+                }
+            };
+            assert_eq!(l.upsert(m.as_bytes(), new), Upsert::Updated(old));
+            if step % 16 == 0 {
+                l.check();
+            }
+        }
+        l.upsert(b"m0", -0.0);
+        l.upsert(b"m1", 0.0);
+        l.check();
+    }
+
+    /// `check` fails on a link whose cached score went stale.
+    #[test]
+    #[should_panic(expected = "cached score")]
+    fn check_catches_a_stale_cached_score() {
+        let mut l = SkipList::new();
+        for i in 0..10u8 {
+            l.upsert(&[b'a' + i], f64::from(i));
+        }
+        l.check();
+        // Still in order, but the head's link was not told.
+        N::from(l.first()).expect("first").set_score(0.5);
+        l.check();
     }
 }
