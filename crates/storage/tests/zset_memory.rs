@@ -22,9 +22,10 @@
 //! below 10^6, as `redis-benchmark -r 1000000 ZADD myzset __rand_int__
 //! member:__rand_int__` builds them. Redis 7.0.15 uses 136.8 bytes per member
 //! there (used_memory of 45.99 MB for 329,900 members, less the empty
-//! server's 0.87 MB). Measured here: about 80 bytes, a 64-byte node for the
-//! three members in four that have one level (32 header bytes, 12 per level,
-//! the member) and 8 to 16 bytes of index bucket.
+//! server's 0.87 MB). Measured here: about 95 bytes, an 80-byte node for the
+//! three members in four that have one level (32 header bytes, 20 per level:
+//! the link, the successor's score and the span, then the member) and 8 to
+//! 16 bytes of index bucket.
 
 mod common;
 
