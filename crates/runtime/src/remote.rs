@@ -34,7 +34,7 @@ struct Cmd {
     handler: Handler,
     /// End of its arguments in `Batch::arg_ends` (they start where the
     /// previous command's end).
-    args_end: u32,
+    args_end: usize,
 }
 
 /// A run of commands for one shard and, once it ran there, their replies.
@@ -43,17 +43,17 @@ pub struct Batch {
     /// Every argument of every command, back to back.
     args: BytesMut,
     /// Where each argument ends in `args`.
-    arg_ends: Vec<u32>,
+    arg_ends: Vec<usize>,
     db: usize,
     proto: Proto,
     /// The shard that sent it and its waiting slot there.
     origin: usize,
-    slot: u32,
+    slot: usize,
     /// Set by the shard that ran it: the task now answers.
     answered: bool,
     /// The replies, concatenated, and where each command's reply ends.
     out: BytesMut,
-    reply_ends: Vec<u32>,
+    reply_ends: Vec<usize>,
     /// An empty list whose allocation the running shard reuses for the
     /// views of a command's arguments.
     views: Vec<Arg<'static>>,
@@ -88,12 +88,12 @@ impl Batch {
     pub fn push(&mut self, spec: &'static CommandSpec, handler: Handler, argv: &[Arg<'_>]) {
         for a in argv {
             self.args.extend_from_slice(a);
-            self.arg_ends.push(offset(self.args.len()));
+            self.arg_ends.push(self.args.len());
         }
         self.cmds.push(Cmd {
             spec,
             handler,
-            args_end: offset(self.arg_ends.len()),
+            args_end: self.arg_ends.len(),
         });
     }
 
@@ -104,11 +104,9 @@ impl Batch {
             .cmds
             .len()
             .checked_sub(2)
-            .map_or(0, |i| self.cmds[i].args_end) as usize;
-        let start = first
-            .checked_sub(1)
-            .map_or(0, |i| self.arg_ends[i] as usize);
-        let end = self.arg_ends[first] as usize;
+            .map_or(0, |i| self.cmds[i].args_end);
+        let start = first.checked_sub(1).map_or(0, |i| self.arg_ends[i]);
+        let end = self.arg_ends[first];
         Some((c.spec, &self.args[start..end]))
     }
 
@@ -124,8 +122,8 @@ impl Batch {
             .iter()
             .zip(&self.reply_ends)
             .map(move |(c, &end)| {
-                let r = &self.out[start..end as usize];
-                start = end as usize;
+                let r = &self.out[start..end];
+                start = end;
                 (c.spec, r)
             })
     }
@@ -159,10 +157,10 @@ impl Batch {
             let mut first = 0usize;
             for i in 0..self.cmds.len() {
                 let c = &self.cmds[i];
-                self.arg_views(&frame, first, c.args_end as usize, &mut views);
-                first = c.args_end as usize;
+                self.arg_views(&frame, first, c.args_end, &mut views);
+                first = c.args_end;
                 sh.run_handler_inline(c.spec, c.handler, &views, self.db, now, &mut out, false);
-                self.reply_ends.push(offset(out.buf.len()));
+                self.reply_ends.push(out.buf.len());
             }
             self.views = tessera_resp::recycle(views);
             self.out = out.buf;
@@ -177,12 +175,12 @@ impl Batch {
             for i in 0..self.cmds.len() {
                 let (spec, handler, end) = {
                     let c = &self.cmds[i];
-                    (c.spec, c.handler, c.args_end as usize)
+                    (c.spec, c.handler, c.args_end)
                 };
                 self.arg_views(&frame, first, end, &mut views);
                 first = end;
                 crate::exec::run_here(&sh, spec, handler, &views, self.db, &mut out).await;
-                self.reply_ends.push(offset(out.buf.len()));
+                self.reply_ends.push(out.buf.len());
             }
             drop(views);
             self.out = out.buf;
@@ -195,12 +193,10 @@ impl Batch {
     /// `arg_ends`) as slices of `frame`.
     fn arg_views<'a>(&self, frame: &'a Bytes, first: usize, end: usize, views: &mut Vec<Arg<'a>>) {
         views.clear();
-        let mut start = first
-            .checked_sub(1)
-            .map_or(0, |i| self.arg_ends[i] as usize);
+        let mut start = first.checked_sub(1).map_or(0, |i| self.arg_ends[i]);
         for &e in &self.arg_ends[first..end] {
-            views.push(Arg::new(frame, start..e as usize));
-            start = e as usize;
+            views.push(Arg::new(frame, start..e));
+            start = e;
         }
     }
 
@@ -217,7 +213,7 @@ impl Batch {
     fn deliver(self: Box<Self>) {
         let waker = SLOTS.with(|slots| {
             let mut slots = slots.borrow_mut();
-            let i = self.slot as usize;
+            let i = self.slot;
             match std::mem::replace(&mut slots.entries[i], Slot::Free) {
                 Slot::Waiting(w) => {
                     slots.entries[i] = Slot::Done(self);
@@ -226,7 +222,7 @@ impl Batch {
                 // The waiter is gone (its connection ended): the slot is
                 // free again now that nothing more can arrive for it.
                 Slot::Abandoned => {
-                    slots.free.push(i as u32);
+                    slots.free.push(i);
                     None
                 }
                 Slot::Free | Slot::Done(_) => unreachable!("an answer for a slot not waiting"),
@@ -246,10 +242,6 @@ impl Task for Batch {
             self.execute(sh)
         }
     }
-}
-
-fn offset(n: usize) -> u32 {
-    u32::try_from(n).expect("a remote batch holds less than 4 GiB")
 }
 
 /// Runs `batch` on shard `to` (commands of database `db`, replies in
@@ -286,19 +278,19 @@ enum Slot {
 #[derive(Default)]
 struct Slots {
     entries: Vec<Slot>,
-    free: Vec<u32>,
+    free: Vec<usize>,
 }
 
 impl Slots {
-    fn take(&mut self) -> u32 {
+    fn take(&mut self) -> usize {
         match self.free.pop() {
             Some(i) => {
-                self.entries[i as usize] = Slot::Waiting(None);
+                self.entries[i] = Slot::Waiting(None);
                 i
             }
             None => {
                 self.entries.push(Slot::Waiting(None));
-                offset(self.entries.len() - 1)
+                self.entries.len() - 1
             }
         }
     }
@@ -311,7 +303,7 @@ thread_local! {
 
 /// The answer to the batch sent with `slot`.
 struct Answer {
-    slot: u32,
+    slot: usize,
     done: bool,
 }
 
@@ -319,7 +311,7 @@ impl Future for Answer {
     type Output = Box<Batch>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Box<Batch>> {
-        let i = self.slot as usize;
+        let i = self.slot;
         let ready = SLOTS.with(|slots| {
             let mut slots = slots.borrow_mut();
             match &mut slots.entries[i] {
@@ -334,7 +326,7 @@ impl Future for Answer {
                     let Slot::Done(b) = std::mem::replace(&mut slots.entries[i], Slot::Free) else {
                         unreachable!()
                     };
-                    slots.free.push(i as u32);
+                    slots.free.push(i);
                     Some(b)
                 }
                 Slot::Free | Slot::Abandoned => unreachable!("a waiter's slot is its own"),
@@ -355,7 +347,7 @@ impl Drop for Answer {
         if self.done {
             return;
         }
-        let i = self.slot as usize;
+        let i = self.slot;
         // Off the shard's thread at exit the table may be gone already.
         let _ = SLOTS.try_with(|slots| {
             let mut slots = slots.borrow_mut();
@@ -364,7 +356,7 @@ impl Drop for Answer {
                 // Answered but never polled again: nothing more will arrive.
                 Slot::Done(_) => {
                     slots.entries[i] = Slot::Free;
-                    slots.free.push(i as u32);
+                    slots.free.push(i);
                 }
                 Slot::Free | Slot::Abandoned => unreachable!("a waiter's slot is its own"),
             }
@@ -398,8 +390,8 @@ mod tests {
         let mut views = Vec::new();
         let mut first = 0;
         for c in &b.cmds {
-            b.arg_views(frame, first, c.args_end as usize, &mut views);
-            first = c.args_end as usize;
+            b.arg_views(frame, first, c.args_end, &mut views);
+            first = c.args_end;
             all.push(views.iter().map(|a| a.to_vec()).collect());
         }
         all
@@ -439,7 +431,7 @@ mod tests {
         }
         for r in [&b"$1\r\nx\r\n"[..], b"-WRONGTYPE no\r\n", b"$-1\r\n"] {
             b.out.extend_from_slice(r);
-            b.reply_ends.push(offset(b.out.len()));
+            b.reply_ends.push(b.out.len());
         }
         let replies: Vec<&[u8]> = b.each_reply().map(|(_, r)| r).collect();
         assert_eq!(
