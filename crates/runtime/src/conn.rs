@@ -5,7 +5,8 @@
 //! shard travel to it as one message. A connection stays on the shard that
 //! accepted it for its whole life.
 
-use crate::exec::{self, Plan, RemoteCmd};
+use crate::exec::{self, Plan};
+use crate::remote;
 use crate::shard::{unix_ms, ClientInfo, Shard};
 use bytes::{Bytes, BytesMut};
 use futures::{AsyncReadExt, AsyncWriteExt};
@@ -41,6 +42,8 @@ pub struct Conn {
     pub names: crate::exec::NameCache,
     /// Calls counted but not yet added to the shard's command statistics.
     pub stats: crate::stats::Pending,
+    /// The batch of the last run sent to another shard, kept for the next.
+    pub spare_batch: Option<Box<remote::Batch>>,
 }
 
 impl Conn {
@@ -55,6 +58,16 @@ impl Conn {
     pub fn set_db(&mut self, db: usize) {
         self.db = db;
         self.info.db.set(db);
+    }
+
+    /// An empty batch for a run of commands to another shard.
+    pub fn remote_batch(&mut self) -> Box<remote::Batch> {
+        self.spare_batch.take().unwrap_or_else(remote::Batch::new)
+    }
+
+    /// Keeps an answered batch for the next run.
+    pub fn keep_batch(&mut self, batch: Box<remote::Batch>) {
+        self.spare_batch = batch.recycle();
     }
 }
 
@@ -205,6 +218,7 @@ async fn serve(
         watch: None,
         names: Default::default(),
         stats: Default::default(),
+        spare_batch: None,
     };
     let mut parser = CommandParser::new();
     // The complete commands of a read (their frames and where each argument
@@ -447,7 +461,7 @@ async fn run_batch(
     last_spec: &mut usize,
 ) -> Touched {
     let mut touched = Touched::Nothing;
-    let mut pending: Option<(usize, Vec<RemoteCmd>)> = None;
+    let mut pending: Option<(usize, Box<remote::Batch>)> = None;
     // One clock reading per command: each command's time runs from the end
     // of the one before it. The TSC clock costs a few nanoseconds where
     // clock_gettime costs tens, which shows at a million commands a second.
@@ -521,22 +535,13 @@ async fn run_batch(
             if conn.reply_mode == ReplyMode::On && !spec.has(BLOCKING) {
                 match &mut pending {
                     Some((s, batch)) if s == to => {
-                        batch.push(RemoteCmd {
-                            spec,
-                            handler: *handler,
-                            argv: Arg::owned(argv),
-                        });
+                        batch.push(spec, *handler, argv);
                         continue;
                     }
                     None => {
-                        pending = Some((
-                            *to,
-                            vec![RemoteCmd {
-                                spec,
-                                handler: *handler,
-                                argv: Arg::owned(argv),
-                            }],
-                        ));
+                        let mut batch = conn.remote_batch();
+                        batch.push(spec, *handler, argv);
+                        pending = Some((*to, batch));
                         continue;
                     }
                     _ => {}
@@ -548,14 +553,9 @@ async fn run_batch(
             // The plan that ended the batch may itself start a new one.
             if let (Some(Plan::Remote(to, spec, handler)), Some(argv)) = (&plan, &next) {
                 if conn.reply_mode == ReplyMode::On && !spec.has(BLOCKING) {
-                    pending = Some((
-                        *to,
-                        vec![RemoteCmd {
-                            spec,
-                            handler: *handler,
-                            argv: Arg::owned(argv),
-                        }],
-                    ));
+                    let mut batch = conn.remote_batch();
+                    batch.push(spec, *handler, argv);
+                    pending = Some((*to, batch));
                     continue;
                 }
             }
@@ -583,33 +583,34 @@ async fn run_batch(
 async fn flush_remote(
     conn: &mut Conn,
     to: usize,
-    batch: Vec<RemoteCmd>,
+    batch: Box<remote::Batch>,
     clock: &mut minstant::Instant,
     last_spec: &mut usize,
 ) {
-    let specs: Vec<&'static tessera_commands::CommandSpec> = batch.iter().map(|c| c.spec).collect();
-    if let Some(last) = batch.last() {
-        let key = crate::stats::cmd_key(last.spec);
+    if let Some((spec, name)) = batch.last() {
+        let key = crate::stats::cmd_key(spec);
         if *last_spec != key {
-            set_last_cmd(&conn.info, last.spec, &last.argv[0]);
+            set_last_cmd(&conn.info, spec, name);
             *last_spec = key;
         }
     }
+    // Whatever runs while this waits may read the statistics.
     conn.stats.flush(&conn.sh);
-    let bytes = exec::run_remote(&conn.sh.clone(), to, batch, conn.db, conn.out.proto).await;
+    let batch = remote::run(&conn.sh, to, batch, conn.db, conn.out.proto).await;
     let done = minstant::Instant::now();
-    let share = done.duration_since(*clock).as_micros() as u64 / specs.len().max(1) as u64;
+    let share = done.duration_since(*clock).as_micros() as u64 / batch.len().max(1) as u64;
     *clock = done;
-    let replies = tessera_resp::split_elements(&bytes);
-    for (i, spec) in specs.iter().enumerate() {
-        let reply = replies.get(i).map(|r| &bytes[r.clone()]).unwrap_or(&[]);
+    for (spec, reply) in batch.each_reply() {
         let failed = reply.first() == Some(&b'-');
         if failed {
             crate::stats::record_error(&conn.sh, reply);
         }
-        crate::stats::record(&conn.sh, spec, share, failed);
+        // Left pending as a local command's call is: the next command
+        // that may wait or read the statistics adds them first.
+        conn.stats.add(&conn.sh, spec, share, failed);
     }
-    conn.out.raw(&bytes);
+    conn.out.raw(batch.replies());
+    conn.keep_batch(batch);
 }
 
 /// [`run_one`] for a plain local command (not blocking, no lock held on

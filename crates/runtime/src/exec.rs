@@ -11,13 +11,12 @@ use crate::conn::Conn;
 use crate::coord;
 use crate::locks::{Mode, Scope};
 use crate::shard::{shard_of, Shard};
-use bytes::Bytes;
 use std::rc::Rc;
 use tessera_commands::spec::{flags, kflags, BeginSearch, FindKeys};
 use tessera_commands::table::{Lookup, Table};
 use tessera_commands::{find_keys, CommandSpec, Exec, Handler};
 use tessera_resp::Arg;
-use tessera_resp::{Out, Proto};
+use tessera_resp::Out;
 
 /// A command handled by the runtime itself (connection state or server-wide work).
 pub enum RuntimeHandler {
@@ -268,53 +267,6 @@ pub async fn run_here_at(
     crate::coord::release_here(sh, ticket);
 }
 
-/// One command of a batch sent to another shard.
-pub struct RemoteCmd {
-    pub spec: &'static CommandSpec,
-    pub handler: Handler,
-    pub argv: Vec<Bytes>,
-}
-
-/// Runs a batch of commands on shard `to`, in order, and returns their
-/// concatenated replies.
-pub async fn run_remote(
-    from: &Rc<Shard>,
-    to: usize,
-    batch: Vec<RemoteCmd>,
-    db: usize,
-    proto: Proto,
-) -> Bytes {
-    crate::mesh::call(from, to, move |sh, reply| {
-        let mut out = Out::new(proto);
-        // Fast path: nothing is locked, run the whole batch now.
-        if sh.locks.borrow().is_empty() {
-            let now = crate::shard::unix_ms();
-            for c in &batch {
-                sh.run_handler(
-                    c.spec,
-                    c.handler,
-                    &Arg::all(&c.argv),
-                    db,
-                    now,
-                    &mut out,
-                    false,
-                );
-            }
-            let _ = reply.send(out.buf.freeze());
-            return;
-        }
-        let sh = sh.clone();
-        glommio::spawn_local(async move {
-            for c in &batch {
-                run_here(&sh, c.spec, c.handler, &Arg::all(&c.argv), db, &mut out).await;
-            }
-            let _ = reply.send(out.buf.freeze());
-        })
-        .detach();
-    })
-    .await
-}
-
 /// Runs one resolved command to completion, appending its reply.
 pub async fn run_plan(conn: &mut Conn, plan: Plan, argv: &[Arg<'_>]) {
     run_plan_at(conn, plan, argv, crate::shard::unix_ms()).await
@@ -339,19 +291,11 @@ pub async fn run_plan_at(conn: &mut Conn, plan: Plan, argv: &[Arg<'_>], now: tes
         }
         Plan::Remote(to, spec, handler) => {
             let sh = conn.sh.clone();
-            let bytes = run_remote(
-                &sh,
-                to,
-                vec![RemoteCmd {
-                    spec,
-                    handler,
-                    argv: Arg::owned(argv),
-                }],
-                conn.db,
-                conn.out.proto,
-            )
-            .await;
-            conn.out.raw(&bytes);
+            let mut batch = conn.remote_batch();
+            batch.push(spec, handler, argv);
+            let batch = crate::remote::run(&sh, to, batch, conn.db, conn.out.proto).await;
+            conn.out.raw(batch.replies());
+            conn.keep_batch(batch);
         }
         Plan::Multi(spec) => coord::run(conn, spec, argv).await,
         Plan::Runtime(_, RuntimeHandler::Sync(f)) => f(conn, argv),
@@ -395,6 +339,7 @@ fn truncated(b: &[u8], max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
 
     fn resolve(argv: &[&str]) -> &'static CommandSpec {
         let argv: Vec<Bytes> = argv.iter().map(|a| Bytes::from(a.to_string())).collect();

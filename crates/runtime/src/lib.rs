@@ -17,6 +17,7 @@ pub mod mesh;
 pub mod monitor;
 pub mod multi;
 pub mod pubsub;
+pub mod remote;
 pub mod server;
 pub mod shard;
 pub mod stats;

@@ -12,8 +12,22 @@ use futures::channel::{mpsc, oneshot};
 use futures::StreamExt;
 use std::rc::Rc;
 
-/// Work sent to a shard: runs on that shard's thread.
-pub type Job = Box<dyn FnOnce(&Rc<Shard>) + Send>;
+/// Work sent to a shard: runs on that shard's thread. Any `FnOnce(&Rc<Shard>)`
+/// is a task; a type of our own can be one too, so that a message that
+/// already lives in a box (a remote batch, `remote.rs`) travels as that box,
+/// without a second allocation for a closure around it.
+pub trait Task: Send {
+    fn run(self: Box<Self>, sh: &Rc<Shard>);
+}
+
+impl<F: FnOnce(&Rc<Shard>) + Send> Task for F {
+    fn run(self: Box<Self>, sh: &Rc<Shard>) {
+        (*self)(sh)
+    }
+}
+
+/// A task on its way to a shard.
+pub type Job = Box<dyn Task>;
 
 /// Handles to every shard's inbound queue. Cloned into each shard.
 #[derive(Clone)]
@@ -148,7 +162,7 @@ where
 /// Serves a shard's inbox until every sender is gone.
 pub async fn serve(sh: Rc<Shard>, mut inbox: Inbox) {
     while let Some(job) = inbox.rx.next().await {
-        job(&sh);
+        job.run(&sh);
     }
 }
 
