@@ -33,10 +33,11 @@ use crate::coord::{self, finish_on, Locking};
 use crate::exec::{unknown_command, unknown_subcommand, RuntimeHandler};
 use crate::locks::{Mode, Scope, Ticket};
 use crate::mesh::call;
-use crate::shard::{shard_of, unix_ms};
+use crate::shard::{shard_of, unix_ms, Shard};
 use bytes::Bytes;
 use futures::future::join_all;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use tessera_commands::spec::{flags::*, kflags, ArgSpec, CommandSpec, Exec, KeySpec};
 use tessera_commands::table::{Lookup, Table};
@@ -257,6 +258,30 @@ async fn exec(conn: &mut Conn) -> Option<usize> {
         watched_by_shard.entry(s).or_default().push((*d, k.clone()));
     }
 
+    // A transaction whose keys, watched ones included, all live on this
+    // shard, while nothing here is locked, runs at once: it never yields,
+    // so no other command runs on this shard between its commands, which is
+    // Redis's atomicity. It still takes a lock over its keys for the length
+    // of the run, so a client blocked on a key it pushes to is served after
+    // it and not between its commands.
+    if whole.is_none()
+        && targets
+            .iter()
+            .all(|t| matches!(t, Target::Shard(s, _) if *s == sh.id))
+        && keys.keys().all(|&s| s == sh.id)
+        && sh.locks.borrow().is_empty()
+    {
+        return exec_here(
+            conn,
+            &sh,
+            state.queued,
+            &targets,
+            keys.remove(&sh.id),
+            &watched,
+        )
+        .await;
+    }
+
     // A transaction whose commands each run on one shard and that watches
     // nothing is decided by its keys alone: it joins this shard's combiner,
     // which runs it with others started meanwhile under one set of locks
@@ -422,6 +447,57 @@ async fn exec(conn: &mut Conn) -> Option<usize> {
     release(conn, tickets).await;
     crate::watch::unwatch(conn).await;
     None
+}
+
+/// `exec` for a transaction that only touches keys of this shard while no
+/// lock is held here: checks the watched keys, then runs the queue without
+/// yielding, under a lock over `keys` that is granted at once.
+async fn exec_here(
+    conn: &mut Conn,
+    sh: &Rc<Shard>,
+    queued: Vec<(&'static CommandSpec, Vec<Bytes>)>,
+    targets: &[Target],
+    keys: Option<Vec<(usize, Bytes, Mode)>>,
+    watched: &[(usize, Bytes)],
+) -> Option<usize> {
+    let now = unix_ms();
+    if let Some(w) = &conn.watch {
+        if watched
+            .iter()
+            .any(|(d, k)| crate::watch::expired_since_watch(sh, *d, k, now))
+        {
+            w.flag.store(true, Ordering::Release);
+        }
+        if w.flag.load(Ordering::Acquire) {
+            crate::watch::unwatch(conn).await;
+            conn.out.null_array();
+            return None;
+        }
+    }
+    let (ticket, wait) = sh
+        .locks
+        .borrow_mut()
+        .acquire(Scope::Keys(keys.unwrap_or_default()));
+    debug_assert!(wait.is_none(), "an empty lock table grants at once");
+    feed_monitors(conn, &queued);
+    sh.stats.borrow_mut().commands += queued.len() as u64;
+    conn.out.array(queued.len());
+    for ((spec, argv), t) in queued.iter().zip(targets) {
+        if let Target::Shard(_, h) = t {
+            sh.run_handler(
+                spec,
+                *h,
+                &Arg::all(argv),
+                conn.db,
+                now,
+                &mut conn.out,
+                false,
+            );
+        }
+    }
+    coord::release_here(sh, ticket);
+    crate::watch::unwatch(conn).await;
+    Some(sh.id)
 }
 
 /// Runs a transaction whose commands each live on one shard: every shard
