@@ -9,30 +9,45 @@
 //!
 //! A subscription lives on the shard whose thread serves the subscribing
 //! connection, in that shard's [`Registry`] (a thread-local: one shard per
-//! thread, so the thread *is* the shard). Nothing about it is replicated.
+//! thread, so the thread *is* the shard). What every other shard knows of it
+//! is a count: each registry also holds, per namespace, the names other
+//! shards' clients subscribe to and how many subscriptions each shard has
+//! (`Registry::remote`).
 //!
-//! PUBLISH runs on the publisher's shard and asks every shard, over the mesh,
-//! to deliver the message to its own subscribers (channel subscribers first,
-//! then pattern subscribers, each matching subscription once) and to answer
-//! with how many it reached; the publisher replies with the sum. The
-//! publisher's own shard delivers synchronously, before any other work.
+//! Those counts travel on queues of their own, one per shard
+//! (`Global::interest`), not on the mesh: a shard whose subscriptions change
+//! (SUBSCRIBE and the rest, RESET, a disconnect, a kill) pushes the change
+//! onto every other shard's queue before it replies or lets anyone see the
+//! client gone, and a shard drains its queue right before it reads the
+//! counts. The queue is linearizable, so anything that happened after a
+//! change was pushed (a client reading its SUBSCRIBE confirmation and then
+//! publishing on another connection, a CLIENT LIST that no longer shows a
+//! killed subscriber) finds it applied, with no round trip. The shard cron
+//! drains the queue too, so a shard that never publishes does not let it
+//! grow.
+//!
+//! PUBLISH runs on the publisher's shard without waiting for anyone: it
+//! delivers to its own shard's subscribers at once (channel subscribers
+//! first, then pattern subscribers, each matching subscription once), reads
+//! from the counts which other shards hold subscriptions the message reaches
+//! (exact names, and patterns matched here), posts the message over the mesh
+//! to those shards only, and replies with its own deliveries plus their
+//! counts. A PUBLISH that nobody on another shard listens to sends nothing
+//! across, and one that is heard elsewhere costs a post per shard, never a
+//! round trip. A subscriber that leaves while a message is on its way to its
+//! shard is counted but not sent it, as on Redis when the two race.
 //!
 //! Ordering: each shard has one inbox, a queue that every other shard pushes
 //! to, so two jobs reach a shard in the order they were pushed whenever one
 //! push happened before the other. A connection runs its commands one after
-//! another, and a PUBLISH posts to every shard before it can finish, so the
-//! messages of one publisher reach every subscriber in publish order.
-//! Keyspace events are posted, without waiting for answers, by the shard
-//! that ran the command before it answers; the connection's next command
-//! starts only after that answer, so its events are posted later still, and
-//! a subscriber hears one connection's events in command order even when
-//! the commands ran on different shards.
-//!
-//! Cost: a PUBLISH costs one mesh round trip to every other shard even when
-//! nobody listens. A replicated interest map would save that, but keeping it
-//! exact (a SUBSCRIBE acknowledged before every shard knows about it would
-//! miss messages published right after) costs a broadcast per new channel;
-//! we chose the simple and obviously correct form.
+//! another and every PUBLISH posts before it replies, so the messages of one
+//! publisher reach every subscriber in publish order; a connection that
+//! moves to another shard travels through that shard's inbox too, behind
+//! the messages it posted there before. Keyspace events are posted, without
+//! waiting for answers, by the shard that ran the command before it answers;
+//! the connection's next command starts only after that answer, so its
+//! events are posted later still, and a subscriber hears one connection's
+//! events in command order even when the commands ran on different shards.
 //!
 //! Delivery: each client has a [`ClientPubSub`] in its `ClientInfo` holding
 //! encoded messages not yet written (`pending`) and the waker of its
@@ -50,11 +65,13 @@
 
 use crate::shard::{ClientInfo, Shard};
 use bytes::{Bytes, BytesMut};
+use crossbeam_channel::{Receiver, Sender};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 use tessera_commands::notify;
@@ -184,6 +201,11 @@ pub struct Registry {
     /// path reads only `monitors_total`, a plain local integer.
     monitor_shards: RefCell<Vec<usize>>,
     monitors_total: Cell<usize>,
+    /// Other shards' subscriptions, per namespace (indexed by
+    /// [`Kind::slot`]): each name with the number of subscriptions every
+    /// shard holds to it (this shard's own slot stays 0). Changed only by
+    /// [`catch_up`], read by [`publish`] right after it.
+    remote: [RefCell<HashMap<Bytes, Vec<u32>, ahash::RandomState>>; 3],
 }
 
 thread_local! {
@@ -193,6 +215,17 @@ thread_local! {
 /// Runs `f` with this shard's registry.
 fn with_reg<T>(f: impl FnOnce(&Registry) -> T) -> T {
     REGISTRY.with(f)
+}
+
+impl Kind {
+    /// This namespace's index in per-kind arrays.
+    fn slot(self) -> usize {
+        match self {
+            Kind::Channel => 0,
+            Kind::Pattern => 1,
+            Kind::Shard => 2,
+        }
+    }
 }
 
 impl Registry {
@@ -289,12 +322,15 @@ pub(crate) fn deliver_to_monitors(sh: &Shard, line: &[u8], skip: u64) {
     }
 }
 
-/// Drops every subscription and the monitor role of `info` (disconnect, RESET).
+/// Drops every subscription and the monitor role of `info` (disconnect,
+/// RESET, a kill), telling the other shards.
 pub fn forget(sh: &Shard, info: &ClientInfo) {
     for kind in [Kind::Channel, Kind::Pattern, Kind::Shard] {
-        for name in info.pubsub.names(kind) {
-            unsubscribe(info, kind, &name);
+        let names = info.pubsub.names(kind);
+        for name in &names {
+            unsubscribe(info, kind, name);
         }
+        announce(sh, kind, names, -1);
     }
     if info.pubsub.monitor.replace(false) {
         with_reg(|r| r.monitors.borrow_mut().remove(&info.id));
@@ -310,6 +346,95 @@ pub fn forget(sh: &Shard, info: &ClientInfo) {
     }
     // Whatever was not written is dropped with the subscriptions.
     info.pubsub.pending.borrow_mut().clear();
+}
+
+/// A change of one shard's subscription counts, on its way to the others.
+#[derive(Clone)]
+pub struct InterestChange {
+    origin: usize,
+    kind: Kind,
+    names: Arc<Vec<Bytes>>,
+    delta: i32,
+}
+
+/// One shard's queue of [`InterestChange`]s: every shard sends, the owner
+/// receives.
+pub type InterestQueue = (Sender<InterestChange>, Receiver<InterestChange>);
+
+/// The queues for `shards` shards, for `Global::interest`.
+pub fn interest_queues(shards: usize) -> Vec<InterestQueue> {
+    (0..shards)
+        .map(|_| crossbeam_channel::unbounded())
+        .collect()
+}
+
+/// Tells every other shard that this shard's number of subscriptions to
+/// each of `names` in `kind` changed by `delta` (+1 or -1 each). Returns
+/// at once; a shard applies the change before it next reads the counts.
+pub fn announce(sh: &Shard, kind: Kind, names: Vec<Bytes>, delta: i32) {
+    if sh.shards() == 1 || names.is_empty() {
+        return;
+    }
+    let change = InterestChange {
+        origin: sh.id,
+        kind,
+        names: Arc::new(names),
+        delta,
+    };
+    for (to, (tx, _)) in sh.global.interest.iter().enumerate() {
+        if to != sh.id {
+            // The receiver lives in `Global` as long as any shard: this
+            // cannot fail.
+            let _ = tx.send(change.clone());
+        }
+    }
+}
+
+/// Applies every change other shards announced so far to this shard's
+/// view of their subscriptions.
+pub fn catch_up(sh: &Shard) {
+    let Some((_, rx)) = sh.global.interest.get(sh.id) else {
+        return;
+    };
+    let shards = sh.shards();
+    while let Ok(c) = rx.try_recv() {
+        with_reg(|r| {
+            let mut m = r.remote[c.kind.slot()].borrow_mut();
+            for name in c.names.iter() {
+                let counts = m.entry(name.clone()).or_insert_with(|| vec![0; shards]);
+                counts[c.origin] = counts[c.origin].saturating_add_signed(c.delta);
+                if counts.iter().all(|&n| n == 0) {
+                    m.remove(name);
+                }
+            }
+        });
+    }
+}
+
+/// The subscriptions on other shards that a message published on `channel`
+/// in `kind` reaches, per shard (empty when there are none): the name's own
+/// subscribers and, for a channel, every pattern that matches it.
+fn remote_reach(kind: Kind, channel: &[u8]) -> Vec<u32> {
+    with_reg(|r| {
+        let direct = match kind {
+            Kind::Shard => &r.remote[Kind::Shard.slot()],
+            _ => &r.remote[Kind::Channel.slot()],
+        };
+        let mut reach = direct.borrow().get(channel).cloned().unwrap_or_default();
+        if kind == Kind::Channel {
+            for (pattern, counts) in r.remote[Kind::Pattern.slot()].borrow().iter() {
+                if glob_match(pattern, channel, false) {
+                    if reach.is_empty() {
+                        reach = vec![0; counts.len()];
+                    }
+                    for (total, c) in reach.iter_mut().zip(counts) {
+                        *total += c;
+                    }
+                }
+            }
+        }
+        reach
+    })
 }
 
 /// Keeps Redis's `P` (pub/sub) and `O` (monitor) flags in CLIENT LIST's
@@ -486,15 +611,31 @@ pub fn deliver_local(sh: &Shard, kind: Kind, channel: &[u8], msg: &[u8]) -> usiz
     })
 }
 
-/// PUBLISH / SPUBLISH: delivers on every shard and returns the number of
-/// subscriptions reached server-wide.
-pub async fn publish(sh: &Rc<Shard>, kind: Kind, channel: Bytes, msg: Bytes) -> usize {
+/// PUBLISH / SPUBLISH: delivers to this shard's subscribers now, posts the
+/// message to the other shards that have subscriptions it reaches, and
+/// returns the number of subscriptions reached server-wide (see the module
+/// notes for how the other shards' counts are known).
+pub fn publish(sh: &Shard, kind: Kind, channel: Bytes, msg: Bytes) -> usize {
+    let mut n = deliver_local(sh, kind, &channel, &msg);
     if sh.shards() == 1 {
-        return deliver_local(sh, kind, &channel, &msg);
+        return n;
     }
-    let counts =
-        crate::mesh::on_every_shard(sh, move |s| deliver_local(s, kind, &channel, &msg)).await;
-    counts.into_iter().sum()
+    catch_up(sh);
+    for (to, &count) in remote_reach(kind, &channel).iter().enumerate() {
+        if count == 0 || to == sh.id {
+            continue;
+        }
+        n += count as usize;
+        // Cloning copies only the handles: `Bytes` shares its buffer.
+        let (channel, msg) = (channel.clone(), msg.clone());
+        sh.mesh.post(
+            to,
+            Box::new(move |s: &Rc<Shard>| {
+                deliver_local(s, kind, &channel, &msg);
+            }),
+        );
+    }
+    n
 }
 
 /// Publishes many (channel, message) pairs without waiting: delivered here

@@ -70,6 +70,7 @@ pub fn run(config: Config, opts: Options) -> Result<(), StartError> {
         config: Mutex::new(config.clone()),
         slowlog_next_id: AtomicU64::new(0),
         active_expire: AtomicBool::new(true),
+        interest: crate::pubsub::interest_queues(n),
     });
     let (mesh, inboxes) = Mesh::new(n);
     // Bind once on the main thread first, so a port in use is reported
@@ -334,6 +335,9 @@ async fn cron(sh: Rc<Shard>) {
             }
             sh.stats.borrow_mut().expired_keys += expired;
         }
+        // Other shards' subscription changes, so that a shard that never
+        // publishes does not let its queue of them grow.
+        crate::pubsub::catch_up(&sh);
         // Keys expired by the cycle above, or lazily in a database that no
         // command touched since, reach watchers and keyspace notifications
         // here; this also keeps storage's list of expired keys from growing.

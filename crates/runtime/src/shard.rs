@@ -44,6 +44,9 @@ pub struct Global {
     /// Cleared by DEBUG SET-ACTIVE-EXPIRE 0: the cron then leaves expired
     /// keys to lazy expiry.
     pub active_expire: AtomicBool,
+    /// Each shard's queue of other shards' subscription changes, indexed by
+    /// shard (see `crate::pubsub`).
+    pub interest: Vec<crate::pubsub::InterestQueue>,
 }
 
 impl Global {

@@ -108,14 +108,20 @@ fn confirm(c: &mut Conn, word: &str, name: Option<&[u8]>, kind: Kind) {
 
 fn subscribe_to(c: &mut Conn, argv: &[Arg<'_>], kind: Kind, word: &str) {
     flush_pushes(c);
+    let mut added = Vec::new();
     for name in &argv[1..] {
-        pubsub::subscribe(&c.info, kind, &name.to_bytes());
-        confirm(c, word, Some(name), kind);
+        let name = name.to_bytes();
+        if pubsub::subscribe(&c.info, kind, &name) {
+            added.push(name.clone());
+        }
+        confirm(c, word, Some(&name), kind);
     }
+    pubsub::announce(&c.sh, kind, added, 1);
 }
 
 fn unsubscribe_from(c: &mut Conn, argv: &[Arg<'_>], kind: Kind, word: &str) {
     flush_pushes(c);
+    let mut removed = Vec::new();
     if argv.len() == 1 {
         let names = c.info.pubsub.names(kind);
         if names.is_empty() {
@@ -124,13 +130,17 @@ fn unsubscribe_from(c: &mut Conn, argv: &[Arg<'_>], kind: Kind, word: &str) {
         for name in names {
             pubsub::unsubscribe(&c.info, kind, &name);
             confirm(c, word, Some(&name), kind);
+            removed.push(name);
         }
-        return;
+    } else {
+        for name in &argv[1..] {
+            if pubsub::unsubscribe(&c.info, kind, name) {
+                removed.push(name.to_bytes());
+            }
+            confirm(c, word, Some(name), kind);
+        }
     }
-    for name in &argv[1..] {
-        pubsub::unsubscribe(&c.info, kind, name);
-        confirm(c, word, Some(name), kind);
-    }
+    pubsub::announce(&c.sh, kind, removed, -1);
 }
 
 /// SUBSCRIBE channel [channel ...]
@@ -163,22 +173,21 @@ fn sunsubscribe(c: &mut Conn, argv: &[Arg<'_>]) {
     unsubscribe_from(c, argv, Kind::Shard, "sunsubscribe");
 }
 
-async fn publish_to(c: &mut Conn, argv: &[Arg<'_>], kind: Kind) {
-    let sh = c.sh.clone();
-    let n = pubsub::publish(&sh, kind, argv[1].to_bytes(), argv[2].to_bytes()).await;
+fn publish_to(c: &mut Conn, argv: &[Arg<'_>], kind: Kind) {
+    let n = pubsub::publish(&c.sh, kind, argv[1].to_bytes(), argv[2].to_bytes());
     // A RESP3 client subscribed to its own channel sees the message first.
     flush_pushes(c);
     c.out.int(n as i64);
 }
 
 /// PUBLISH channel message
-fn publish<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
-    publish_to(c, argv, Kind::Channel).boxed_local()
+fn publish(c: &mut Conn, argv: &[Arg<'_>]) {
+    publish_to(c, argv, Kind::Channel)
 }
 
 /// SPUBLISH shardchannel message
-fn spublish<'a>(c: &'a mut Conn, argv: &'a [Arg<'_>]) -> LocalBoxFuture<'a, ()> {
-    publish_to(c, argv, Kind::Shard).boxed_local()
+fn spublish(c: &mut Conn, argv: &[Arg<'_>]) {
+    publish_to(c, argv, Kind::Shard)
 }
 
 /// Redis's reply to a subcommand given too many arguments.
@@ -284,8 +293,8 @@ static SSUBSCRIBE: RuntimeHandler = RuntimeHandler::Sync(ssubscribe);
 static UNSUBSCRIBE: RuntimeHandler = RuntimeHandler::Sync(unsubscribe);
 static PUNSUBSCRIBE: RuntimeHandler = RuntimeHandler::Sync(punsubscribe);
 static SUNSUBSCRIBE: RuntimeHandler = RuntimeHandler::Sync(sunsubscribe);
-static PUBLISH: RuntimeHandler = RuntimeHandler::Async(publish);
-static SPUBLISH: RuntimeHandler = RuntimeHandler::Async(spublish);
+static PUBLISH: RuntimeHandler = RuntimeHandler::Sync(publish);
+static SPUBLISH: RuntimeHandler = RuntimeHandler::Sync(spublish);
 static CHANNELS: RuntimeHandler = RuntimeHandler::Async(channels);
 static SHARDCHANNELS: RuntimeHandler = RuntimeHandler::Async(shardchannels);
 static NUMSUB: RuntimeHandler = RuntimeHandler::Async(numsub);

@@ -29,6 +29,22 @@ fn confirm(word: &str, name: &str, count: i64) -> Reply {
     Reply::Array(vec![bulk(word), bulk(name), Reply::Int(count)])
 }
 
+/// The next reply on a subscribed connection that is not a message push.
+fn skip_messages(c: &mut Conn) -> Reply {
+    loop {
+        let r = c.read_reply();
+        let is_message = match &r {
+            Reply::Array(items) => ["message", "pmessage", "smessage"]
+                .iter()
+                .any(|w| items.first() == Some(&bulk(w))),
+            _ => false,
+        };
+        if !is_message {
+            return r;
+        }
+    }
+}
+
 /// Opens `n` connections; with several shards they spread over them.
 fn conns(srv: &tessera_testkit::Server, n: usize) -> Vec<Conn> {
     (0..n).map(|_| srv.conn()).collect()
@@ -104,6 +120,55 @@ sharded! {
             for i in 0..n {
                 assert_eq!(s.read_reply(), message("seq", &i.to_string()));
             }
+        }
+    }
+}
+
+sharded! {
+    // PUBLISH counts other shards' subscribers from counts each shard keeps
+    // of the others' subscriptions: every change must be known to every
+    // publisher by the time the client that made it has its reply.
+    fn every_publisher_counts_subscriptions_as_they_change(srv) {
+        let mut pubs = conns(srv, 8);
+        let mut publish_everywhere = |want: i64, step: &str| {
+            for (i, p) in pubs.iter_mut().enumerate() {
+                assert_eq!(
+                    p.cmd(&["PUBLISH", "chan", "m"]),
+                    Reply::Int(want),
+                    "{step}, publisher {i}"
+                );
+            }
+        };
+        let mut sub = srv.conn();
+        assert_eq!(sub.cmd(&["SUBSCRIBE", "chan"]), confirm("subscribe", "chan", 1));
+        assert_eq!(sub.cmd(&["PSUBSCRIBE", "ch*"]), confirm("psubscribe", "ch*", 2));
+        let mut other = srv.conn();
+        assert_eq!(other.cmd(&["PSUBSCRIBE", "c?an"]), confirm("psubscribe", "c?an", 1));
+        publish_everywhere(3, "after the subscriptions");
+        // Messages published so far come before each reply.
+        sub.send_cmd(&["UNSUBSCRIBE", "chan"]);
+        assert_eq!(skip_messages(&mut sub), confirm("unsubscribe", "chan", 1));
+        publish_everywhere(2, "after UNSUBSCRIBE");
+        sub.send_cmd(&["PUNSUBSCRIBE"]);
+        assert_eq!(skip_messages(&mut sub), confirm("punsubscribe", "ch*", 0));
+        publish_everywhere(1, "after PUNSUBSCRIBE");
+        other.send_cmd(&["RESET"]);
+        assert_eq!(skip_messages(&mut other), Reply::Simple("RESET".into()));
+        publish_everywhere(0, "after RESET");
+        assert_eq!(other.cmd(&["SSUBSCRIBE", "chan"]), confirm("ssubscribe", "chan", 1));
+        publish_everywhere(0, "a shard channel is another namespace");
+        for (i, p) in pubs.iter_mut().enumerate() {
+            assert_eq!(p.cmd(&["SPUBLISH", "chan", "s"]), Reply::Int(1), "publisher {i}");
+        }
+        drop(other);
+        let mut admin = srv.conn();
+        let gone = wait_until(Duration::from_secs(10), || {
+            admin.cmd(&["PUBSUB", "SHARDNUMSUB", "chan"])
+                == Reply::Array(vec![bulk("chan"), Reply::Int(0)])
+        });
+        assert!(gone, "the closed subscriber is still listed");
+        for (i, p) in pubs.iter_mut().enumerate() {
+            assert_eq!(p.cmd(&["SPUBLISH", "chan", "s"]), Reply::Int(0), "publisher {i}");
         }
     }
 }
