@@ -43,8 +43,9 @@
 //! another and every PUBLISH posts before it replies, so the messages of one
 //! publisher reach every subscriber in publish order; a connection that
 //! moves to another shard travels through that shard's inbox too, behind
-//! the messages it posted there before. Keyspace events are posted, without
-//! waiting for answers, by the shard that ran the command before it answers;
+//! the messages it posted there before. Keyspace events are posted in the
+//! same way, to the shards that listen and without waiting for answers, by
+//! the shard that ran the command before it answers;
 //! the connection's next command starts only after that answer, so its
 //! events are posted later still, and a subscriber hears one connection's
 //! events in command order even when the commands ran on different shards.
@@ -639,7 +640,9 @@ pub fn publish(sh: &Shard, kind: Kind, channel: Bytes, msg: Bytes) -> usize {
 }
 
 /// Publishes many (channel, message) pairs without waiting: delivered here
-/// now, and posted to every other shard as one job each.
+/// now, and posted, as one job per shard, to the other shards that have
+/// subscriptions they reach (keyspace events: a write on a server where
+/// nobody listens on other shards sends nothing across).
 pub fn publish_nowait(sh: &Shard, msgs: Vec<(Bytes, Bytes)>) {
     if msgs.is_empty() {
         return;
@@ -651,12 +654,24 @@ pub fn publish_nowait(sh: &Shard, msgs: Vec<(Bytes, Bytes)>) {
     if shards == 1 {
         return;
     }
-    for to in 0..shards {
-        if to == sh.id {
+    catch_up(sh);
+    let mut per_shard: Vec<Vec<(Bytes, Bytes)>> = Vec::new();
+    for (ch, m) in &msgs {
+        for (to, &count) in remote_reach(Kind::Channel, ch).iter().enumerate() {
+            if count == 0 || to == sh.id {
+                continue;
+            }
+            if per_shard.is_empty() {
+                per_shard.resize_with(shards, Vec::new);
+            }
+            // Cloning copies only the handles: `Bytes` shares its buffer.
+            per_shard[to].push((ch.clone(), m.clone()));
+        }
+    }
+    for (to, batch) in per_shard.into_iter().enumerate() {
+        if batch.is_empty() {
             continue;
         }
-        // Cloning copies only the handles: `Bytes` shares its buffer.
-        let batch = msgs.clone();
         sh.mesh.post(
             to,
             Box::new(move |s: &Rc<Shard>| {
