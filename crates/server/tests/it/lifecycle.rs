@@ -13,6 +13,61 @@ sharded! {
     }
 }
 
+sharded! {
+    // A shard used to stop serving its mesh as soon as its own clients were
+    // gone, while another shard's client still waited on it (a transaction
+    // or MSET spanning shards): that shard never finished, and the process
+    // hung after SIGTERM.
+    fn sigterm_during_transactions_across_shards_exits(srv) {
+        use std::io::{Read, Write};
+        let addr = srv.addr();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut pipeline = Vec::new();
+        for _ in 0..16 {
+            pipeline.extend_from_slice(
+                b"MULTI\r\nINCR a\r\nINCR b\r\nINCR c\r\nEXEC\r\nMSET a 1 b 2 c 3 d 4\r\n",
+            );
+        }
+        let clients: Vec<_> = (0..8)
+            .map(|_| {
+                let (stop, pipeline) = (stop.clone(), pipeline.clone());
+                std::thread::spawn(move || {
+                    let Ok(mut s) = std::net::TcpStream::connect(addr) else {
+                        return;
+                    };
+                    let mut buf = vec![0u8; 1 << 16];
+                    // Writes and reads until the server closes the connection.
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        if s.write_all(&pipeline).is_err() {
+                            return;
+                        }
+                        match s.read(&mut buf) {
+                            Ok(0) | Err(_) => return,
+                            Ok(_) => {}
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut c = srv.conn();
+        let busy = tessera_testkit::wait_until(Duration::from_secs(20), || {
+            let info = c.cmd(&["INFO", "stats"]);
+            let text = String::from_utf8_lossy(info.as_bytes().unwrap_or_default()).into_owned();
+            text.lines()
+                .find_map(|l| l.strip_prefix("total_commands_processed:"))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .is_some_and(|n| n >= 20_000)
+        });
+        assert!(busy, "the clients did not get going");
+        let status = srv.terminate(Duration::from_secs(20));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in clients {
+            let _ = t.join();
+        }
+        assert!(status.success(), "SIGTERM must exit 0, got {status:?}\n{}", srv.log());
+    }
+}
+
 /// Kubernetes restarts a server on the same port at once. The old server closed its
 /// clients first, so their sockets sit in TIME_WAIT on that port; the new server must
 /// bind anyway (SO_REUSEADDR), as Redis does.
