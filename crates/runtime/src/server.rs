@@ -71,6 +71,7 @@ pub fn run(config: Config, opts: Options) -> Result<(), StartError> {
         slowlog_next_id: AtomicU64::new(0),
         active_expire: AtomicBool::new(true),
         interest: crate::pubsub::interest_queues(n),
+        drained_shards: AtomicUsize::new(0),
     });
     let (mesh, inboxes) = Mesh::new(n);
     // Bind once on the main thread first, so a port in use is reported
@@ -227,6 +228,13 @@ async fn shard_main(sh: Rc<Shard>, listeners: Vec<TcpListener>, inbox: mesh::Inb
         c.kill();
     }
     while sh.live_conns.get() > 0 {
+        glommio::timer::sleep(Duration::from_millis(5)).await;
+    }
+    // What another shard's client owes may still need this shard (a lock, a
+    // remote batch, a combined transaction): keep serving the mesh until
+    // every shard's clients are gone, or that shard never finishes.
+    sh.global.drained_shards.fetch_add(1, Ordering::SeqCst);
+    while sh.global.drained_shards.load(Ordering::SeqCst) < sh.global.shards {
         glommio::timer::sleep(Duration::from_millis(5)).await;
     }
 }

@@ -47,6 +47,9 @@ pub struct Global {
     /// Each shard's queue of other shards' subscription changes, indexed by
     /// shard (see `crate::pubsub`).
     pub interest: Vec<crate::pubsub::InterestQueue>,
+    /// Shards whose own clients are all gone after a shutdown began; a
+    /// shard exits only when every shard is (see `server::shard_main`).
+    pub drained_shards: AtomicUsize,
 }
 
 impl Global {
