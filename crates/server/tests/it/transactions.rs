@@ -253,3 +253,78 @@ sharded! {
         assert!(!exec_runs_after(srv, &[&["DEL", "w"]]));
     }
 }
+
+/// `INFO commandstats` as name -> (calls, rejected_calls, failed_calls).
+fn command_counts(c: &mut Conn) -> std::collections::BTreeMap<String, (u64, u64, u64)> {
+    let info = c.cmd(&["INFO", "commandstats"]);
+    let text = String::from_utf8_lossy(info.as_bytes().unwrap_or_default()).into_owned();
+    let mut out = std::collections::BTreeMap::new();
+    for line in text.lines() {
+        let Some((name, fields)) = line.strip_prefix("cmdstat_").and_then(|l| l.split_once(':'))
+        else {
+            continue;
+        };
+        let field = |key: &str| {
+            fields
+                .split(',')
+                .find_map(|f| f.strip_prefix(key))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(u64::MAX)
+        };
+        out.insert(
+            name.to_string(),
+            (field("calls="), field("rejected_calls="), field("failed_calls=")),
+        );
+    }
+    out
+}
+
+sharded! {
+    // Tessera counted nothing that happened in MULTI: not EXEC, DISCARD or a
+    // nested MULTI, not the commands EXEC ran, not the errors of refused
+    // commands; and no command's rejected_calls at all. Redis 7.0.15 gives
+    // these figures for this exact sequence.
+    fn commandstats_and_errorstats_count_transactions_as_redis_does(srv) {
+        let mut c = srv.conn();
+        assert_eq!(c.cmd(&["SET", "s", "x"]), Reply::ok());
+        assert_eq!(c.cmd(&["MULTI"]), Reply::ok());
+        q(&mut c, &["INCR", "a"]);
+        q(&mut c, &["INCR", "s"]);
+        let r = c.cmd(&["EXEC"]);
+        assert!(matches!(&r, Reply::Array(v) if v.len() == 2), "{r:?}");
+        assert_eq!(c.cmd(&["MULTI"]), Reply::ok());
+        q(&mut c, &["INCR", "a"]);
+        assert!(c.cmd(&["NOSUCH"]).is_error());
+        assert!(c.cmd(&["EXEC"]).is_error());
+        assert!(c.cmd(&["GET"]).is_error());
+        assert_eq!(c.cmd(&["MULTI"]), Reply::ok());
+        assert!(c.cmd(&["GET"]).is_error());
+        assert_eq!(c.cmd(&["DISCARD"]), Reply::ok());
+        assert_eq!(c.cmd(&["MULTI"]), Reply::ok());
+        assert!(c.cmd(&["MULTI"]).is_error());
+        assert_eq!(c.cmd(&["EXEC"]), Reply::Array(vec![]));
+        assert_eq!(c.cmd(&["MULTI"]), Reply::ok());
+        assert!(c.cmd(&["WATCH", "x"]).is_error());
+        assert!(c.cmd(&["CONFIG", "GET"]).is_error());
+        assert!(c.cmd(&["EXEC"]).is_error());
+
+        let counts = command_counts(&mut c);
+        let want = [
+            ("incr", (2, 0, 1)),
+            ("multi", (6, 0, 1)),
+            ("get", (0, 2, 0)),
+            ("set", (1, 0, 0)),
+            ("exec", (4, 0, 2)),
+            ("watch", (1, 0, 1)),
+            ("config|get", (0, 1, 0)),
+            ("discard", (1, 0, 0)),
+        ];
+        for (name, counts_want) in want {
+            assert_eq!(counts.get(name), Some(&counts_want), "cmdstat_{name} in {counts:?}");
+        }
+        let errors = c.cmd(&["INFO", "errorstats"]);
+        let text = String::from_utf8_lossy(errors.as_bytes().unwrap_or_default()).into_owned();
+        assert!(text.contains("errorstat_ERR:count=7\r\n"), "{text}");
+        assert!(text.contains("errorstat_EXECABORT:count=2\r\n"), "{text}");
+    }
+}
