@@ -120,10 +120,12 @@ pub fn plan(conn: &mut Conn, argv: &[Arg<'_>]) -> Plan {
     if !spec.arity_ok(argv.len()) {
         conn.out
             .error(&tessera_commands::errors::arity(&table.full_name(spec)));
+        crate::stats::record_rejected(&conn.sh, spec);
         return Plan::Done;
     }
     if !conn.authenticated && !spec.has(flags::NO_AUTH) {
         conn.out.error("NOAUTH Authentication required.");
+        crate::stats::record_rejected(&conn.sh, spec);
         return Plan::Done;
     }
     let shards = conn.sh.shards();
@@ -138,6 +140,7 @@ pub fn plan(conn: &mut Conn, argv: &[Arg<'_>]) -> Plan {
         },
         Exec::Container => {
             conn.out.error(&tessera_commands::errors::arity(spec.name));
+            crate::stats::record_rejected(&conn.sh, spec);
             Plan::Done
         }
         Exec::AllShards(..) => {

@@ -64,21 +64,101 @@ pub enum Ran {
     Several,
 }
 
-/// Handles one command received between MULTI and EXEC.
+/// Handles one command received between MULTI and EXEC, and counts it in
+/// commandstats and errorstats as Redis does: a queued command when EXEC
+/// runs it, a refused one as a rejected call, EXEC, DISCARD and the
+/// commands answered at once (a nested MULTI, WATCH) as calls.
 pub async fn in_multi(conn: &mut Conn, argv: &[Arg<'_>]) -> Ran {
+    let start = minstant::Instant::now();
+    let mark = conn.out.len();
     if argv.len() == 1 && argv[0].eq_ignore_ascii_case(b"exec") {
-        return match exec(conn).await {
+        let specs: Vec<&'static CommandSpec> = conn
+            .multi
+            .as_ref()
+            .map(|m| m.queued.iter().map(|(s, _)| *s).collect())
+            .unwrap_or_default();
+        let ran = match exec(conn).await {
             Some(home) => Ran::At(home),
             None => Ran::Several,
         };
+        let us = start.elapsed().as_micros() as u64;
+        count_exec(conn, argv, &specs, mark, us);
+        return ran;
     }
-    queue(conn, argv).await;
+    let outcome = queue(conn, argv).await;
+    let sh = conn.sh.clone();
+    let reply = &conn.out.buf[mark.min(conn.out.buf.len())..];
+    match outcome {
+        Fate::Queued => {}
+        Fate::Rejected(spec) => {
+            crate::stats::record_error(&sh, reply);
+            if let Some(spec) = spec {
+                crate::stats::record_rejected(&sh, spec);
+            }
+        }
+        Fate::Ran => {
+            if let Lookup::Found(spec) = Table::global().lookup(argv) {
+                let failed = reply.first() == Some(&b'-');
+                if failed {
+                    crate::stats::record_error(&sh, reply);
+                }
+                let us = start.elapsed().as_micros() as u64;
+                crate::stats::record(&sh, spec, us, failed);
+            }
+        }
+    }
     Ran::Nothing
+}
+
+/// Counts an EXEC (`argv`) whose reply starts at `mark`, and the commands
+/// it ran (`specs`, in queue order), each charged an equal share of `us`.
+fn count_exec(conn: &Conn, argv: &[Arg<'_>], specs: &[&'static CommandSpec], mark: usize, us: u64) {
+    let sh = &conn.sh;
+    let reply = &conn.out.buf[mark.min(conn.out.buf.len())..];
+    let failed = reply.first() == Some(&b'-');
+    if failed {
+        crate::stats::record_error(sh, reply);
+    }
+    if let Lookup::Found(spec) = Table::global().lookup(argv) {
+        crate::stats::record(sh, spec, us, failed);
+    }
+    // A transaction that ran answers `*<n>` and one reply per command, with
+    // any pub/sub push (RESP3 `>`) delivered meanwhile in between.
+    if reply.first() != Some(&b'*') || specs.is_empty() {
+        return;
+    }
+    let Some(header) = reply.windows(2).position(|w| w == b"\r\n") else {
+        return;
+    };
+    let share = us / specs.len() as u64;
+    let body = &reply[header + 2..];
+    let replies = tessera_resp::split_elements(body)
+        .into_iter()
+        .map(|r| &body[r])
+        .filter(|r| r.first() != Some(&b'>'));
+    for (spec, r) in specs.iter().zip(replies) {
+        let failed = r.first() == Some(&b'-');
+        if failed {
+            crate::stats::record_error(sh, r);
+        }
+        crate::stats::record_call(sh, spec, share, failed);
+    }
+}
+
+/// What became of a command received in MULTI, for the statistics.
+enum Fate {
+    /// Queued: counted when EXEC runs it.
+    Queued,
+    /// Refused (the transaction fails): an error, and a rejected call of the
+    /// command when it is a known one.
+    Rejected(Option<&'static CommandSpec>),
+    /// Answered at once (DISCARD, a nested MULTI, WATCH, QUIT, RESET): a call.
+    Ran,
 }
 
 /// Queues a command received in MULTI, or handles DISCARD and the commands
 /// refused or run at once there.
-async fn queue(conn: &mut Conn, argv: &[Arg<'_>]) {
+async fn queue(conn: &mut Conn, argv: &[Arg<'_>]) -> Fate {
     let name = argv[0].to_ascii_lowercase();
     match name.as_slice() {
         b"discard" if argv.len() == 1 => {
@@ -86,51 +166,57 @@ async fn queue(conn: &mut Conn, argv: &[Arg<'_>]) {
             mark_multi(conn, false);
             crate::watch::unwatch(conn).await;
             conn.out.ok();
-            return;
+            return Fate::Ran;
         }
         b"multi" if argv.len() == 1 => {
             conn.out.error("ERR MULTI calls can not be nested");
-            return;
+            return Fate::Ran;
         }
         b"watch" if argv.len() >= 2 => {
             conn.out.error("ERR WATCH inside MULTI is not allowed");
-            return;
+            return Fate::Ran;
         }
         b"quit" | b"reset" => {
             let plan = crate::exec::plan(conn, argv);
             crate::exec::run_plan(conn, plan, argv).await;
-            return;
+            return Fate::Ran;
         }
         _ => {}
     }
     let table = Table::global();
-    let reject = |conn: &mut Conn, msg: &str| {
+    let reject = |conn: &mut Conn, msg: &str, spec: Option<&'static CommandSpec>| {
         conn.out.error(msg);
         if let Some(m) = conn.multi.as_mut() {
             m.failed = true;
         }
+        Fate::Rejected(spec)
     };
     let spec = match table.lookup(argv) {
         Lookup::Found(s) => s,
-        Lookup::UnknownCommand => return reject(conn, &unknown_command(argv)),
+        Lookup::UnknownCommand => return reject(conn, &unknown_command(argv), None),
         Lookup::UnknownSubcommand(parent) => {
-            return reject(conn, &unknown_subcommand(parent, argv));
+            return reject(conn, &unknown_subcommand(parent, argv), None);
         }
     };
     if !spec.arity_ok(argv.len()) {
-        return reject(conn, &errors::arity(&table.full_name(spec)));
+        return reject(conn, &errors::arity(&table.full_name(spec)), Some(spec));
     }
     if !conn.authenticated && !spec.has(NO_AUTH) {
-        return reject(conn, "NOAUTH Authentication required.");
+        return reject(conn, "NOAUTH Authentication required.", Some(spec));
     }
     if spec.has(NO_MULTI) {
-        return reject(conn, "ERR Command not allowed inside a transaction");
+        return reject(
+            conn,
+            "ERR Command not allowed inside a transaction",
+            Some(spec),
+        );
     }
     if let Some(m) = conn.multi.as_mut() {
         m.queued.push((spec, Arg::owned(argv)));
         conn.info.multi.set(m.queued.len() as i64);
     }
     conn.out.simple("QUEUED");
+    Fate::Queued
 }
 
 /// Where one queued command runs.

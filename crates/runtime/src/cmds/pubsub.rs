@@ -56,6 +56,7 @@ pub fn admit(conn: &mut Conn, plan: Plan, argv: &[Arg<'_>]) -> Plan {
         // Redis marks monitors as replicas, which may not touch the keyspace.
         conn.out
             .error("ERR Replica can't interact with the keyspace");
+        crate::stats::record_rejected(&conn.sh, spec);
         return Plan::Done;
     }
     if ps.subscribed()
@@ -68,6 +69,7 @@ pub fn admit(conn: &mut Conn, plan: Plan, argv: &[Arg<'_>]) -> Plan {
             "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             Table::global().full_name(spec)
         ));
+        crate::stats::record_rejected(&conn.sh, spec);
         return Plan::Done;
     }
     if pubsub::monitors_exist() {

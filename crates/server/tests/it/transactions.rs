@@ -260,7 +260,9 @@ fn command_counts(c: &mut Conn) -> std::collections::BTreeMap<String, (u64, u64,
     let text = String::from_utf8_lossy(info.as_bytes().unwrap_or_default()).into_owned();
     let mut out = std::collections::BTreeMap::new();
     for line in text.lines() {
-        let Some((name, fields)) = line.strip_prefix("cmdstat_").and_then(|l| l.split_once(':'))
+        let Some((name, fields)) = line
+            .strip_prefix("cmdstat_")
+            .and_then(|l| l.split_once(':'))
         else {
             continue;
         };
@@ -273,7 +275,11 @@ fn command_counts(c: &mut Conn) -> std::collections::BTreeMap<String, (u64, u64,
         };
         out.insert(
             name.to_string(),
-            (field("calls="), field("rejected_calls="), field("failed_calls=")),
+            (
+                field("calls="),
+                field("rejected_calls="),
+                field("failed_calls="),
+            ),
         );
     }
     out
