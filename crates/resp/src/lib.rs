@@ -15,4 +15,6 @@ pub mod fuzzing;
 
 pub use arg::{recycle, Arg, Batch};
 pub use encode::{format_double, Out, Proto};
-pub use parse::{parse_command, split_elements, string2ll, CommandParser, Limits, ProtocolError};
+pub use parse::{
+    element_end, parse_command, split_elements, string2ll, CommandParser, Limits, ProtocolError,
+};

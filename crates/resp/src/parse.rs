@@ -756,6 +756,16 @@ pub fn split_elements(data: &[u8]) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// The end of the encoded RESP value that starts at `pos` in `data` (the
+/// start of the next one): [`split_elements`] one element at a time, without
+/// building a list. Never panics; past the end of `data` it returns its length.
+pub fn element_end(data: &[u8], pos: usize) -> usize {
+    if pos >= data.len() {
+        return data.len();
+    }
+    skip_value(data, pos)
+}
+
 /// Returns the end of the RESP value starting at `pos` (which must be inside
 /// `d`). Nested aggregates are walked with a counter instead of recursion, so
 /// deep nesting cannot overflow the stack.
@@ -1285,5 +1295,19 @@ mod tests {
             let ranges = split_elements(junk);
             assert_eq!(ranges.last().map(|r| r.end), Some(junk.len()));
         }
+    }
+
+    #[test]
+    fn element_end_steps_through_what_split_elements_splits() {
+        let data = b"+OK\r\n*2\r\n$1\r\na\r\n%1\r\n:1\r\n_\r\n>3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n-ERR x\r\n";
+        let mut ends = Vec::new();
+        let mut pos = 0;
+        while pos < data.len() {
+            pos = element_end(data, pos);
+            ends.push(pos);
+        }
+        let want: Vec<usize> = split_elements(data).into_iter().map(|r| r.end).collect();
+        assert_eq!(ends, want);
+        assert_eq!(element_end(data, data.len() + 5), data.len());
     }
 }

@@ -44,6 +44,9 @@ pub struct Conn {
     pub stats: crate::stats::Pending,
     /// The batch of the last run sent to another shard, kept for the next.
     pub spare_batch: Option<Box<remote::Batch>>,
+    /// The declarations of the commands an EXEC runs, kept for its
+    /// statistics (`multi::in_multi`); reused from one EXEC to the next.
+    pub exec_specs: Vec<&'static tessera_commands::CommandSpec>,
 }
 
 impl Conn {
@@ -219,6 +222,7 @@ async fn serve(
         names: Default::default(),
         stats: Default::default(),
         spare_batch: None,
+        exec_specs: Vec::new(),
     };
     let mut parser = CommandParser::new();
     // The complete commands of a read (their frames and where each argument
@@ -474,7 +478,7 @@ async fn run_batch(
                 if let Some((to, batch)) = pending.take() {
                     flush_remote(conn, to, batch, &mut clock, last_spec).await;
                 }
-                match crate::multi::in_multi(conn, argv).await {
+                match crate::multi::in_multi(conn, argv, &mut clock).await {
                     crate::multi::Ran::Nothing => {}
                     crate::multi::Ran::At(home) => touched.add(home),
                     crate::multi::Ran::Several => touched = Touched::Several,

@@ -67,59 +67,79 @@ pub enum Ran {
 /// Handles one command received between MULTI and EXEC, and counts it in
 /// commandstats and errorstats as Redis does: a queued command when EXEC
 /// runs it, a refused one as a rejected call, EXEC, DISCARD and the
-/// commands answered at once (a nested MULTI, WATCH) as calls.
-pub async fn in_multi(conn: &mut Conn, argv: &[Arg<'_>]) -> Ran {
-    let start = minstant::Instant::now();
+/// commands answered at once (a nested MULTI, WATCH) as calls. `clock` is
+/// when the connection's previous command that was timed ended; a queued
+/// command is not timed, so EXEC's time includes the queueing.
+pub async fn in_multi(conn: &mut Conn, argv: &[Arg<'_>], clock: &mut minstant::Instant) -> Ran {
     let mark = conn.out.len();
+    let mut elapsed = || {
+        let done = minstant::Instant::now();
+        let us = done.duration_since(*clock).as_micros() as u64;
+        *clock = done;
+        us
+    };
     if argv.len() == 1 && argv[0].eq_ignore_ascii_case(b"exec") {
-        let specs: Vec<&'static CommandSpec> = conn
-            .multi
-            .as_ref()
-            .map(|m| m.queued.iter().map(|(s, _)| *s).collect())
-            .unwrap_or_default();
+        let mut specs = std::mem::take(&mut conn.exec_specs);
+        specs.clear();
+        if let Some(m) = &conn.multi {
+            specs.extend(m.queued.iter().map(|(s, _)| *s));
+        }
         let ran = match exec(conn).await {
             Some(home) => Ran::At(home),
             None => Ran::Several,
         };
-        let us = start.elapsed().as_micros() as u64;
-        count_exec(conn, argv, &specs, mark, us);
+        let us = elapsed();
+        count_exec(conn, &specs, mark, us);
+        conn.exec_specs = specs;
         return ran;
     }
     let outcome = queue(conn, argv).await;
-    let sh = conn.sh.clone();
+    let sh = &conn.sh;
     let reply = &conn.out.buf[mark.min(conn.out.buf.len())..];
     match outcome {
         Fate::Queued => {}
         Fate::Rejected(spec) => {
-            crate::stats::record_error(&sh, reply);
+            crate::stats::record_error(sh, reply);
             if let Some(spec) = spec {
-                crate::stats::record_rejected(&sh, spec);
+                crate::stats::record_rejected(sh, spec);
             }
         }
         Fate::Ran => {
             if let Lookup::Found(spec) = Table::global().lookup(argv) {
                 let failed = reply.first() == Some(&b'-');
                 if failed {
-                    crate::stats::record_error(&sh, reply);
+                    crate::stats::record_error(sh, reply);
                 }
-                let us = start.elapsed().as_micros() as u64;
-                crate::stats::record(&sh, spec, us, failed);
+                crate::stats::record(sh, spec, elapsed(), failed);
             }
         }
     }
     Ran::Nothing
 }
 
-/// Counts an EXEC (`argv`) whose reply starts at `mark`, and the commands
-/// it ran (`specs`, in queue order), each charged an equal share of `us`.
-fn count_exec(conn: &Conn, argv: &[Arg<'_>], specs: &[&'static CommandSpec], mark: usize, us: u64) {
+/// EXEC's declaration, found once.
+fn exec_spec() -> Option<&'static CommandSpec> {
+    static SPEC: std::sync::OnceLock<Option<&'static CommandSpec>> = std::sync::OnceLock::new();
+    *SPEC.get_or_init(|| {
+        let exec = Bytes::from_static(b"exec");
+        match Table::global().lookup(&[Arg::whole(&exec)]) {
+            Lookup::Found(s) => Some(s),
+            _ => None,
+        }
+    })
+}
+
+/// Counts an EXEC whose reply starts at `mark`, and the commands it ran
+/// (`specs`, in queue order), each charged an equal share of `us`; these
+/// also make up the shard's command total, which the EXEC paths leave alone.
+fn count_exec(conn: &mut Conn, specs: &[&'static CommandSpec], mark: usize, us: u64) {
     let sh = &conn.sh;
     let reply = &conn.out.buf[mark.min(conn.out.buf.len())..];
     let failed = reply.first() == Some(&b'-');
     if failed {
         crate::stats::record_error(sh, reply);
     }
-    if let Lookup::Found(spec) = Table::global().lookup(argv) {
+    if let Some(spec) = exec_spec() {
         crate::stats::record(sh, spec, us, failed);
     }
     // A transaction that ran answers `*<n>` and one reply per command, with
@@ -127,21 +147,27 @@ fn count_exec(conn: &Conn, argv: &[Arg<'_>], specs: &[&'static CommandSpec], mar
     if reply.first() != Some(&b'*') || specs.is_empty() {
         return;
     }
-    let Some(header) = reply.windows(2).position(|w| w == b"\r\n") else {
+    let Some(header) = reply.iter().position(|&b| b == b'\n') else {
         return;
     };
     let share = us / specs.len() as u64;
-    let body = &reply[header + 2..];
-    let replies = tessera_resp::split_elements(body)
-        .into_iter()
-        .map(|r| &body[r])
-        .filter(|r| r.first() != Some(&b'>'));
-    for (spec, r) in specs.iter().zip(replies) {
+    let mut pos = header + 1;
+    let mut specs = specs.iter();
+    while pos < reply.len() {
+        let end = tessera_resp::element_end(reply, pos);
+        let r = &reply[pos..end];
+        pos = end;
+        if r.first() == Some(&b'>') {
+            continue;
+        }
+        let Some(spec) = specs.next() else {
+            break;
+        };
         let failed = r.first() == Some(&b'-');
         if failed {
             crate::stats::record_error(sh, r);
         }
-        crate::stats::record_call(sh, spec, share, failed);
+        conn.stats.add(sh, spec, share, failed);
     }
 }
 
@@ -378,7 +404,6 @@ async fn exec(conn: &mut Conn) -> Option<usize> {
         && targets.iter().all(|t| matches!(t, Target::Shard(..)))
     {
         feed_monitors(conn, &state.queued);
-        sh.stats.borrow_mut().commands += state.queued.len() as u64;
         let count = state.queued.len();
         let cmds: Vec<(usize, &'static CommandSpec, Handler, Vec<Bytes>)> = state
             .queued
@@ -465,7 +490,6 @@ async fn exec(conn: &mut Conn) -> Option<usize> {
     }
 
     // 3. Run the commands in order.
-    sh.stats.borrow_mut().commands += state.queued.len() as u64;
     conn.out.array(state.queued.len());
     if targets.iter().all(|t| matches!(t, Target::Shard(..))) {
         run_grouped(conn, &state.queued, &targets, tickets).await;
@@ -566,7 +590,6 @@ async fn exec_here(
         .acquire(Scope::Keys(keys.unwrap_or_default()));
     debug_assert!(wait.is_none(), "an empty lock table grants at once");
     feed_monitors(conn, &queued);
-    sh.stats.borrow_mut().commands += queued.len() as u64;
     conn.out.array(queued.len());
     for ((spec, argv), t) in queued.iter().zip(targets) {
         if let Target::Shard(_, h) = t {

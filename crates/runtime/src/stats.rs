@@ -91,16 +91,6 @@ pub fn record(sh: &Shard, spec: &'static CommandSpec, us: u64, failed: bool) {
     }
 }
 
-/// Counts a call of `spec` in commandstats only: a command EXEC ran, which
-/// the shard's command total already counts.
-pub fn record_call(sh: &Shard, spec: &'static CommandSpec, us: u64, failed: bool) {
-    let mut m = sh.cmdstats.borrow_mut();
-    let e = m.entry(cmd_key(spec)).or_default();
-    e.calls += 1;
-    e.usec += us;
-    e.failed += u64::from(failed);
-}
-
 /// Counts a call of `spec` refused before it ran (wrong arity, NOAUTH, not
 /// allowed in the client's state or in MULTI): Redis's `rejected_calls`.
 /// The error itself goes to errorstats through [`record_error`].
