@@ -225,6 +225,40 @@ sharded! {
 }
 
 sharded! {
+    // COMMAND's subcommands were all counted as `command`; Redis counts
+    // `command|count`, `command|info` and so on, and plain COMMAND as `command`.
+    fn commandstats_name_command_subcommands(srv) {
+        let mut c = srv.conn();
+        assert_eq!(c.cmd(&["CONFIG", "RESETSTAT"]), Reply::ok());
+        assert!(c.cmd(&["COMMAND", "COUNT"]).as_int().is_some());
+        assert!(matches!(c.cmd(&["COMMAND", "INFO", "get"]), Reply::Array(_)));
+        assert!(matches!(c.cmd(&["COMMAND"]), Reply::Array(_)));
+        assert_eq!(
+            c.cmd(&["COMMAND", "COUNT", "x"]).error_text().unwrap(),
+            "ERR wrong number of arguments for 'command|count' command"
+        );
+        assert_eq!(
+            c.cmd(&["COMMAND", "NOSUCH"]).error_text().unwrap(),
+            "ERR unknown subcommand 'NOSUCH'. Try COMMAND HELP."
+        );
+        let text = c.cmd(&["INFO", "commandstats"]).as_string().unwrap();
+        for want in [
+            "cmdstat_command|count:calls=1,usec=",
+            "cmdstat_command|info:calls=1,usec=",
+            // COMMAND NOSUCH is refused before it runs: not a call.
+            "cmdstat_command:calls=1,usec=",
+        ] {
+            assert!(text.contains(want), "no {want} in {text}");
+        }
+        let count = text
+            .lines()
+            .find(|l| l.starts_with("cmdstat_command|count:"))
+            .unwrap_or_default();
+        assert!(count.ends_with(",rejected_calls=1,failed_calls=0"), "{text}");
+    }
+}
+
+sharded! {
     fn config_set_reaches_every_shard(srv) {
         let mut c = srv.conn();
         assert_eq!(
