@@ -15,6 +15,23 @@ pub fn arity(name: &str) -> String {
     format!("ERR wrong number of arguments for '{name}' command")
 }
 
+/// Redis's reply to a command with subcommands given an unknown one (its
+/// first 128 bytes quoted, line breaks as spaces), or a container given
+/// none (an arity error).
+pub fn unknown_subcommand(parent: &str, sub: Option<&[u8]>) -> String {
+    match sub {
+        None => arity(parent),
+        Some(sub) => {
+            let shown =
+                String::from_utf8_lossy(&sub[..sub.len().min(128)]).replace(['\r', '\n'], " ");
+            format!(
+                "ERR unknown subcommand '{shown}'. Try {} HELP.",
+                parent.to_ascii_uppercase()
+            )
+        }
+    }
+}
+
 /// `ERR invalid expire time in '<name>' command`.
 pub fn invalid_expire(name: &str) -> String {
     format!("ERR invalid expire time in '{name}' command")

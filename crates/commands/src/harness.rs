@@ -80,7 +80,10 @@ impl Harness {
         let mut out = Out::new(self.proto);
         match self.table.lookup(argv) {
             Lookup::UnknownCommand => out.error("ERR unknown command"),
-            Lookup::UnknownSubcommand(_) => out.error("ERR unknown subcommand"),
+            Lookup::UnknownSubcommand(parent) => out.error(&errors::unknown_subcommand(
+                parent.name,
+                argv.get(1).map(|a| a.as_slice()),
+            )),
             Lookup::Found(spec) => {
                 if !spec.arity_ok(argv.len()) {
                     out.error(&errors::arity(&self.table.full_name(spec)));

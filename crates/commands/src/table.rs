@@ -66,20 +66,22 @@ impl Table {
         let Some(spec) = argv.first().and_then(|n| self.get(n.as_ref())) else {
             return Lookup::UnknownCommand;
         };
-        if matches!(spec.exec, Exec::Container) && !spec.subcommands.is_empty() {
-            let Some(sub) = argv.get(1) else {
-                return Lookup::UnknownSubcommand(spec);
-            };
-            return match spec
-                .subcommands
-                .iter()
-                .find(|s| s.name.as_bytes().eq_ignore_ascii_case(sub.as_ref()))
-            {
-                Some(s) => Lookup::Found(s),
-                None => Lookup::UnknownSubcommand(spec),
-            };
+        if spec.subcommands.is_empty() {
+            return Lookup::Found(spec);
         }
-        Lookup::Found(spec)
+        let sub = argv.get(1).and_then(|name| {
+            spec.subcommands
+                .iter()
+                .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name.as_ref()))
+        });
+        match sub {
+            Some(s) => Lookup::Found(s),
+            // A command that also runs on its own (plain COMMAND); a pure
+            // container (CONFIG) needs a subcommand, and an unknown one is
+            // refused for either, as Redis's lookup refuses it.
+            None if argv.len() == 1 && !matches!(spec.exec, Exec::Container) => Lookup::Found(spec),
+            None => Lookup::UnknownSubcommand(spec),
+        }
     }
 
     /// The parent of a subcommand, if `spec` is one.

@@ -308,14 +308,7 @@ pub async fn run_plan_at(conn: &mut Conn, plan: Plan, argv: &[Arg<'_>], now: tes
 
 /// Redis's error for a container command with a missing or unknown subcommand.
 pub fn unknown_subcommand(parent: &CommandSpec, argv: &[Arg<'_>]) -> String {
-    match argv.get(1) {
-        None => tessera_commands::errors::arity(parent.name),
-        Some(sub) => format!(
-            "ERR unknown subcommand '{}'. Try {} HELP.",
-            truncated(sub, 128),
-            parent.name.to_ascii_uppercase()
-        ),
-    }
+    tessera_commands::errors::unknown_subcommand(parent.name, argv.get(1).map(|a| a.as_slice()))
 }
 
 /// Redis's unknown-command error, quoting the first arguments.
