@@ -617,50 +617,37 @@ pub fn deliver_local(sh: &Shard, kind: Kind, channel: &[u8], msg: &[u8]) -> usiz
 /// returns the number of subscriptions reached server-wide (see the module
 /// notes for how the other shards' counts are known).
 pub fn publish(sh: &Shard, kind: Kind, channel: Bytes, msg: Bytes) -> usize {
-    let mut n = deliver_local(sh, kind, &channel, &msg);
-    if sh.shards() == 1 {
-        return n;
-    }
-    catch_up(sh);
-    for (to, &count) in remote_reach(kind, &channel).iter().enumerate() {
-        if count == 0 || to == sh.id {
-            continue;
-        }
-        n += count as usize;
-        // Cloning copies only the handles: `Bytes` shares its buffer.
-        let (channel, msg) = (channel.clone(), msg.clone());
-        sh.mesh.post(
-            to,
-            Box::new(move |s: &Rc<Shard>| {
-                deliver_local(s, kind, &channel, &msg);
-            }),
-        );
-    }
-    n
+    let msgs = [(channel, msg)];
+    deliver_local(sh, kind, &msgs[0].0, &msgs[0].1) + post_to_listeners(sh, kind, &msgs)
 }
 
 /// Publishes many (channel, message) pairs without waiting: delivered here
-/// now, and posted, as one job per shard, to the other shards that have
-/// subscriptions they reach (keyspace events: a write on a server where
-/// nobody listens on other shards sends nothing across).
+/// now, and to the other shards that listen (keyspace events: a write on a
+/// server where nobody listens on other shards sends nothing across).
 pub fn publish_nowait(sh: &Shard, msgs: Vec<(Bytes, Bytes)>) {
-    if msgs.is_empty() {
-        return;
-    }
     for (ch, m) in &msgs {
         deliver_local(sh, Kind::Channel, ch, m);
     }
+    post_to_listeners(sh, Kind::Channel, &msgs);
+}
+
+/// Posts each of `msgs` to the other shards that have subscriptions it
+/// reaches, as one job per shard holding that shard's messages in order,
+/// and returns how many subscriptions there the messages reach in all.
+fn post_to_listeners(sh: &Shard, kind: Kind, msgs: &[(Bytes, Bytes)]) -> usize {
     let shards = sh.shards();
-    if shards == 1 {
-        return;
+    if shards == 1 || msgs.is_empty() {
+        return 0;
     }
     catch_up(sh);
+    let mut reached = 0;
     let mut per_shard: Vec<Vec<(Bytes, Bytes)>> = Vec::new();
-    for (ch, m) in &msgs {
-        for (to, &count) in remote_reach(Kind::Channel, ch).iter().enumerate() {
+    for (ch, m) in msgs {
+        for (to, &count) in remote_reach(kind, ch).iter().enumerate() {
             if count == 0 || to == sh.id {
                 continue;
             }
+            reached += count as usize;
             if per_shard.is_empty() {
                 per_shard.resize_with(shards, Vec::new);
             }
@@ -676,11 +663,12 @@ pub fn publish_nowait(sh: &Shard, msgs: Vec<(Bytes, Bytes)>) {
             to,
             Box::new(move |s: &Rc<Shard>| {
                 for (ch, m) in &batch {
-                    deliver_local(s, Kind::Channel, ch, m);
+                    deliver_local(s, kind, ch, m);
                 }
             }),
         );
     }
+    reached
 }
 
 /// Moves messages delivered to this client so far into its reply buffer, so

@@ -112,7 +112,9 @@ fn subscribe_to(c: &mut Conn, argv: &[Arg<'_>], kind: Kind, word: &str) {
     flush_pushes(c);
     let mut added = Vec::new();
     for name in &argv[1..] {
-        let name = name.to_bytes();
+        // A copy: a subscription lives long, and a slice would keep the
+        // whole read buffer it arrived in alive on every shard.
+        let name = Bytes::copy_from_slice(name);
         if pubsub::subscribe(&c.info, kind, &name) {
             added.push(name.clone());
         }
@@ -137,7 +139,7 @@ fn unsubscribe_from(c: &mut Conn, argv: &[Arg<'_>], kind: Kind, word: &str) {
     } else {
         for name in &argv[1..] {
             if pubsub::unsubscribe(&c.info, kind, name) {
-                removed.push(name.to_bytes());
+                removed.push(Bytes::copy_from_slice(name));
             }
             confirm(c, word, Some(name), kind);
         }
