@@ -8,6 +8,19 @@ fn read_wire(c: &mut Conn, n: usize) -> String {
 }
 
 sharded! {
+    // PING took any number of arguments and echoed the first; Redis refuses
+    // more than one (its arity is -1, checked in the command).
+    fn ping_with_two_arguments_is_an_arity_error(srv) {
+        let mut c = srv.conn();
+        assert_eq!(
+            c.cmd(&["PING", "a", "b"]).to_resp_string(),
+            "-ERR wrong number of arguments for 'ping' command\r\n"
+        );
+        assert_eq!(c.cmd(&["PING", "a"]), Reply::bulk("a"));
+    }
+}
+
+sharded! {
     fn ping_echo(srv) {
         let mut c = srv.conn();
         assert_eq!(c.cmd(&["PING"]).to_resp_string(), "+PONG\r\n");
