@@ -10,6 +10,12 @@ use tessera_resp::Proto;
 
 /// PING [message]
 fn ping(c: &mut Conn, argv: &[Arg<'_>]) {
+    // The table's arity (-1) lets any count through; Redis checks the
+    // upper bound in the command.
+    if argv.len() > 2 {
+        c.out.error(&errors::arity("ping"));
+        return;
+    }
     // A subscribed RESP2 client gets PING's answer in the shape of a message.
     if c.proto() == Proto::Resp2 && c.info.pubsub.subscribed() {
         c.out.array(2);
