@@ -21,15 +21,18 @@ pub fn arity(name: &str) -> String {
 pub fn unknown_subcommand(parent: &str, sub: Option<&[u8]>) -> String {
     match sub {
         None => arity(parent),
-        Some(sub) => {
-            let shown =
-                String::from_utf8_lossy(&sub[..sub.len().min(128)]).replace(['\r', '\n'], " ");
-            format!(
-                "ERR unknown subcommand '{shown}'. Try {} HELP.",
-                parent.to_ascii_uppercase()
-            )
-        }
+        Some(sub) => format!(
+            "ERR unknown subcommand '{}'. Try {} HELP.",
+            quoted(sub, 128),
+            parent.to_ascii_uppercase()
+        ),
     }
+}
+
+/// At most `max` bytes of a client's argument as Redis quotes it in an
+/// error: lossy UTF-8, line breaks as spaces (an error is one line).
+pub fn quoted(b: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&b[..b.len().min(max)]).replace(['\r', '\n'], " ")
 }
 
 /// `ERR invalid expire time in '<name>' command`.

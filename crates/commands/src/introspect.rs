@@ -451,29 +451,14 @@ pub fn write_docs(out: &mut Out, spec: &CommandSpec, full_name: &str) {
 /// has subcommands, so it is not a container: it dispatches its subcommands
 /// itself, with their own arity checks.
 fn command(ctx: &mut Ctx, argv: &[Arg]) {
-    if argv.len() == 1 {
-        info_all(ctx.out, Table::global());
-        return;
-    }
-    let Some(sub) = SUBCOMMANDS
-        .iter()
-        .find(|s| s.name.as_bytes().eq_ignore_ascii_case(&argv[1]))
-    else {
-        // Redis quotes at most 128 bytes of what it did not recognise.
-        let shown = String::from_utf8_lossy(&argv[1][..argv[1].len().min(128)]);
-        ctx.out.error(&format!(
-            "ERR unknown subcommand '{shown}'. Try COMMAND HELP."
-        ));
-        return;
-    };
-    if !sub.arity_ok(argv.len()) {
+    // `Table::lookup` routes COMMAND's subcommands to their own handlers and
+    // refuses unknown ones, so only bare COMMAND gets here.
+    if let Some(sub) = argv.get(1) {
         ctx.out
-            .error(&errors::arity(&format!("command|{}", sub.name)));
+            .error(&errors::unknown_subcommand("command", Some(sub)));
         return;
     }
-    if let Exec::Keys(h) = sub.exec {
-        h(ctx, argv);
-    }
+    info_all(ctx.out, Table::global());
 }
 
 fn info_all(out: &mut Out, table: &Table) {

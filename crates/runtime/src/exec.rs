@@ -313,7 +313,10 @@ pub fn unknown_subcommand(parent: &CommandSpec, argv: &[Arg<'_>]) -> String {
 
 /// Redis's unknown-command error, quoting the first arguments.
 pub fn unknown_command(argv: &[Arg<'_>]) -> String {
-    let name = argv.first().map(|n| truncated(n, 128)).unwrap_or_default();
+    let name = argv
+        .first()
+        .map(|n| tessera_commands::errors::quoted(n, 128))
+        .unwrap_or_default();
     let mut args = String::new();
     for a in argv.iter().skip(1) {
         if args.len() >= 128 {
@@ -321,15 +324,10 @@ pub fn unknown_command(argv: &[Arg<'_>]) -> String {
         }
         let room = 128 - args.len();
         args.push('\'');
-        args.push_str(&truncated(a, room));
+        args.push_str(&tessera_commands::errors::quoted(a, room));
         args.push_str("' ");
     }
     format!("ERR unknown command '{name}', with args beginning with: {args}")
-}
-
-fn truncated(b: &[u8], max: usize) -> String {
-    let s = String::from_utf8_lossy(&b[..b.len().min(max)]);
-    s.replace(['\r', '\n'], " ")
 }
 
 #[cfg(test)]
